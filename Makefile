@@ -1,0 +1,37 @@
+# vtondata developer entry points. `make demo` installs everything and builds
+# a small dataset; `make test` runs the whole suite (what CI runs).
+
+SHARED ?= $(abspath ../shared)
+export VTONDATA_SHARED ?= $(SHARED)
+export VTONDATA_WEIGHTS ?= $(SHARED)/weights
+export HF_HUB_OFFLINE := 1
+export YOLO_OFFLINE := 1
+PY := .venv/bin/python
+DEMO_RAW ?= $(if $(wildcard $(SHARED)/data/persons),$(SHARED)/data/persons,examples/photos)
+
+.PHONY: install demo test lint format bench clean
+
+install:
+	@bash scripts/ensure-venv.sh >/dev/null
+
+demo: install
+	$(PY) -m vtondata build $(DEMO_RAW) out/demo --category upper --pipeline offline
+	$(PY) -m vtondata verify out/demo
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	.venv/bin/ruff check vtondata tests bench
+	.venv/bin/ruff format --check vtondata tests bench
+
+format: install
+	.venv/bin/ruff format vtondata tests bench
+	.venv/bin/ruff check --fix vtondata tests bench
+
+bench: install
+	$(PY) bench/throughput.py
+	$(PY) bench/mask_speed.py
+
+clean:
+	rm -rf out .pytest_cache

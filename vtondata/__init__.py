@@ -1,0 +1,14 @@
+"""vtondata: photos of dressed people in, virtual try-on training datasets out.
+
+Importing this package loads no model and starts no Ray: model libraries are
+imported by the backend a recipe chooses, Ray by the Ray runner, when a build
+runs.
+"""
+
+__version__ = "0.1.0"
+
+from vtondata.api import BuildResult, build  # noqa: E402
+from vtondata.config import load_recipe  # noqa: E402
+from vtondata.sample import Category, Rejection, Sample  # noqa: E402
+
+__all__ = ["BuildResult", "Category", "Rejection", "Sample", "__version__", "build", "load_recipe"]

@@ -1,0 +1,191 @@
+"""The Python API that the CLI and notebooks call: ``build`` a dataset, ``open`` one.
+
+``build`` reads top to bottom like the data flow: load the recipe, scan the
+inputs, check weights before any image is touched, plan chunks (resuming
+finished ones), run the stages with the chosen runner, write the manifest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vtondata import __version__
+from vtondata.backends import build_pose_backend, build_segment_backend, resolve_backend_weights
+from vtondata.config import Recipe, load_recipe, recipe_sha256
+from vtondata.errors import InputError
+from vtondata.ingest.chunks import plan_chunks
+from vtondata.ingest.scan import inputs_sha256, scan_inputs
+from vtondata.output import layout
+from vtondata.output.encode import EncodeStage
+from vtondata.output.manifest import build_manifest, write_manifest
+from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
+from vtondata.runners.resume import Plan, prepare_output
+from vtondata.sample import Category
+from vtondata.stages.base import Stage
+from vtondata.stages.ingest import IngestStage
+from vtondata.stages.mask import MaskStage
+from vtondata.stages.pose import PoseStage
+from vtondata.stages.segment import SegmentStage
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced; ``counts`` always satisfy inputs = accepted + rejected."""
+
+    out: Path
+    inputs: int
+    accepted: int
+    rejected: int
+    by_reason: dict[str, int]
+    shards: list[Path]
+    manifest_path: Path
+    resumed_chunks: int
+    elapsed_s: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def build_stages(recipe: Recipe) -> list[Stage]:
+    """The whole wiring, in data-flow order. Backends are built but not loaded."""
+    return [
+        IngestStage(recipe.ingest),
+        PoseStage(recipe.pose, build_pose_backend(recipe.pose)),
+        SegmentStage(recipe.segment, build_segment_backend(recipe.segment)),
+        MaskStage(recipe.mask),
+        EncodeStage(recipe.output),
+    ]
+
+
+def build(
+    raw: str | Path,
+    out: str | Path,
+    category: str | Category,
+    recipe: str | Path | Recipe = "default",
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    runner: str | None = None,
+    workers: int | None = None,
+    ray_address: str | None = None,
+    limit: int | None = None,
+    overwrite: bool = False,
+    on_chunk_done: Callable[[ChunkRecord], None] | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
+) -> BuildResult:
+    """Turn the photos under ``raw`` into a dataset in ``out`` for ``category``.
+
+    ``recipe`` is a bundled name (``"offline"``), a YAML path or a ``Recipe``;
+    ``overrides`` are dotted keys (``{"output.chunk_size": 16}``). ``runner``
+    (``"local"`` or ``"ray"``) overrides the recipe's. ``on_plan(inputs,
+    already_done)`` and ``on_chunk_done(record)`` feed progress displays.
+    Re-running into the same ``out`` resumes; a different recipe or input set
+    raises ``ResumeMismatch`` unless ``overwrite``.
+    """
+    started = time.perf_counter()
+    category = Category(category)
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, dict(overrides or {}))
+    raw, out = Path(raw), Path(out)
+
+    items = scan_inputs(raw, recipe.ingest, limit=limit)
+    if not items:
+        raise InputError(f"no images found under {raw} (extensions: {', '.join(recipe.ingest.extensions)})")
+    weights = {role: resolved for role, resolved in _resolve_weights(recipe).items()}
+    stages = build_stages(recipe)
+
+    chunks = plan_chunks(items, recipe.output.chunk_size)
+    plan = Plan(
+        recipe_sha256=recipe_sha256(recipe),
+        inputs_sha256=inputs_sha256(items),
+        category=category.value,
+        split=recipe.output.split,
+        chunk_size=recipe.output.chunk_size,
+        num_chunks=len(chunks),
+        num_inputs=len(items),
+        producer_version=__version__,
+    )
+    completed = prepare_output(out, plan, overwrite)
+    layout.config_path(out).write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+    pending = [chunk for chunk in chunks if chunk.index not in completed]
+    if on_plan is not None:
+        on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
+
+    chosen = _make_runner(runner or recipe.runner.kind, recipe, workers, ray_address)
+    split = recipe.output.split
+    chosen.run(stages, pending, category, lambda index, samples: write_chunk(out, split, index, samples), on_chunk_done)
+
+    records = [read_chunk_record(out, split, chunk.index) for chunk in chunks]
+    missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
+    if missing:
+        raise RuntimeError(f"chunks {missing} have no completion marker after the run")
+    complete = [record for record in records if record is not None]
+    manifest = build_manifest(
+        recipe=recipe,
+        recipe_sha256=plan.recipe_sha256,
+        inputs_sha256=plan.inputs_sha256,
+        category=category.value,
+        records=complete,
+        backends=_backend_versions(stages, weights),
+        producer_version=__version__,
+    )
+    write_manifest(out, manifest)
+    by_reason: Counter[str] = Counter()
+    for record in complete:
+        by_reason.update(record.by_reason)
+    return BuildResult(
+        out=out,
+        inputs=sum(record.samples for record in complete),
+        accepted=sum(record.accepted for record in complete),
+        rejected=sum(record.rejected for record in complete),
+        by_reason=dict(sorted(by_reason.items())),
+        shards=[out / record.shard for record in complete],
+        manifest_path=layout.manifest_path(out),
+        resumed_chunks=len(completed),
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+def _resolve_weights(recipe: Recipe) -> dict[str, Any]:
+    """Find every checkpoint first, so a missing file stops the run before any image."""
+    resolved: dict[str, Any] = {}
+    resolved.update({f"pose.{k}": v for k, v in resolve_backend_weights(recipe.pose).items()})
+    resolved.update({f"segment.{k}": v for k, v in resolve_backend_weights(recipe.segment).items()})
+    return resolved
+
+
+def _backend_versions(stages: list[Stage], weights: dict[str, Any]) -> dict[str, Any]:
+    versions: dict[str, Any] = {}
+    for stage in stages:
+        backend = getattr(stage, "backend", None)
+        if backend is not None:
+            versions[stage.name] = {
+                "name": backend.name,
+                "version": backend.version,
+                "weights": {
+                    key.split(".", 1)[1]: {"path": Path(value.path).name, "sha256": value.sha256}
+                    for key, value in weights.items()
+                    if key.startswith(f"{stage.name}.")
+                },
+            }
+    return versions
+
+
+def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: str | None) -> Any:
+    if kind == "local":
+        from vtondata.runners.local import LocalRunner
+
+        return LocalRunner()
+    if kind == "ray":
+        from vtondata.runners.ray import RayRunner
+
+        return RayRunner(
+            workers=workers or recipe.runner.workers,
+            address=ray_address or recipe.runner.address,
+            object_store_mb=recipe.runner.object_store_mb,
+        )
+    raise ValueError(f"unknown runner '{kind}': use 'local' or 'ray'")

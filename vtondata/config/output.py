@@ -1,0 +1,15 @@
+"""Recipe section ``output``: how samples are grouped into shards."""
+
+from pydantic import Field
+
+from vtondata.config.base import RecipeModel
+
+
+class OutputConfig(RecipeModel):
+    split: str = Field("train", pattern=r"^[a-z0-9_]+$", description="Shard name prefix.")
+    chunk_size: int = Field(
+        64, ge=1, description="Inputs per chunk; one chunk becomes one shard and one index file."
+    )
+    agnostic_grey_rgb: tuple[int, int, int] = Field(
+        (128, 128, 128), description="Colour painted over the mask in agnostic.jpg."
+    )

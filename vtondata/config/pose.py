@@ -1,0 +1,49 @@
+"""Recipe section ``pose``: one model per backend, joined as a discriminated union on ``backend``."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from vtondata.config.base import RecipeModel
+
+
+class PoseCommon(RecipeModel):
+    """Options of the pose stage itself, the same whatever backend runs."""
+
+    min_person_score: float = Field(
+        0.25, ge=0, le=1, description="Detections scoring below this are ignored (not people)."
+    )
+    max_secondary_person_ratio: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description=(
+            "A second person whose box area is at least this share of the dominant person's makes "
+            "the photo ambiguous (pose.multiple_people); smaller ones are background and ignored."
+        ),
+    )
+    batch_size: int = Field(4, ge=1, description="Images per backend call and per Ray batch.")
+
+
+class YoloPoseConfig(PoseCommon):
+    backend: Literal["yolo"] = "yolo"
+    weights: str = Field(
+        "yolo11n-pose.pt",
+        description="Checkpoint file name or path, found by the weights resolver (docs/weights.md).",
+    )
+    weights_sha256: str | None = Field(
+        None, description="Expected sha256 of the checkpoint; a mismatch stops the run before processing."
+    )
+    image_size_px: int = Field(640, ge=32, description="Inference size (long side) passed to Ultralytics.")
+    device: str = Field("auto", description="'auto' (CUDA if present, else CPU), 'cpu' or 'cuda:N'.")
+
+
+class MediaPipePoseConfig(PoseCommon):
+    backend: Literal["mediapipe"] = "mediapipe"
+    model_complexity: Literal[0, 1] = Field(
+        1, description="0 = lite, 1 = full; both models ship inside the mediapipe wheel."
+    )
+    min_detection_confidence: float = Field(0.5, ge=0, le=1, description="MediaPipe detector threshold.")
+
+
+PoseConfig = Annotated[YoloPoseConfig | MediaPipePoseConfig, Field(discriminator="backend")]

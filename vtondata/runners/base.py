@@ -1,0 +1,46 @@
+"""Per-sample failure isolation, shared by every runner.
+
+A batch that raises is re-run one sample at a time, so a single bad image
+costs one rejected row (``<stage>.error`` plus the exception text), never the
+batch or the run. Stage time is split evenly over the batch's samples.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from vtondata.sample import Sample
+from vtondata.stages.base import Stage
+
+logger = logging.getLogger(__name__)
+
+
+def run_stage_batch(stage: Stage, samples: list[Sample]) -> list[Sample]:
+    """Run ``stage`` on ``samples``; never raises for a per-sample failure."""
+    if not samples:
+        return samples
+    started = time.perf_counter()
+    try:
+        result = stage.process_batch(samples)
+    except Exception:
+        logger.debug("stage %s failed on a batch; retrying one by one", stage.name, exc_info=True)
+        result = [_run_one(stage, sample) for sample in samples]
+    _check_contract(stage, samples, result)
+    elapsed = (time.perf_counter() - started) / len(result)
+    for sample in result:
+        sample.timings_s[stage.name] = sample.timings_s.get(stage.name, 0.0) + elapsed
+    return result
+
+
+def _run_one(stage: Stage, sample: Sample) -> Sample:
+    try:
+        return stage.process_batch([sample])[0]
+    except Exception as error:
+        sample.reject(f"{stage.name}.error", f"{type(error).__name__}: {error}")
+        return sample
+
+
+def _check_contract(stage: Stage, before: list[Sample], after: list[Sample]) -> None:
+    if [s.key for s in before] != [s.key for s in after]:
+        raise RuntimeError(f"stage {stage.name} changed the number or order of samples")

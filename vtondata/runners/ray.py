@@ -1,0 +1,168 @@
+"""Ray Data runner: the stages stream over a local Ray or a cluster.
+
+The only module that imports Ray. Stages that load models (``stateful``)
+become actor pools, so weights load once per worker; the others run as tasks.
+Samples travel as pickled objects in one column next to their chunk id; the
+driver regroups finished samples by chunk and writes each chunk as soon as it
+is complete, so memory holds a few chunks, never the dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import ray
+from ray.data import ActorPoolStrategy, DataContext
+
+from vtondata.ingest.chunks import Chunk
+from vtondata.output.shards import ChunkRecord
+from vtondata.runners.base import run_stage_batch
+from vtondata.runners.local import ChunkCallback, ChunkWriter
+from vtondata.sample import Category, Sample
+from vtondata.stages.base import Stage
+
+logger = logging.getLogger(__name__)
+
+
+def _as_batch(samples: list[Sample]) -> dict[str, np.ndarray]:
+    column = np.empty(len(samples), dtype=object)
+    column[:] = samples
+    return {"chunk": np.array([s.chunk for s in samples], dtype=np.int64), "sample": column}
+
+
+def _stage_task(batch: dict[str, np.ndarray], stage: Stage) -> dict[str, np.ndarray]:
+    return _as_batch(run_stage_batch(stage, list(batch["sample"])))
+
+
+class _StageActor:
+    """Holds one stage with its models loaded; Ray calls it once per batch."""
+
+    def __init__(self, stage: Stage, threads: int) -> None:
+        _limit_threads(threads)
+        self.stage = stage
+        self.stage.setup()
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return _as_batch(run_stage_batch(self.stage, list(batch["sample"])))
+
+
+def _limit_threads(threads: int) -> None:
+    """Keep each actor's math libraries from spawning one thread per core each."""
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = str(threads)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(threads)
+
+
+class RayRunner:
+    """Streams chunks through Ray Data; ``workers`` actors per model stage."""
+
+    def __init__(self, workers: int | None = None, address: str | None = None, object_store_mb: int = 1024):
+        self.workers = workers
+        self.address = address
+        self.object_store_mb = object_store_mb
+
+    def run(
+        self,
+        stages: Sequence[Stage],
+        chunks: Sequence[Chunk],
+        category: Category,
+        write_chunk: ChunkWriter,
+        on_chunk_done: ChunkCallback | None = None,
+    ) -> list[ChunkRecord]:
+        if not chunks:
+            return []
+        started_here = self._init_ray()
+        try:
+            return self._stream(stages, chunks, category, write_chunk, on_chunk_done)
+        finally:
+            if started_here:
+                ray.shutdown()
+
+    def _init_ray(self) -> bool:
+        if ray.is_initialized():
+            return False
+        options: dict[str, Any] = {
+            "include_dashboard": False,
+            "logging_level": logging.WARNING,
+            "log_to_driver": False,
+            "configure_logging": True,
+        }
+        if self.address:
+            options["address"] = self.address
+        else:
+            options["object_store_memory"] = self.object_store_mb * 1024 * 1024
+        ray.init(**options)
+        return True
+
+    def _stream(
+        self,
+        stages: Sequence[Stage],
+        chunks: Sequence[Chunk],
+        category: Category,
+        write_chunk: ChunkWriter,
+        on_chunk_done: ChunkCallback | None,
+    ) -> list[ChunkRecord]:
+        context = DataContext.get_current()
+        context.enable_progress_bars = False
+        context.enable_operator_progress_bars = False
+        context.print_on_execution_start = False
+        context.execution_options.preserve_order = True
+
+        expected = {chunk.index: len(chunk.items) for chunk in chunks}
+        rows = [{"chunk": chunk.index, "sample": s} for chunk in chunks for s in chunk.samples(category)]
+        dataset = ray.data.from_items(rows, override_num_blocks=len(chunks))
+        dataset = self._plan(dataset, stages)
+
+        pending: dict[int, list[Sample]] = defaultdict(list)
+        records: list[ChunkRecord] = []
+        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+            for sample in batch["sample"]:
+                pending[sample.chunk].append(sample)
+                if len(pending[sample.chunk]) == expected[sample.chunk]:
+                    done = sorted(pending.pop(sample.chunk), key=lambda s: s.index)
+                    record = write_chunk(sample.chunk, done)
+                    records.append(record)
+                    if on_chunk_done is not None:
+                        on_chunk_done(record)
+        if pending:
+            raise RuntimeError(f"Ray returned incomplete chunks: {sorted(pending)}")
+        return records
+
+    def _plan(self, dataset: ray.data.Dataset, stages: Sequence[Stage]) -> ray.data.Dataset:
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        workers = self.workers or cpus
+        model_stages = sum(1 for stage in stages if stage.resources.stateful)
+        # Logical CPU shares: every model actor plus one task slot must fit at once,
+        # or Ray Data waits forever for CPUs that actors hold.
+        actor_cpus = cpus / (model_stages * workers + 1) if model_stages else 1.0
+        threads = max(1, cpus // max(1, model_stages * workers))
+        for stage in stages:
+            resources = stage.resources
+            if resources.stateful:
+                dataset = dataset.map_batches(
+                    _StageActor,
+                    fn_constructor_args=(stage, threads),
+                    compute=ActorPoolStrategy(size=workers),
+                    batch_size=resources.batch_size,
+                    batch_format="numpy",
+                    num_cpus=min(resources.num_cpus, actor_cpus),
+                    num_gpus=resources.num_gpus or None,
+                )
+            else:
+                dataset = dataset.map_batches(
+                    _stage_task,
+                    fn_args=(stage,),
+                    batch_size=resources.batch_size,
+                    batch_format="numpy",
+                    num_cpus=min(resources.num_cpus, actor_cpus),
+                )
+        return dataset

@@ -1,0 +1,110 @@
+"""The one record that flows through every stage.
+
+A :class:`Sample` is one person image and everything derived from it. Stages
+enrich it in place and never drop it: a sample that cannot go on carries a
+:class:`Rejection` (a stable reason code plus a human message) and passes
+through the remaining stages untouched, so that the index always holds
+``inputs = accepted + rejected`` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import cv2
+import numpy as np
+
+
+class Category(StrEnum):
+    """Garment category a dataset is built for; decides the mask's extent."""
+
+    UPPER = "upper"
+    LOWER = "lower"
+    DRESS = "dress"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a sample was not accepted.
+
+    ``code`` is ``"<stage>.<reason>"`` (for example ``"ingest.truncated"``), a
+    stable string that reports and scripts may rely on; ``message`` is for
+    people and may include exception text.
+    """
+
+    code: str
+    message: str
+
+
+@dataclass
+class Sample:
+    """One input photo and everything the stages derive from it.
+
+    Arrays use pixel coordinates of the *stored* image (``image_size`` =
+    ``(width, height)``), not of the raw file: ingest may rotate (EXIF),
+    scale and letterbox, and records how in ``meta["ingest"]``.
+    """
+
+    key: str
+    """Dot-free, zero-padded WebDataset key, unique within a dataset."""
+    index: int
+    """Position of the input in the sorted input list."""
+    source_path: str
+    """Path relative to the raw folder, POSIX separators."""
+    category: Category
+    chunk: int
+    """Chunk (= shard) this sample belongs to."""
+    source_abs: str = ""
+    """Absolute path the ingest stage reads; never written to outputs."""
+    source_sha256: str | None = None
+    person_jpg: bytes | None = None
+    """Stored person image: the original bytes when no transform was needed."""
+    image_size: tuple[int, int] | None = None
+    """``(width, height)`` of ``person_jpg`` in pixels."""
+    keypoints_px: np.ndarray | None = None
+    """Canonical keypoints, ``(19, 3)`` float32 ``(x_px, y_px, confidence)``:
+    COCO-17 order, then neck (17) and mid-hip (18)."""
+    layers: dict[str, np.ndarray] = field(default_factory=dict)
+    """Evidence layers, each ``HxW`` bool (``"person"``, ``"garment_upper"``, ...)."""
+    agnostic_mask: np.ndarray | None = None
+    """``HxW`` bool, True = repaint."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """Encoded tar members by extension (``"agnostic_mask.png"``, ...)."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """JSON-able provenance written to ``meta.json`` (per-stage sub-dicts)."""
+    stats: dict[str, float] = field(default_factory=dict)
+    """Numeric statistics, namespaced ``"<stage>.<name>"``; reach the index."""
+    timings_s: dict[str, float] = field(default_factory=dict)
+    """Seconds spent per stage on this sample; reach the index, not the tar."""
+    rejection: Rejection | None = None
+    _image_cache: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def accepted(self) -> bool:
+        return self.rejection is None
+
+    def reject(self, code: str, message: str) -> None:
+        """Mark the sample rejected; the first rejection wins."""
+        if self.rejection is None:
+            self.rejection = Rejection(code=code, message=message)
+
+    def image_rgb(self) -> np.ndarray:
+        """The stored person image as ``HxWx3`` uint8 RGB (decoded once, cached)."""
+        if self._image_cache is None:
+            if self.person_jpg is None:
+                raise ValueError(f"sample {self.key} has no decoded image yet")
+            buffer = np.frombuffer(self.person_jpg, dtype=np.uint8)
+            bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+            if bgr is None:
+                raise ValueError(f"sample {self.key}: stored image bytes do not decode")
+            self._image_cache = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        return self._image_cache
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The decoded image is a cache: shipping it to another worker would
+        # multiply transfer size by ~10 for nothing.
+        state = self.__dict__.copy()
+        state["_image_cache"] = None
+        return state

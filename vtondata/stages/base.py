@@ -1,0 +1,55 @@
+"""The stage contract that both runners rely on.
+
+A stage is a plain class: ``setup()`` loads what is heavy once per worker,
+``process_batch()`` enriches samples in place and returns them in the same
+order, ``teardown()`` releases resources. Nothing heavy happens in
+``__init__``, so a stage pickles cheaply and can be shipped to a Ray actor.
+Stages never import Ray; the runner reads :class:`Resources` to place them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from vtondata.sample import Sample
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What a stage needs from its runner, as data.
+
+    ``stateful`` stages (those with models loaded in ``setup``) run in
+    long-lived workers (Ray actors); the others run as plain tasks.
+    """
+
+    num_cpus: float = 1.0
+    num_gpus: float = 0.0
+    batch_size: int = 8
+    stateful: bool = False
+
+
+class Stage:
+    """Base class with the skip-if-rejected loop; subclasses write ``process_sample``.
+
+    Stages that batch across images (a model forward pass over several photos)
+    override ``process_batch`` instead and must keep order and length.
+    """
+
+    name: ClassVar[str] = "stage"
+    resources: Resources = Resources()
+
+    def setup(self) -> None:
+        """Load models or other heavy state; must be idempotent."""
+
+    def teardown(self) -> None:
+        """Release what ``setup`` acquired."""
+
+    def process_batch(self, samples: list[Sample]) -> list[Sample]:
+        for sample in samples:
+            if sample.accepted:
+                self.process_sample(sample)
+        return samples
+
+    def process_sample(self, sample: Sample) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement process_sample")
