@@ -7,7 +7,7 @@ export VTONDATA_WEIGHTS ?= $(SHARED)/weights
 export HF_HUB_OFFLINE := 1
 export YOLO_OFFLINE := 1
 PY := .venv/bin/python
-DEMO_RAW ?= $(if $(wildcard $(SHARED)/data/persons),$(SHARED)/data/persons,examples/photos)
+DEMO_RAW ?= $(SHARED)/data/persons
 
 .PHONY: install demo test lint format bench clean
 

@@ -110,7 +110,8 @@ def build(
         producer_version=__version__,
     )
     completed = prepare_output(out, plan, overwrite)
-    layout.config_path(out).write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+    resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
+    layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
     pending = [chunk for chunk in chunks if chunk.index not in completed]
     if on_plan is not None:
         on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))

@@ -1,0 +1,65 @@
+"""plan_chunks and Chunk.samples: deterministic slices, and samples that carry scan verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from vtondata.ingest.chunks import Chunk, plan_chunks
+from vtondata.ingest.scan import InputItem, make_key
+from vtondata.sample import Category, Rejection
+
+
+def _items(count: int) -> list[InputItem]:
+    return [
+        InputItem(
+            index=index,
+            key=make_key(index, f"p{index}.jpg"),
+            source_path=f"p{index}.jpg",
+            source_abs=f"/raw/p{index}.jpg",
+            sha256=f"{index:064x}",
+            size_bytes=100 + index,
+            rejection=Rejection("ingest.duplicate", "same bytes as p0.jpg") if index == 3 else None,
+        )
+        for index in range(count)
+    ]
+
+
+def test_consecutive_slices_with_a_shorter_last_chunk():
+    items = _items(7)
+    chunks = plan_chunks(items, 3)
+    assert [chunk.index for chunk in chunks] == [0, 1, 2]
+    assert [[item.index for item in chunk.items] for chunk in chunks] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert plan_chunks(items, 3) == chunks
+
+
+def test_chunk_size_larger_than_the_inputs_gives_one_chunk():
+    assert [len(chunk.items) for chunk in plan_chunks(_items(4), 64)] == [4]
+
+
+def test_no_inputs_no_chunks():
+    assert plan_chunks([], 8) == []
+
+
+def test_chunk_size_below_one_is_refused():
+    with pytest.raises(ValueError, match="chunk_size"):
+        plan_chunks(_items(2), 0)
+
+
+def test_samples_copy_the_item_fields_and_the_chunk_index():
+    chunk = plan_chunks(_items(5), 2)[1]
+    samples = chunk.samples(Category.LOWER)
+    assert [sample.key for sample in samples] == ["0000002_p2", "0000003_p3"]
+    first = samples[0]
+    assert (first.index, first.source_path, first.source_abs) == (2, "p2.jpg", "/raw/p2.jpg")
+    assert first.source_sha256 == f"{2:064x}"
+    assert first.category is Category.LOWER
+    assert first.chunk == 1
+    assert first.accepted
+    assert samples[1].rejection == Rejection("ingest.duplicate", "same bytes as p0.jpg")
+
+
+def test_samples_are_fresh_each_call():
+    chunk = Chunk(index=0, items=tuple(_items(1)))
+    first = chunk.samples(Category.UPPER)
+    first[0].reject("pose.no_person", "nobody")
+    assert chunk.samples(Category.UPPER)[0].accepted

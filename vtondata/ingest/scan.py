@@ -1,0 +1,197 @@
+"""List the person images under a raw folder: stable order, stable keys, content hashes.
+
+Scan decides what the file system alone can tell: a path that cannot be read
+(broken symlink, symlink loop, permission), an empty file, a file over the size
+limit and a byte-identical duplicate. Everything that needs the file's content
+as an image is decided later by :func:`vtondata.ingest.decode.decode_person`.
+Rejected files stay in the list as items carrying a :class:`Rejection`, so the
+index counts every input.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import heapq
+import json
+import os
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from vtondata.config.ingest import IngestConfig
+from vtondata.errors import InputError
+from vtondata.sample import Rejection
+
+KEY_SLUG_MAX_CHARS = 48
+_NOT_KEY_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_UNDERSCORE_RUNS = re.compile(r"_{2,}")
+
+
+@dataclass(frozen=True)
+class InputItem:
+    """One file found by the scan, in sorted order.
+
+    ``source_path`` is relative to the raw folder (POSIX separators, unicode
+    NFC) and is what outputs record; ``source_abs`` is what the ingest stage
+    reads and never leaves the machine. ``sha256`` is ``None`` when the file was
+    not hashed (unreadable, empty or too large); ``rejection`` is set when scan
+    already knows the file cannot become a sample.
+    """
+
+    index: int
+    key: str
+    source_path: str
+    source_abs: str
+    sha256: str | None
+    size_bytes: int
+    rejection: Rejection | None
+
+
+@dataclass(frozen=True)
+class _Found:
+    source_path: str
+    source_abs: str
+    problem: str | None
+
+
+def scan_inputs(raw: Path, config: IngestConfig, limit: int | None = None) -> list[InputItem]:
+    """All image files under ``raw``, sorted by ``source_path``; ``limit`` keeps the first N.
+
+    Nested folders are walked; names starting with ``.`` are skipped; a file
+    counts when its lower-cased suffix is in ``config.extensions``. Symlinked
+    files are followed. Symlinked folders are followed too, after every real
+    folder, and each real folder is visited once, so a link back into the tree
+    adds nothing and a folder loop ends. Raises :class:`InputError` when
+    ``raw`` is missing or not a folder.
+    """
+    raw = Path(raw)
+    if not raw.exists():
+        raise InputError(f"raw folder not found: {raw}")
+    if not raw.is_dir():
+        raise InputError(f"raw path is not a folder: {raw}")
+    found = sorted(_walk(raw.absolute(), config.extensions), key=lambda item: item.source_path)
+    if limit is not None:
+        found = found[:limit]
+    items = []
+    first_by_sha: dict[str, str] = {}
+    for index, entry in enumerate(found):
+        item = _inspect(index, entry, config)
+        if item.sha256 is not None and item.rejection is None:
+            first = first_by_sha.setdefault(item.sha256, item.source_path)
+            if first != item.source_path:
+                message = f"same bytes as {first} (sha256 {item.sha256[:12]}...)"
+                item = replace(item, rejection=Rejection("ingest.duplicate", message))
+        items.append(item)
+    return items
+
+
+def make_key(index: int, source_path: str) -> str:
+    """``{index:07d}_{slug}``: zero-padded, dot-free, unique through the index.
+
+    The slug is the file stem folded to ASCII (NFKD, non-ASCII dropped), every
+    run of characters outside ``[A-Za-z0-9_-]`` turned into one ``_``, trimmed
+    of ``_`` and ``-`` at both ends and cut to 48 characters; ``img`` when nothing is left.
+    WebDataset splits member names on the first dot, hence no dots.
+    """
+    stem = Path(source_path).stem
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    slug = _UNDERSCORE_RUNS.sub("_", _NOT_KEY_SAFE.sub("_", ascii_stem)).strip("_-")
+    slug = slug[:KEY_SLUG_MAX_CHARS].strip("_-") or "img"
+    return f"{index:07d}_{slug}"
+
+
+def inputs_sha256(items: list[InputItem]) -> str:
+    """Hash of the ordered ``(source_path, sha256)`` pairs; a resumed build must see the same."""
+    pairs = [[item.source_path, item.sha256] for item in items]
+    return hashlib.sha256(json.dumps(pairs, separators=(",", ":")).encode()).hexdigest()
+
+
+def _walk(root: Path, extensions: tuple[str, ...]) -> list[_Found]:
+    """Every matching file, real folders first, then symlinked folders in path order."""
+    wanted = {extension.lower() for extension in extensions}
+    visited = {_identity(root)}
+    found: list[_Found] = []
+    pending: list[tuple[str, Path]] = []
+    _walk_real(root, "", wanted, visited, found, pending)
+    while pending:
+        relative, folder = heapq.heappop(pending)
+        identity = _identity(folder)
+        if identity not in visited:
+            visited.add(identity)
+            _walk_real(folder, relative, wanted, visited, found, pending)
+    return found
+
+
+def _walk_real(
+    folder: Path,
+    relative: str,
+    wanted: set[str],
+    visited: set[tuple[int, int]],
+    found: list[_Found],
+    pending: list[tuple[str, Path]],
+) -> None:
+    """Recurse into real subfolders now; queue symlinked subfolders in ``pending``."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as error:
+        raise InputError(f"cannot list folder {folder}: {error.strerror}") from error
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        entry_relative = unicodedata.normalize("NFC", f"{relative}{entry.name}")
+        path = folder / entry.name
+        if entry.is_dir(follow_symlinks=False):
+            identity = _identity(path)
+            if identity not in visited:
+                visited.add(identity)
+                _walk_real(path, entry_relative + "/", wanted, visited, found, pending)
+            continue
+        target, problem = _target(path, entry)
+        if target is not None and stat.S_ISDIR(target.st_mode):
+            heapq.heappush(pending, (entry_relative + "/", path))
+        elif Path(entry.name).suffix.lower() in wanted:
+            found.append(_Found(entry_relative, str(path), problem))
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    status = folder.stat()
+    return status.st_dev, status.st_ino
+
+
+def _target(path: Path, entry: os.DirEntry[str]) -> tuple[os.stat_result | None, str | None]:
+    """What a non-folder entry resolves to, and why it cannot be read as a file (``None``: it can)."""
+    try:
+        target = path.stat()
+    except OSError as error:
+        if not entry.is_symlink():
+            return None, f"cannot stat the file: {error.strerror}"
+        if error.errno == errno.ELOOP:
+            return None, f"symbolic link loop ({os.readlink(path)} leads back to itself)"
+        return None, f"broken symbolic link to {os.readlink(path)} ({error.strerror})"
+    if stat.S_ISREG(target.st_mode) or stat.S_ISDIR(target.st_mode):
+        return target, None
+    return target, "not a regular file"
+
+
+def _inspect(index: int, found: _Found, config: IngestConfig) -> InputItem:
+    """Size, hash and scan-time rejection of one file."""
+    key = make_key(index, found.source_path)
+    item = InputItem(index, key, found.source_path, found.source_abs, None, 0, None)
+    if found.problem is not None:
+        return replace(item, rejection=Rejection("ingest.unreadable", found.problem))
+    try:
+        size_bytes = os.stat(found.source_abs).st_size
+        if size_bytes == 0:
+            return replace(item, rejection=Rejection("ingest.empty_file", "the file is empty (0 bytes)"))
+        if size_bytes > config.max_file_bytes:
+            message = f"file is {size_bytes:,} bytes, over the {config.max_file_bytes:,} byte limit"
+            return replace(item, size_bytes=size_bytes, rejection=Rejection("ingest.too_large", message))
+        with open(found.source_abs, "rb") as handle:
+            sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as error:
+        message = f"cannot read the file: {error.strerror}"
+        return replace(item, rejection=Rejection("ingest.unreadable", message))
+    return replace(item, sha256=sha256, size_bytes=size_bytes)

@@ -1,0 +1,247 @@
+"""``vtondata verify``: read a finished dataset back the way a trainer would, and check it all.
+
+Shards are read with ``webdataset`` itself, so a dataset that verifies is one
+that ``wds.WebDataset`` can stream. Checks, each reported as one readable
+problem line rather than an exception:
+
+- the manifest exists and follows ``schemas/manifest.schema.json``;
+- every listed shard exists with the recorded size and sha256 and holds the
+  recorded number of samples;
+- keys are unique across shards; every accepted index row appears exactly
+  once, in the shard it names, and no rejected row appears at all;
+- every sample has the required members and no unknown ones, its
+  ``meta.json`` follows ``schemas/sample.schema.json`` and names its key, and
+  its masks are single-channel 8-bit images of ``person.jpg``'s size holding
+  only 0 and 255;
+- index rows = manifest inputs = accepted + rejected, per reason too.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+from webdataset.tariterators import group_by_keys, tar_file_expander
+
+from vtondata import schemas
+from vtondata.output.encode import MEMBER_SPECS, REQUIRED_MEMBERS
+from vtondata.output.index import read_index
+from vtondata.output.layout import manifest_path
+from vtondata.output.shards import file_size_and_sha256
+
+BINARY_MASKS = ("agnostic_mask.png", "garment_mask.png")
+"""Members that must decode to ``HxW`` uint8 of the person's size with values in {0, 255}."""
+
+
+@dataclass
+class VerifyReport:
+    """Outcome of :func:`verify_dataset`; ``ok`` exactly when ``problems`` is empty."""
+
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def verify_dataset(out: Path) -> VerifyReport:
+    """Check every shard, sample and count of the dataset in ``out``; never raises for bad data."""
+    problems: list[str] = []
+    manifest = _load_manifest(out, problems)
+    if manifest is None:
+        return VerifyReport(ok=False, problems=problems)
+    try:
+        index = read_index(out).to_pylist()
+    except Exception as error:
+        problems.append(f"index: unreadable parquet ({error})")
+        index = []
+    found: dict[str, list[str]] = {}
+    samples_read = 0
+    for entry in manifest["shards"]:
+        problems += _check_shard_file(out, entry)
+        keys, shard_problems = _check_shard_samples(out, entry)
+        problems += shard_problems
+        samples_read += len(keys)
+        for key in keys:
+            found.setdefault(key, []).append(entry["path"])
+    problems += _check_keys_against_index(found, index)
+    problems += _check_counts(manifest, index)
+    accepted = sum(1 for row in index if row["accepted"])
+    counts = {
+        "shards": len(manifest["shards"]),
+        "samples_read": samples_read,
+        "index_rows": len(index),
+        "accepted": accepted,
+        "rejected": len(index) - accepted,
+    }
+    return VerifyReport(ok=not problems, problems=problems, counts=counts)
+
+
+def _load_manifest(out: Path, problems: list[str]) -> dict[str, Any] | None:
+    path = manifest_path(out)
+    if not path.is_file():
+        problems.append(f"{path.name}: missing; the build did not finish (or this is not a vtondata output)")
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        problems.append(f"{path.name}: not valid JSON ({error})")
+        return None
+    invalid = schemas.problems("manifest", manifest)
+    if invalid:
+        problems += [f"{path.name}: {line}" for line in invalid]
+        return None
+    return manifest
+
+
+def _check_shard_file(out: Path, entry: dict[str, Any]) -> list[str]:
+    path = out / entry["path"]
+    if not path.is_file():
+        return [f"{entry['path']}: listed in the manifest but missing"]
+    size, digest = file_size_and_sha256(path)
+    problems = []
+    if size != entry["bytes"]:
+        problems.append(f"{entry['path']}: {size} bytes but the manifest records {entry['bytes']}")
+    if digest != entry["sha256"]:
+        problems.append(f"{entry['path']}: sha256 {digest} differs from the manifest's {entry['sha256']}")
+    return problems
+
+
+def _check_shard_samples(out: Path, entry: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Keys read from one shard (in order) and the problems of its samples."""
+    path = out / entry["path"]
+    if not path.is_file():
+        return [], []
+    keys: list[str] = []
+    problems: list[str] = []
+    try:
+        for sample in _read_shard(path):
+            keys.append(sample["__key__"])
+            problems += [
+                f"{entry['path']}: sample {sample['__key__']}: {line}" for line in check_sample(sample)
+            ]
+    except Exception as error:
+        problems.append(
+            f"{entry['path']}: unreadable as a WebDataset tar after {len(keys)} samples ({error})"
+        )
+        return keys, problems
+    if len(keys) != entry["samples"]:
+        problems.append(
+            f"{entry['path']}: holds {len(keys)} samples but the manifest records {entry['samples']}"
+        )
+    return keys, problems
+
+
+def _read_shard(path: Path) -> Iterator[dict[str, Any]]:
+    """Samples of one tar as ``webdataset`` yields them: ``__key__`` plus raw member bytes.
+
+    The pipeline is ``wds.WebDataset``'s own (tar expansion, then grouping by
+    key) over a stream opened here, so the file is closed when reading ends.
+    """
+    with open(path, "rb") as stream:
+        yield from group_by_keys(tar_file_expander([{"url": str(path), "stream": stream}]))
+
+
+def check_sample(sample: dict[str, Any]) -> list[str]:
+    """Problems of one sample read from a shard (``__key__`` plus member bytes); empty when valid."""
+    members = {name for name in sample if not name.startswith("__")}
+    problems = [f"missing required member {name}" for name in REQUIRED_MEMBERS if name not in members]
+    problems += [f"unknown member {name}" for name in sorted(members - set(MEMBER_SPECS))]
+    if "meta.json" in members:
+        problems += _check_meta(sample["__key__"], sample["meta.json"])
+    if "person.jpg" in members:
+        try:
+            size = Image.open(io.BytesIO(sample["person.jpg"])).size
+        except Exception as error:
+            return [*problems, f"person.jpg does not decode ({error})"]
+        problems += [
+            line for name in BINARY_MASKS if name in members for line in _check_mask(name, sample[name], size)
+        ]
+    return problems
+
+
+def _check_meta(key: str, data: bytes) -> list[str]:
+    try:
+        meta = json.loads(data)
+    except ValueError as error:
+        return [f"meta.json is not valid JSON ({error})"]
+    problems = [f"meta.json {line}" for line in schemas.problems("sample", meta)]
+    if isinstance(meta, dict) and meta.get("key") != key:
+        problems.append(f"meta.json names key {meta.get('key')!r}")
+    return problems
+
+
+def _check_mask(name: str, data: bytes, person_size: tuple[int, int]) -> list[str]:
+    mask = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if mask is None:
+        return [f"{name} does not decode as an image"]
+    if mask.ndim != 2 or mask.dtype != np.uint8:
+        channels = 1 if mask.ndim == 2 else mask.shape[2]
+        return [f"{name} is {channels}-channel {mask.dtype}, expected single-channel uint8"]
+    problems = []
+    height_px, width_px = mask.shape
+    if (width_px, height_px) != person_size:
+        problems.append(
+            f"{name} is {width_px}x{height_px} but person.jpg is {person_size[0]}x{person_size[1]}"
+        )
+    stray = sorted(set(np.unique(mask).tolist()) - {0, 255})
+    if stray:
+        shown = ", ".join(str(value) for value in stray[:5])
+        problems.append(f"{name} holds values other than 0 and 255: {shown}")
+    return problems
+
+
+def _check_keys_against_index(found: dict[str, list[str]], index: list[dict[str, Any]]) -> list[str]:
+    problems = [
+        f"key {key} appears {len(shards)} times in shards ({', '.join(shards)})"
+        for key, shards in sorted(found.items())
+        if len(shards) > 1
+    ]
+    repeated = Counter(row["key"] for row in index)
+    problems += [f"key {key} has {n} index rows" for key, n in sorted(repeated.items()) if n > 1]
+    rows = {row["key"]: row for row in index}
+    problems += [
+        f"key {key} is in {shards[0]} but has no index row"
+        for key, shards in found.items()
+        if key not in rows
+    ]
+    absent_by_shard: dict[str, list[str]] = {}
+    for key, row in rows.items():
+        shards = found.get(key, [])
+        if not row["accepted"] and shards:
+            problems.append(f"key {key} is rejected ({row['reason_code']}) but present in {shards[0]}")
+        elif row["accepted"] and not shards:
+            absent_by_shard.setdefault(row["shard"], []).append(key)
+        elif row["accepted"] and row["shard"] not in shards:
+            problems.append(f"key {key}: the index says {row['shard']} but it is in {shards[0]}")
+    for shard, keys in sorted(absent_by_shard.items()):
+        shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
+        problems.append(f"{shard}: {len(keys)} accepted index rows not found in any shard ({shown})")
+    return problems
+
+
+def _check_counts(manifest: dict[str, Any], index: list[dict[str, Any]]) -> list[str]:
+    counts = manifest["counts"]
+    problems = []
+    if counts["inputs"] != counts["accepted"] + counts["rejected"]:
+        problems.append(
+            f"manifest counts {counts['inputs']} inputs but {counts['accepted']} accepted + "
+            f"{counts['rejected']} rejected"
+        )
+    if len(index) != counts["inputs"]:
+        problems.append(f"index has {len(index)} rows but the manifest counts {counts['inputs']} inputs")
+    accepted = sum(1 for row in index if row["accepted"])
+    if accepted != counts["accepted"]:
+        problems.append(f"index has {accepted} accepted rows but the manifest counts {counts['accepted']}")
+    reasons = Counter(row["reason_code"] for row in index if not row["accepted"])
+    if dict(reasons) != counts["by_reason"]:
+        problems.append(
+            f"index rejections by reason {dict(sorted(reasons.items()))} differ from the manifest's"
+        )
+    return problems
