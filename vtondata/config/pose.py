@@ -41,7 +41,11 @@ class YoloPoseConfig(PoseCommon):
 class MediaPipePoseConfig(PoseCommon):
     backend: Literal["mediapipe"] = "mediapipe"
     model_complexity: Literal[0, 1] = Field(
-        1, description="0 = lite, 1 = full; both models ship inside the mediapipe wheel."
+        1,
+        description=(
+            "1 = full (ships inside the mediapipe wheel); 0 = lite (not in the wheel: MediaPipe "
+            "downloads it, so it fails the weights check when downloads are off)."
+        ),
     )
     min_detection_confidence: float = Field(0.5, ge=0, le=1, description="MediaPipe detector threshold.")
 

@@ -8,6 +8,11 @@ not detected has confidence 0 (its coordinates are then meaningless).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 
 CANONICAL_NAMES: tuple[str, ...] = (
@@ -49,7 +54,10 @@ def canonical_from_coco17(coco17: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected (17, 3) COCO keypoints, got {coco17.shape}")
     out = np.zeros((NUM_CANONICAL, 3), dtype=np.float32)
     out[:17] = coco17
-    for derived, (a, b) in (("neck", ("left_shoulder", "right_shoulder")), ("mid_hip", ("left_hip", "right_hip"))):
+    for derived, (a, b) in (
+        ("neck", ("left_shoulder", "right_shoulder")),
+        ("mid_hip", ("left_hip", "right_hip")),
+    ):
         pa, pb = coco17[J[a]], coco17[J[b]]
         out[J[derived], :2] = (pa[:2] + pb[:2]) / 2
         out[J[derived], 2] = min(pa[2], pb[2])
@@ -93,6 +101,48 @@ def from_body25(body25: np.ndarray) -> np.ndarray:
         if out[J[name], 2] <= 0:
             out[J[name]] = derived[J[name]]
     return out
+
+
+OPENPOSE_JSON_VERSION = 1.3
+"""The OpenPose output version VITON-HD's ``openpose-json`` files carry (BODY_25 layout)."""
+
+_OPENPOSE_EMPTY_FIELDS = (
+    "face_keypoints_2d", "hand_left_keypoints_2d", "hand_right_keypoints_2d",
+    "pose_keypoints_3d", "face_keypoints_3d", "hand_left_keypoints_3d", "hand_right_keypoints_3d",
+)  # fmt: skip
+
+
+def openpose_json(canonical: np.ndarray) -> dict[str, Any]:
+    """Canonical ``(19, 3)`` -> the OpenPose 1.3 JSON document VITON-HD loaders read.
+
+    One person with ``person_id [-1]`` and ``pose_keypoints_2d`` holding 25
+    BODY_25 joints as 75 flat numbers ``x, y, c``; a joint with confidence 0
+    is written ``0, 0, 0`` as OpenPose does. Face, hand and 3-D fields are
+    present and empty.
+    """
+    body25 = to_body25(canonical)
+    flat: list[float] = []
+    for x, y, conf in body25.tolist():
+        flat += [round(x, 3), round(y, 3), round(conf, 6)] if conf > 0 else [0.0, 0.0, 0.0]
+    person: dict[str, Any] = {"person_id": [-1], "pose_keypoints_2d": flat}
+    person.update({field: [] for field in _OPENPOSE_EMPTY_FIELDS})
+    return {"version": OPENPOSE_JSON_VERSION, "people": [person]}
+
+
+def load_openpose_json(source: str | Path | Mapping[str, Any]) -> np.ndarray:
+    """An OpenPose JSON file (or its parsed dict) -> canonical ``(19, 3)`` float32.
+
+    Reads the first person's ``pose_keypoints_2d`` (BODY_25 or COCO-18); a
+    document without people gives all zeros (no joint detected).
+    """
+    document = source if isinstance(source, Mapping) else json.loads(Path(source).read_text(encoding="utf-8"))
+    people = document.get("people") or []
+    if not people:
+        return np.zeros((NUM_CANONICAL, 3), dtype=np.float32)
+    flat = np.asarray(people[0]["pose_keypoints_2d"], dtype=np.float32)
+    if flat.size % 3:
+        raise ValueError(f"pose_keypoints_2d has {flat.size} numbers, not a multiple of 3")
+    return from_body25(flat.reshape(-1, 3))
 
 
 def body_scale_px(canonical: np.ndarray) -> float:

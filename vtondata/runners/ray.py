@@ -154,6 +154,7 @@ class RayRunner:
                     compute=ActorPoolStrategy(size=workers),
                     batch_size=resources.batch_size,
                     batch_format="numpy",
+                    udf_modifying_row_count=False,
                     num_cpus=min(resources.num_cpus, actor_cpus),
                     num_gpus=resources.num_gpus or None,
                 )
@@ -163,6 +164,7 @@ class RayRunner:
                     fn_args=(stage,),
                     batch_size=resources.batch_size,
                     batch_format="numpy",
+                    udf_modifying_row_count=False,
                     num_cpus=min(resources.num_cpus, actor_cpus),
                 )
         return dataset

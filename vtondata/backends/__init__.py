@@ -1,0 +1,81 @@
+"""The explicit backend table: one function per role, one ``match`` arm per backend.
+
+Each arm imports its backend module itself, so importing :mod:`vtondata`
+never imports Ultralytics, MediaPipe or torch; only the chosen backend's
+library is loaded, and only in ``load()``. Building a backend resolves its
+weights (a missing or wrong checkpoint fails here, before any image) but
+loads no model: stages call ``load()`` in ``setup()``.
+"""
+
+from __future__ import annotations
+
+from vtondata.backends.base import PoseBackend, PoseResult, SegmentBackend, SegmentResult
+from vtondata.backends.weights import ResolvedWeights, resolve_weights
+from vtondata.config.pose import MediaPipePoseConfig, PoseConfig, YoloPoseConfig
+from vtondata.config.segment import MediaPipeSegmentConfig, Sam2SegmentConfig, SegmentConfig
+from vtondata.errors import BackendUnavailable
+
+__all__ = [
+    "PoseBackend",
+    "PoseResult",
+    "ResolvedWeights",
+    "SegmentBackend",
+    "SegmentResult",
+    "build_pose_backend",
+    "build_segment_backend",
+    "resolve_backend_weights",
+]
+
+SAM2_UNAVAILABLE = (
+    "the SAM2 segment backend is not available in this version of vtondata; use `--pipeline offline` "
+    "(MediaPipe pose and segmentation) or `--pipeline offline-yolo` (YOLO pose, MediaPipe segmentation)"
+)
+
+
+def build_pose_backend(cfg: PoseConfig) -> PoseBackend:
+    """The pose backend a recipe's ``pose`` section names, not yet loaded."""
+    match cfg:
+        case YoloPoseConfig():
+            from vtondata.backends.pose_yolo import YoloPoseBackend
+
+            return YoloPoseBackend(cfg, resolve_weights(cfg.weights, cfg.weights_sha256))
+        case MediaPipePoseConfig():
+            from vtondata.backends.pose_mediapipe import MediaPipePoseBackend, pose_model_files
+
+            return MediaPipePoseBackend(cfg, pose_model_files(cfg.model_complexity))
+    raise TypeError(f"no pose backend for {type(cfg).__name__}")
+
+
+def build_segment_backend(cfg: SegmentConfig) -> SegmentBackend:
+    """The segment backend a recipe's ``segment`` section names, not yet loaded."""
+    match cfg:
+        case MediaPipeSegmentConfig():
+            from vtondata.backends.segment_mediapipe import MediaPipeSegmentBackend, segment_model_files
+
+            return MediaPipeSegmentBackend(cfg, segment_model_files(cfg))
+        case Sam2SegmentConfig():
+            raise BackendUnavailable(SAM2_UNAVAILABLE)
+    raise TypeError(f"no segment backend for {type(cfg).__name__}")
+
+
+def resolve_backend_weights(cfg: PoseConfig | SegmentConfig) -> dict[str, ResolvedWeights]:
+    """Every checkpoint a section's backend will load, by role, found and hashed but not loaded.
+
+    Raises ``WeightsNotFound`` (missing file, wrong hash) or
+    ``BackendUnavailable`` (backend not in this version) so a build stops
+    before it processes any image.
+    """
+    match cfg:
+        case YoloPoseConfig():
+            return {"weights": resolve_weights(cfg.weights, cfg.weights_sha256)}
+        case MediaPipePoseConfig():
+            from vtondata.backends.pose_mediapipe import pose_model_files
+
+            return pose_model_files(cfg.model_complexity)
+        case MediaPipeSegmentConfig():
+            from vtondata.backends.segment_mediapipe import segment_model_files
+
+            return segment_model_files(cfg)
+        case Sam2SegmentConfig():
+            raise BackendUnavailable(SAM2_UNAVAILABLE)
+    raise TypeError(f"no backend for {type(cfg).__name__}")

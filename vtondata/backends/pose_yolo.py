@@ -1,0 +1,89 @@
+"""Ultralytics YOLO-pose: every person in the image, COCO-17 keypoints, boxes and scores.
+
+The checkpoint comes from the weights resolver (never from Ultralytics' own
+download-on-miss), and ``load`` resolves it again by path, name and hash so a
+worker on another machine finds its own copy. Images go in as a list, which
+Ultralytics runs as one batch.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Any
+
+import numpy as np
+
+from vtondata.backends.base import PoseResult, check_requires
+from vtondata.backends.weights import ResolvedWeights, resolve_weights
+from vtondata.config.pose import YoloPoseConfig
+
+requires = ("ultralytics>=8.3", "torch")
+
+
+class YoloPoseBackend:
+    """YOLO-pose over batches of RGB images; no silhouette."""
+
+    name = "yolo"
+
+    def __init__(self, config: YoloPoseConfig, weights: ResolvedWeights) -> None:
+        check_requires(self.name, requires)
+        self.config = config
+        self.weights = weights
+        self.weights_sha256: str | None = weights.sha256
+        self.version = importlib.metadata.version("ultralytics")
+        self._model: Any = None
+        self._device = "cpu"
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        from ultralytics import YOLO
+
+        path = resolve_weights(str(self.weights.path), self.weights.sha256).path
+        self._device = torch_device(self.config.device)
+        self._model = YOLO(str(path), task="pose", verbose=False)
+
+    def predict(self, images_rgb: list[np.ndarray]) -> list[PoseResult]:
+        if not images_rgb:
+            return []
+        self.load()
+        # Ultralytics treats numpy arrays as OpenCV BGR images.
+        images_bgr = [np.ascontiguousarray(image[:, :, ::-1]) for image in images_rgb]
+        results = self._model.predict(
+            images_bgr,
+            imgsz=self.config.image_size_px,
+            conf=self.config.min_person_score,
+            device=self._device,
+            verbose=False,
+        )
+        return [_pose_result(result) for result in results]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A loaded model stays in its worker; a copy reloads on first use.
+        state = self.__dict__.copy()
+        state["_model"] = None
+        return state
+
+
+def torch_device(setting: str) -> str:
+    """``"auto"`` -> ``"cuda:0"`` when torch sees a GPU, else ``"cpu"``; other settings pass through."""
+    if setting != "auto":
+        return setting
+    import torch
+
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+def _pose_result(result: Any) -> PoseResult:
+    if result.boxes is None or len(result.boxes) == 0 or result.keypoints is None:
+        return PoseResult.empty()
+    keypoints = result.keypoints.data.cpu().numpy().astype(np.float32)
+    if keypoints.shape[1:] != (17, 3):
+        raise ValueError(
+            f"expected a COCO-17 pose checkpoint with confidences, got keypoints {keypoints.shape[1:]}"
+        )
+    return PoseResult(
+        keypoints_px=keypoints,
+        boxes_xyxy=result.boxes.xyxy.cpu().numpy().astype(np.float32),
+        scores=result.boxes.conf.cpu().numpy().astype(np.float32),
+    )

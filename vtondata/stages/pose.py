@@ -1,0 +1,94 @@
+"""Pose stage: one backend call per batch, the dominant person's canonical keypoints per sample.
+
+Writes ``sample.keypoints_px`` (canonical ``(19, 3)``, pixels of the stored
+image), the backend's silhouette as ``layers["person"]`` when it makes one,
+``meta["pose"]`` (backend, version, weights sha256) and the statistics
+``pose.num_people``, ``pose.person_score``, ``pose.secondary_area_ratio``,
+``pose.conf_mean`` (mean over the 17 COCO joints) and ``pose.conf_min_torso``
+(lowest of shoulders and hips). Rejects ``pose.no_person`` and
+``pose.multiple_people``; statistics are written for rejected samples too,
+so the report can show why.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from vtondata.backends.base import PoseBackend, PoseResult
+from vtondata.config.pose import PoseConfig
+from vtondata.geometry.keypoints import J, canonical_from_coco17
+from vtondata.geometry.people import PersonChoice, select_dominant_person
+from vtondata.sample import Sample
+from vtondata.stages.base import Resources, Stage
+
+TORSO_JOINTS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+
+
+class PoseStage(Stage):
+    name: ClassVar[str] = "pose"
+
+    def __init__(self, config: PoseConfig, backend: PoseBackend) -> None:
+        self.config = config
+        self.backend = backend
+        self.resources = Resources(num_cpus=1, num_gpus=0, batch_size=config.batch_size, stateful=True)
+
+    def setup(self) -> None:
+        self.backend.load()
+
+    def process_batch(self, samples: list[Sample]) -> list[Sample]:
+        todo = [sample for sample in samples if sample.accepted]
+        if not todo:
+            return samples
+        results = self.backend.predict([sample.image_rgb() for sample in todo])
+        if len(results) != len(todo):
+            raise RuntimeError(
+                f"pose backend {self.backend.name} returned {len(results)} results for {len(todo)}"
+            )
+        for sample, result in zip(todo, results, strict=True):
+            self._apply(sample, result)
+        return samples
+
+    def _apply(self, sample: Sample, result: PoseResult) -> None:
+        sample.meta["pose"] = {
+            "backend": self.backend.name,
+            "version": self.backend.version,
+            "weights_sha256": self.backend.weights_sha256,
+        }
+        choice = select_dominant_person(
+            result.boxes_xyxy,
+            result.scores,
+            self.config.min_person_score,
+            self.config.max_secondary_person_ratio,
+        )
+        sample.stats["pose.num_people"] = float(choice.num_confident)
+        if choice.verdict == "no_person":
+            sample.reject(
+                "pose.no_person",
+                f"no person scored >= {self.config.min_person_score:.2f} "
+                f"({result.num_people} detections, best score {choice.best_score:.2f})",
+            )
+            return
+        assert choice.index is not None
+        sample.stats["pose.person_score"] = float(result.scores[choice.index])
+        sample.stats["pose.secondary_area_ratio"] = choice.secondary_area_ratio
+        if choice.verdict == "ambiguous":
+            sample.reject(
+                "pose.multiple_people", _ambiguous_message(choice, self.config.max_secondary_person_ratio)
+            )
+            return
+        keypoints = canonical_from_coco17(result.keypoints_px[choice.index])
+        sample.keypoints_px = keypoints
+        sample.stats["pose.conf_mean"] = float(keypoints[:17, 2].mean())
+        sample.stats["pose.conf_min_torso"] = float(min(keypoints[J[name], 2] for name in TORSO_JOINTS))
+        if result.silhouette is not None:
+            sample.layers["person"] = np.asarray(result.silhouette, dtype=bool)
+
+
+def _ambiguous_message(choice: PersonChoice, max_ratio: float) -> str:
+    return (
+        f"{choice.num_confident} people: the second-largest person's box is "
+        f"{choice.secondary_area_ratio:.2f} of the dominant person's area (background people must be "
+        f"below {max_ratio:.2f})"
+    )

@@ -1,0 +1,70 @@
+"""Segment stage: evidence layers for a batch in one backend call.
+
+Every layer the backend returns replaces the sample's layer of that name (the
+segmenter's silhouette wins over a pose model's). Statistics:
+``segment.<layer>_area_ratio`` (share of the image's pixels) for each layer
+and ``segment.<score>`` for each backend score. A sample whose ``"person"``
+layer comes back empty is rejected ``segment.no_person``. The backend gets
+the canonical keypoints too (all zeros for a sample without pose), which
+prompt-based backends need.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from vtondata.backends.base import SegmentBackend, SegmentResult
+from vtondata.config.segment import SegmentConfig
+from vtondata.geometry.keypoints import NUM_CANONICAL
+from vtondata.sample import Sample
+from vtondata.stages.base import Resources, Stage
+
+
+class SegmentStage(Stage):
+    name: ClassVar[str] = "segment"
+
+    def __init__(self, config: SegmentConfig, backend: SegmentBackend) -> None:
+        self.config = config
+        self.backend = backend
+        self.resources = Resources(num_cpus=1, num_gpus=0, batch_size=config.batch_size, stateful=True)
+
+    def setup(self) -> None:
+        self.backend.load()
+
+    def process_batch(self, samples: list[Sample]) -> list[Sample]:
+        todo = [sample for sample in samples if sample.accepted]
+        if not todo:
+            return samples
+        keypoints = [_keypoints_or_zeros(sample) for sample in todo]
+        results = self.backend.predict([sample.image_rgb() for sample in todo], keypoints)
+        if len(results) != len(todo):
+            raise RuntimeError(
+                f"segment backend {self.backend.name} returned {len(results)} results for {len(todo)}"
+            )
+        for sample, result in zip(todo, results, strict=True):
+            self._apply(sample, result)
+        return samples
+
+    def _apply(self, sample: Sample, result: SegmentResult) -> None:
+        sample.meta["segment"] = {
+            "backend": self.backend.name,
+            "version": self.backend.version,
+            "weights_sha256": self.backend.weights_sha256,
+        }
+        for name, layer in result.layers.items():
+            layer = np.asarray(layer, dtype=bool)
+            sample.layers[name] = layer
+            sample.stats[f"segment.{name}_area_ratio"] = float(layer.mean()) if layer.size else 0.0
+        for name, score in result.scores.items():
+            sample.stats[f"segment.{name}"] = float(score)
+        person = result.layers.get("person")
+        if person is not None and not np.any(person):
+            sample.reject("segment.no_person", f"the {self.backend.name} segmenter found no person pixels")
+
+
+def _keypoints_or_zeros(sample: Sample) -> np.ndarray:
+    if sample.keypoints_px is None:
+        return np.zeros((NUM_CANONICAL, 3), dtype=np.float32)
+    return sample.keypoints_px
