@@ -36,6 +36,8 @@ def make_inputs(folder: Path, count: int) -> Path:
         if variant % 2:
             image = cv2.flip(image, 1)
         shift = np.float32([[1, 0, (variant // 2) * 3], [0, 1, 0]])
-        image = cv2.warpAffine(image, shift, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+        image = cv2.warpAffine(
+            image, shift, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE
+        )
         cv2.imwrite(str(folder / f"{i:05d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
     return folder

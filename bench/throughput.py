@@ -88,7 +88,9 @@ def run_once(raw: Path, out: Path, runner: str, recipe: str, workers: int | None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--runners", nargs="+", default=["local", "ray"])
     parser.add_argument("--recipe", default="offline")
@@ -102,16 +104,21 @@ def main() -> None:
         print(f"{args.images} images, recipe {args.recipe}, {os.cpu_count()} CPUs")
         for runner in args.runners:
             figures = run_once(raw, tmp_path / f"out-{runner}", runner, args.recipe, args.workers)
-            stages = "  ".join(f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_"))
+            stages = "  ".join(
+                f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_")
+            )
             print(
                 f"{runner:>5}: {figures['images_per_s']:.2f} img/s  wall {figures['wall_s']:.1f} s  "
-                f"non-model share {figures['non_model_share']:.0%}  peak RSS {figures['peak_rss_mb']:.0f} MB\n"
+                f"non-model share {figures['non_model_share']:.0%}  "
+                f"peak RSS {figures['peak_rss_mb']:.0f} MB\n"
                 f"       per image: {stages}"
             )
         for count in args.rss:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
             figures = run_once(raw_n, tmp_path / f"out-rss-{count}", "ray", args.recipe, args.workers)
-            print(f"  rss: {count} inputs -> peak {figures['peak_rss_mb']:.0f} MB ({figures['wall_s']:.0f} s)")
+            print(
+                f"  rss: {count} inputs -> peak {figures['peak_rss_mb']:.0f} MB ({figures['wall_s']:.0f} s)"
+            )
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def test_pose_torso_joints_lie_on_the_person_in_vitonhd_ground_truth(offline_bui
         for name in TORSO:
             x, y, conf = keypoints[J[name]]
             assert conf > 0.3, (stem, name, conf)
-            assert person[int(round(y)), int(round(x))], (stem, name, x, y)
+            assert person[int(y), int(x)], (stem, name, x, y)
         checked += 1
     assert checked == 6
 
@@ -101,7 +101,7 @@ def test_pose_torso_joints_lie_inside_the_silhouette_on_every_photo(tmp_path, we
         person = cv2.dilate(sample.layers["person"].astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
         for name in TORSO:
             x, y, _ = sample.keypoints_px[J[name]]
-            assert person[int(round(y)), int(round(x))], (sample.source_path, name)
+            assert person[int(y), int(x)], (sample.source_path, name)
 
 
 def test_bad_inputs_are_rejected_with_their_reason_and_nothing_is_lost(tmp_path, persons_dir):
@@ -111,7 +111,9 @@ def test_bad_inputs_are_rejected_with_their_reason_and_nothing_is_lost(tmp_path,
     result = vtondata.build(raw, out, "upper", "offline", runner="local")
     index = read_index(out)
     assert result.inputs == index.num_rows == result.accepted + result.rejected
-    reasons = dict(zip(index.column("source_path").to_pylist(), index.column("reason_code").to_pylist(), strict=True))
+    reasons = dict(
+        zip(index.column("source_path").to_pylist(), index.column("reason_code").to_pylist(), strict=True)
+    )
     for name, code in expected.items():
         if code is not None:
             assert reasons.get(name) == code, (name, reasons.get(name))

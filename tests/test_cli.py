@@ -16,13 +16,23 @@ runner = CliRunner()
 def test_build_help_explains_every_option():
     result = runner.invoke(app, ["build", "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
     assert result.exit_code == 0
-    for option in ("--category", "--pipeline", "--workers", "--ray-address", "--limit", "--overwrite", "--set"):
+    for option in (
+        "--category",
+        "--pipeline",
+        "--workers",
+        "--ray-address",
+        "--limit",
+        "--overwrite",
+        "--set",
+    ):
         assert option in result.output
     assert "upper" in result.output and "offline" in result.output
 
 
 def test_missing_raw_folder_exits_3(tmp_path):
-    result = runner.invoke(app, ["build", str(tmp_path / "nope"), str(tmp_path / "out"), "-c", "upper", "-p", "offline"])
+    result = runner.invoke(
+        app, ["build", str(tmp_path / "nope"), str(tmp_path / "out"), "-c", "upper", "-p", "offline"]
+    )
     assert result.exit_code == 3
     assert "nope" in result.output
 
@@ -31,7 +41,17 @@ def test_bad_override_exits_2_with_the_field_named(tmp_path):
     (tmp_path / "raw").mkdir()
     result = runner.invoke(
         app,
-        ["build", str(tmp_path / "raw"), str(tmp_path / "out"), "-c", "upper", "-p", "offline", "--set", "output.chunk_size=0"],
+        [
+            "build",
+            str(tmp_path / "raw"),
+            str(tmp_path / "out"),
+            "-c",
+            "upper",
+            "-p",
+            "offline",
+            "--set",
+            "output.chunk_size=0",
+        ],
     )
     assert result.exit_code == 2
     assert "output.chunk_size" in result.output

@@ -7,8 +7,8 @@ runs.
 
 __version__ = "0.1.0"
 
-from vtondata.api import BuildResult, build  # noqa: E402
-from vtondata.config import load_recipe  # noqa: E402
-from vtondata.sample import Category, Rejection, Sample  # noqa: E402
+from vtondata.api import BuildResult, build
+from vtondata.config import load_recipe
+from vtondata.sample import Category, Rejection, Sample
 
 __all__ = ["BuildResult", "Category", "Rejection", "Sample", "__version__", "build", "load_recipe"]

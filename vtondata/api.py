@@ -118,7 +118,13 @@ def build(
 
     chosen = _make_runner(runner or recipe.runner.kind, recipe, workers, ray_address)
     split = recipe.output.split
-    chosen.run(stages, pending, category, lambda index, samples: write_chunk(out, split, index, samples), on_chunk_done)
+    chosen.run(
+        stages,
+        pending,
+        category,
+        lambda index, samples: write_chunk(out, split, index, samples),
+        on_chunk_done,
+    )
 
     records = [read_chunk_record(out, split, chunk.index) for chunk in chunks]
     missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]

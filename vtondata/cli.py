@@ -87,7 +87,9 @@ def build(
     ray_address: Annotated[
         str | None, typer.Option(help="Address of an existing Ray cluster (default: start a local one).")
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Process only the first N inputs (sorted).")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Process only the first N inputs (sorted).")
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace an output built with another recipe or input set.")
     ] = False,
@@ -118,7 +120,9 @@ def build(
         for code, count in record.by_reason.items():
             rejected_by_stage[code.split(".", 1)[0]] += count
         stages = " ".join(f"{stage} -{n}" for stage, n in sorted(rejected_by_stage.items()))
-        progress.update(task, advance=record.samples, counts=f"accepted {accepted}  rejected: {stages or '0'}")
+        progress.update(
+            task, advance=record.samples, counts=f"accepted {accepted}  rejected: {stages or '0'}"
+        )
 
     try:
         with progress:

@@ -67,7 +67,9 @@ def test_unknown_recipe_name_suggests_a_bundled_one():
 def test_recipe_file_by_path(tmp_path):
     path = tmp_path / "mine.yaml"
     path.write_text(
-        yaml.safe_dump({"name": "mine", "pose": {"backend": "mediapipe"}, "segment": {"backend": "mediapipe"}})
+        yaml.safe_dump(
+            {"name": "mine", "pose": {"backend": "mediapipe"}, "segment": {"backend": "mediapipe"}}
+        )
     )
     recipe = load_recipe(path)
     assert recipe.name == "mine" and recipe.output.chunk_size == 64

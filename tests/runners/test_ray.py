@@ -23,7 +23,9 @@ OVERRIDES = {"output.chunk_size": "3"}
 
 
 def _shard_digests(out: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "shards").glob("*.tar"))}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "shards").glob("*.tar"))
+    }
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,8 @@ def test_rerun_of_a_complete_build_resumes_every_chunk(raw, local_out):
 def _build_command(raw: Path, out: Path) -> list[str]:
     return [
         sys.executable, "-m", "vtondata", "build", str(raw), str(out), "--category", "upper",
-        "--pipeline", "offline", "--set", "output.chunk_size=2", "--runner", "ray", "--workers", "1", "--quiet",
+        "--pipeline", "offline", "--set", "output.chunk_size=2",
+        "--runner", "ray", "--workers", "1", "--quiet",
     ]  # fmt: skip
 
 
@@ -90,6 +93,9 @@ def test_sigkill_midway_then_rerun_gives_the_uninterrupted_dataset(tmp_path):
     index = read_index(out)
     keys = index.column("key").to_pylist()
     assert len(keys) == len(set(keys)) == inputs
-    shard_keys = [s["__key__"] for s in wds.WebDataset(sorted(str(p) for p in (out / "shards").glob("*.tar")), shardshuffle=False)]
+    shard_keys = [
+        s["__key__"]
+        for s in wds.WebDataset(sorted(str(p) for p in (out / "shards").glob("*.tar")), shardshuffle=False)
+    ]
     assert len(shard_keys) == len(set(shard_keys)) == sum(index.column("accepted").to_pylist())
     assert verify_dataset(out).ok

@@ -1,8 +1,12 @@
 """Recipe section ``mask``: geometry parameters of the agnostic mask, per category.
 
-All lengths are relative to the body scale (the shoulder width in pixels, see
-``vtondata.geometry.keypoints.body_scale_px``), so one recipe works at any
-resolution and for any person size.
+Every length is a multiple of the body scale ``s`` (the shoulder width in
+pixels, see ``vtondata.geometry.keypoints.body_scale_px``), so one recipe works
+at any resolution and for any person size. "Up" runs from the mid-hip to the
+neck, "out" away from the body's centre line. The defaults are tuned so that
+every garment variant of a category gives the same mask on the synthetic
+bodies of ``tests/synthetic.py`` while hands stay kept on the VITON-HD sample
+(figures and each parameter's effect: docs/masks.md).
 """
 
 from pydantic import Field
@@ -10,27 +14,137 @@ from pydantic import Field
 from vtondata.config.base import RecipeModel
 
 
+class ArmParams(RecipeModel):
+    """Arm capsules along shoulder-elbow-wrist (categories upper and dress)."""
+
+    width_rel: float = Field(
+        0.62,
+        gt=0,
+        description="Capsule diameter / s: room for a loose sleeve, so sleeve length and fit do not show.",
+    )
+
+
+class TorsoParams(RecipeModel):
+    """The convex torso region spanning shoulders and hips (categories upper and dress)."""
+
+    shoulder_out_rel: float = Field(
+        0.15, ge=0, description="Reach beyond each shoulder joint, outwards, / s."
+    )
+    shoulder_lift_rel: float = Field(
+        0.12, ge=0, description="Height of the outer shoulder corners above the shoulder joints, / s."
+    )
+    neckline_lift_rel: float = Field(
+        0.30,
+        ge=0,
+        description="Height of the neck base above the shoulder line, / s: the region reaches it so collars "
+        "are covered; the head protection keeps it off the chin.",
+    )
+    neck_half_width_rel: float = Field(
+        0.20, ge=0, description="Half width of the region's top edge at the neck base, / s."
+    )
+    hip_out_rel: float = Field(
+        0.45, ge=0, description="Reach beyond each hip joint, outwards: room for a loose top's flare, / s."
+    )
+    below_hip_rel: float = Field(
+        0.35, ge=0, description="Reach below the hip line: room for the hem of a long top, / s."
+    )
+
+
+class LegParams(RecipeModel):
+    """Leg capsules along hip-knee-ankle and the hip-to-ankle region (categories lower and dress)."""
+
+    width_rel: float = Field(0.56, gt=0, description="Capsule diameter / s: room for a loose trouser leg.")
+    waist_lift_rel: float = Field(
+        0.40, ge=0, description="Height of the region's top (the waist) above the hip line, / s."
+    )
+    hip_out_rel: float = Field(
+        0.35, ge=0, description="Reach beyond each hip joint, outwards, at waist and hips, / s."
+    )
+    hem_half_width_rel: float = Field(
+        1.05,
+        ge=0,
+        description="Half width at ankle height around the ankles' midpoint, / s: room for a flared skirt's "
+        "hem, so skirts and trousers give the same mask.",
+    )
+
+
+class ProtectParams(RecipeModel):
+    """Regions kept out of the mask; derived from pose where no evidence layer gives them."""
+
+    margin_rel: float = Field(
+        0.015, ge=0, description="Every protected region grows by this before it is subtracted, / s."
+    )
+    head_half_width_rel: float = Field(
+        0.34, gt=0, description="Derived head ellipse (no 'face' layer): half width / s."
+    )
+    head_half_height_rel: float = Field(0.56, gt=0, description="Derived head ellipse: half height / s.")
+    head_lift_rel: float = Field(
+        0.16, description="Derived head ellipse: centre above the mean of the trusted face keypoints, / s."
+    )
+    head_above_neck_rel: float = Field(
+        0.85,
+        gt=0,
+        description="Derived head ellipse: centre above the shoulder line when no face keypoint is trusted "
+        "(back views), / s.",
+    )
+    hand_start_rel: float = Field(
+        0.02, description="Derived hand (no 'hands' layer): start past the wrist along elbow->wrist, / s."
+    )
+    hand_length_rel: float = Field(0.50, gt=0, description="Derived hand: length from its start, / s.")
+    hand_half_width_rel: float = Field(0.15, gt=0, description="Derived hand: half width / s.")
+    foot_start_rel: float = Field(
+        0.015, description="Derived foot (no 'feet' layer): start past the ankle along knee->ankle, / s."
+    )
+    foot_length_rel: float = Field(0.30, gt=0, description="Derived foot: length from its start, / s.")
+    foot_half_width_rel: float = Field(0.15, gt=0, description="Derived foot: half width / s.")
+
+
 class CategoryMaskParams(RecipeModel):
-    arm_width_rel: float = Field(
-        0.32, gt=0, description="Arm capsule diameter / body scale; 0 leaves arms out of the mask."
+    """Everything that shapes one category's mask; which parts apply is fixed by the category."""
+
+    arms: ArmParams = Field(
+        default_factory=ArmParams,
+        description="Drawn for upper and dress; for lower, kept out of the silhouette.",
     )
-    leg_width_rel: float = Field(
-        0.40, gt=0, description="Leg capsule diameter / body scale; 0 leaves legs out of the mask."
+    torso: TorsoParams = Field(default_factory=TorsoParams, description="Drawn for upper and dress.")
+    legs: LegParams = Field(
+        default_factory=LegParams,
+        description="Drawn for lower and dress; for upper, kept out of the silhouette.",
     )
-    dilate_rel: float = Field(0.04, ge=0, description="Final dilation radius / body scale.")
-    close_rel: float = Field(0.10, ge=0, description="Closing radius / body scale (fills gaps).")
-    protect_margin_rel: float = Field(
-        0.02, ge=0, description="Protected regions (face, hands, feet) grow by this before subtraction."
+    protect: ProtectParams = Field(default_factory=ProtectParams, description="Face, hair, hands and feet.")
+    silhouette_in_band: bool = Field(
+        True,
+        description="Add the 'person' layer within the category's band along the body axis (catches garments "
+        "looser than the pose regions); limbs the category does not own stay out.",
+    )
+    close_rel: float = Field(
+        0.15, ge=0, description="Closing radius / s: fills gaps narrower than twice this (arm to torso)."
+    )
+    dilate_rel: float = Field(
+        0.05, ge=0, description="Final dilation radius / s: no garment edge survives at the mask border."
+    )
+    work_scale_px: float = Field(
+        48.0,
+        gt=0,
+        description="Morphology runs on a grid coarsened so that s spans about this many cells: cost stays "
+        "flat with image size; edges move by under one cell.",
     )
 
 
 class MaskConfig(RecipeModel):
     min_keypoint_confidence: float = Field(
-        0.3,
+        0.2,
         ge=0,
         le=1,
-        description="Joints the category needs must reach this confidence, else mask.missing_joints.",
+        description="Joints at or below this confidence count as undetected: a missing shoulder, elbow, hip "
+        "or knee rejects the sample (mask.missing_joints); a missing wrist or ankle is extrapolated. Low on "
+        "purpose: the mask only needs a plausible limb position (an arm hanging behind the body scores "
+        "0.22-0.28); the quality filters judge pose confidence.",
     )
-    upper: CategoryMaskParams = Field(default_factory=CategoryMaskParams)
-    lower: CategoryMaskParams = Field(default_factory=CategoryMaskParams)
-    dress: CategoryMaskParams = Field(default_factory=CategoryMaskParams)
+    upper: CategoryMaskParams = Field(default_factory=CategoryMaskParams, description="Category upper.")
+    lower: CategoryMaskParams = Field(default_factory=CategoryMaskParams, description="Category lower.")
+    dress: CategoryMaskParams = Field(default_factory=CategoryMaskParams, description="Category dress.")
+
+    def for_category(self, category: str) -> CategoryMaskParams:
+        """The parameters of one category (``"upper"``, ``"lower"`` or ``"dress"``)."""
+        return getattr(self, str(category))

@@ -9,7 +9,8 @@ from vtondata.config.base import RecipeModel
 
 class RunnerConfig(RecipeModel):
     kind: Literal["local", "ray"] = Field(
-        "ray", description="'ray' streams stages over a Ray cluster (local by default); 'local' runs in-process."
+        "ray",
+        description="'ray' streams stages over a Ray cluster (local by default); 'local' runs in-process.",
     )
     workers: int | None = Field(
         None, ge=1, description="Parallel workers per model stage; None = one per CPU core."

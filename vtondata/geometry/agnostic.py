@@ -1,0 +1,312 @@
+"""The category-agnostic inpainting mask: one shape per pose, whatever garment is worn.
+
+A try-on model learns to repaint the masked region with a new garment; if the
+mask's shape follows the old garment (sleeve length, skirt versus trousers),
+the model learns to copy that shape. So the mask is the union of pose-drawn
+regions large enough for any garment of the category (limb capsules, a torso
+or hip-to-ankle region), the category's garment evidence and, optionally, the
+person silhouette within the category's band; closed and dilated with
+scale-relative radii; minus the face, head hair, hands and feet, each grown by
+a margin. Garment evidence always stays masked, except where an evidence layer
+says face, hair, hand or foot: evidence beats the pose-derived guesses.
+
+Morphology runs on a grid coarsened so that the body scale spans about
+``work_scale_px`` cells (``CategoryMaskParams``): a 768x1024 mask then costs a
+few milliseconds whatever the radii. Joint policy: shoulders, elbows, hips and
+knees must be trusted; an untrusted wrist or ankle is extrapolated along its
+limb (hands in pockets, feet cut by the frame are common and the capsule still
+covers the limb's likely place), see ``regions.complete_limb_ends``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import cv2
+import numpy as np
+
+from vtondata.config.mask import CategoryMaskParams
+from vtondata.geometry import regions
+from vtondata.geometry.keypoints import J
+from vtondata.sample import Category
+
+_ARMS = ("left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist")
+_HIPS = ("left_hip", "right_hip")
+_LEGS = ("left_knee", "right_knee", "left_ankle", "right_ankle")
+_REQUIRED = {
+    Category.UPPER: (*_ARMS, *_HIPS),
+    Category.LOWER: (*_HIPS, *_LEGS),
+    Category.DRESS: (*_ARMS, *_HIPS, *_LEGS),
+}
+_EXTRAPOLATED_FROM = {
+    "left_wrist": ("left_shoulder", "left_elbow"),
+    "right_wrist": ("right_shoulder", "right_elbow"),
+    "left_ankle": ("left_hip", "left_knee"),
+    "right_ankle": ("right_hip", "right_knee"),
+}
+PROTECTED_LAYERS = ("face", "hair", "hands", "feet")
+
+
+def required_joints(category: Category | str) -> tuple[str, ...]:
+    """Canonical joint names the category's mask is drawn from."""
+    return _REQUIRED[Category(category)]
+
+
+def missing_joints(keypoints_px: np.ndarray, category: Category | str, min_confidence: float) -> list[str]:
+    """Required joints at or below ``min_confidence`` that cannot be extrapolated.
+
+    A wrist (ankle) is not missing when its shoulder and elbow (hip and knee)
+    are trusted: the mask extrapolates it.
+    """
+    trusted = np.asarray(keypoints_px, dtype=np.float32)[:, 2] > min_confidence
+    missing = [name for name in required_joints(category) if not trusted[J[name]]]
+    return [
+        name
+        for name in missing
+        if not (name in _EXTRAPOLATED_FROM and all(trusted[J[p]] for p in _EXTRAPOLATED_FROM[name]))
+    ]
+
+
+def trusted_keypoints(
+    keypoints_px: np.ndarray, category: Category | str, min_confidence: float
+) -> np.ndarray:
+    """``(19, 3)`` copy with joints at or below ``min_confidence`` zeroed and limb ends extrapolated.
+
+    Raises ``ValueError`` naming the required joints that are missing.
+    """
+    missing = missing_joints(keypoints_px, category, min_confidence)
+    if missing:
+        raise ValueError(f"category {Category(category).value} needs joints: {', '.join(missing)}")
+    kp = np.array(keypoints_px, dtype=np.float32, copy=True)
+    kp[kp[:, 2] <= min_confidence, 2] = 0.0
+    return regions.complete_limb_ends(kp)
+
+
+def agnostic_mask(
+    size_wh: tuple[int, int],
+    keypoints_px: np.ndarray,
+    layers: Mapping[str, np.ndarray],
+    category: Category | str,
+    params: CategoryMaskParams,
+    *,
+    min_confidence: float = 0.0,
+) -> np.ndarray:
+    """The repaint mask, ``HxW`` bool, True = repaint, for an image of ``size_wh = (W, H)``.
+
+    ``keypoints_px`` is canonical ``(19, 3)``; joints at or below
+    ``min_confidence`` count as undetected. ``layers`` holds optional ``HxW``
+    bool evidence: ``"garment_<category>"``, ``"person"``, and the protected
+    ``"face"``, ``"hair"``, ``"hands"``, ``"feet"`` (absent face, hands and
+    feet are derived from pose). Deterministic; raises ``ValueError`` when a
+    required joint is missing (see :func:`missing_joints`).
+    """
+    category = Category(category)
+    shape_hw = (size_wh[1], size_wh[0])
+    kp = trusted_keypoints(keypoints_px, category, min_confidence)
+    frame = regions.body_frame(kp)
+    s = frame.scale_px
+    grid = _Grid(shape_hw, max(1, int(s // params.work_scale_px)))
+    garment = _layer(layers, f"garment_{category.value}", shape_hw)
+
+    owned = _category_polygons(kp, frame, category, params)
+    coarse = grid.fill(owned)
+    if garment is not None:
+        coarse |= grid.pool(garment)
+    person = _layer(layers, "person", shape_hw)
+    if params.silhouette_in_band and person is not None:
+        band = grid.fill([regions.band_polygon(frame, *_band(kp, frame, category, owned), size_wh)])
+        coarse |= grid.pool(person) & band & ~grid.fill(_foreign_limbs(kp, frame, category, params))
+    mask = grid.grow(grid.close(coarse, params.close_rel * s), params.dilate_rel * s)
+
+    evidence = _protected_evidence(layers, shape_hw)
+    margin_px = params.protect.margin_rel * s
+    core = regions.fill_polygons(shape_hw, _derived_protection(kp, frame, layers, params, 0.0)) | evidence
+    grown = regions.fill_polygons(shape_hw, _derived_protection(kp, frame, layers, params, margin_px))
+    if evidence.any():
+        grown |= evidence | grid.grow(grid.pool(evidence), margin_px)
+    mask &= ~grown
+    if garment is not None:
+        # Garment evidence beats the pose-derived guesses, never a protected evidence layer.
+        mask |= (grid.grow(grid.pool(garment), params.dilate_rel * s) & ~core) | (garment & ~evidence)
+    return mask
+
+
+def masked_person(
+    image_rgb: np.ndarray, mask: np.ndarray, grey_rgb: tuple[int, int, int] = (128, 128, 128)
+) -> np.ndarray:
+    """``HxWx3`` uint8 copy of the person with every repaint pixel set to ``grey_rgb`` (agnostic.jpg)."""
+    out = np.array(image_rgb, dtype=np.uint8, copy=True)
+    out[np.asarray(mask, dtype=bool)] = np.asarray(grey_rgb, dtype=np.uint8)
+    return out
+
+
+def mask_stats(
+    mask: np.ndarray, layers: Mapping[str, np.ndarray], keypoints_px: np.ndarray, category: Category | str
+) -> dict[str, float]:
+    """Statistics of a repaint mask (``HxW`` bool) against the evidence at hand.
+
+    Always ``mask.area_ratio`` (mask pixels / image pixels) and
+    ``mask.joint_coverage`` (share of the category's detected joints, wrists and
+    ankles aside, that lie in the mask). With layers: ``mask.garment_coverage``
+    (share of ``garment_<category>`` masked), ``mask.person_coverage`` (share of
+    the mask on ``person``), ``mask.face_intrusion`` / ``mask.hair_intrusion``
+    (share of face / hair masked), ``mask.hands_kept`` / ``mask.feet_kept``
+    (share of hands / feet not masked). A ratio over an empty layer is left out.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    stats = {"mask.area_ratio": float(mask.mean())}
+    shares = {
+        "mask.garment_coverage": (f"garment_{Category(category).value}", False),
+        "mask.face_intrusion": ("face", False),
+        "mask.hair_intrusion": ("hair", False),
+        "mask.hands_kept": ("hands", True),
+        "mask.feet_kept": ("feet", True),
+    }
+    for key, (name, kept) in shares.items():
+        layer = layers.get(name)
+        if layer is not None and np.any(layer):
+            covered = _share(mask, np.asarray(layer, dtype=bool))
+            stats[key] = 1.0 - covered if kept else covered
+    person = layers.get("person")
+    if person is not None and mask.any():
+        stats["mask.person_coverage"] = _share(np.asarray(person, dtype=bool), mask)
+    inner = [name for name in required_joints(category) if name not in _EXTRAPOLATED_FROM]
+    height, width = mask.shape
+    kp = np.asarray(keypoints_px, dtype=np.float32)
+    inside = [
+        bool(mask[int(kp[J[n], 1]), int(kp[J[n], 0])])
+        for n in inner
+        if kp[J[n], 2] > 0 and 0 <= kp[J[n], 0] < width and 0 <= kp[J[n], 1] < height
+    ]
+    if inside:
+        stats["mask.joint_coverage"] = float(np.mean(inside))
+    return stats
+
+
+def _share(inside: np.ndarray, of: np.ndarray) -> float:
+    """``|inside & of| / |of|`` for ``HxW`` bool arrays, ``of`` non-empty."""
+    return float(np.count_nonzero(inside & of)) / float(np.count_nonzero(of))
+
+
+def _category_polygons(
+    kp: np.ndarray, frame: regions.BodyFrame, category: Category, params: CategoryMaskParams
+) -> list[np.ndarray]:
+    """Pose-drawn regions the category owns: torso and arms (upper), hips to ankles and legs (lower)."""
+    s = frame.scale_px
+    polygons = []
+    if category in (Category.UPPER, Category.DRESS):
+        polygons.append(regions.torso_region(kp, frame, params.torso))
+        polygons += regions.limb_capsules(kp, regions.ARM_CHAINS, params.arms.width_rel * s)
+    if category in (Category.LOWER, Category.DRESS):
+        polygons.append(regions.hip_leg_region(kp, frame, params.legs))
+        polygons += regions.limb_capsules(kp, regions.LEG_CHAINS, params.legs.width_rel * s)
+    return polygons
+
+
+def _band(
+    kp: np.ndarray, frame: regions.BodyFrame, category: Category, owned: list[np.ndarray]
+) -> tuple[float, float]:
+    """Where along the body axis the silhouette counts: the extent of the category's regions.
+
+    For upper it stops at the hip line: below it the silhouette is the lower
+    garment, and the torso region already reaches as low as a long top needs.
+    """
+    top, bottom = regions.extent_along(frame, owned)
+    if category is Category.UPPER:
+        bottom = min(bottom, regions.mid_hip_along(kp, frame))
+    return top, bottom
+
+
+def _foreign_limbs(
+    kp: np.ndarray, frame: regions.BodyFrame, category: Category, params: CategoryMaskParams
+) -> list[np.ndarray]:
+    """Limbs the category does not own, kept out of the silhouette term (lower: arms; upper: legs)."""
+    s = frame.scale_px
+    if category is Category.LOWER:
+        return regions.limb_capsules(kp, regions.ARM_CHAINS, params.arms.width_rel * s)
+    if category is Category.UPPER:
+        return regions.limb_capsules(kp, regions.LEG_CHAINS, params.legs.width_rel * s)
+    return []
+
+
+def _derived_protection(
+    kp: np.ndarray,
+    frame: regions.BodyFrame,
+    layers: Mapping[str, np.ndarray],
+    params: CategoryMaskParams,
+    grow_px: float,
+) -> list[np.ndarray]:
+    """Pose-drawn stand-ins for the protected layers that are absent."""
+    polygons = []
+    if "face" not in layers:
+        polygons += regions.head_region(kp, frame, params.protect, grow_px)
+    if "hands" not in layers:
+        polygons += regions.hand_regions(kp, frame, params.protect, grow_px)
+    if "feet" not in layers:
+        polygons += regions.foot_regions(kp, frame, params.protect, grow_px)
+    return polygons
+
+
+def _protected_evidence(layers: Mapping[str, np.ndarray], shape_hw: tuple[int, int]) -> np.ndarray:
+    out = np.zeros(shape_hw, dtype=bool)
+    for name in PROTECTED_LAYERS:
+        layer = _layer(layers, name, shape_hw)
+        if layer is not None:
+            out |= layer
+    return out
+
+
+def _layer(layers: Mapping[str, np.ndarray], name: str, shape_hw: tuple[int, int]) -> np.ndarray | None:
+    layer = layers.get(name)
+    if layer is None:
+        return None
+    layer = np.ascontiguousarray(layer, dtype=bool)
+    if layer.shape != shape_hw:
+        raise ValueError(f"layer {name!r} is {layer.shape}, expected HxW {shape_hw}")
+    return layer
+
+
+class _Grid:
+    """The coarse grid morphology runs on: ``cell x cell`` pixel blocks of an ``HxW`` image."""
+
+    def __init__(self, shape_hw: tuple[int, int], cell: int) -> None:
+        self.shape_hw = shape_hw
+        self.cell = cell
+        self.grid_hw = (-(-shape_hw[0] // cell), -(-shape_hw[1] // cell))
+
+    def fill(self, polygons: list[np.ndarray]) -> np.ndarray:
+        """Polygons in image pixels, rasterised on the grid."""
+        return regions.fill_polygons(self.grid_hw, polygons, 1.0 / self.cell)
+
+    def pool(self, mask: np.ndarray) -> np.ndarray:
+        """A cell is set when any pixel of its block is (conservative downsampling)."""
+        if self.cell == 1:
+            return mask.copy()
+        height, width = mask.shape
+        pad_bottom, pad_right = self.grid_hw[0] * self.cell - height, self.grid_hw[1] * self.cell - width
+        padded = cv2.copyMakeBorder(
+            mask.view(np.uint8), 0, pad_bottom, 0, pad_right, cv2.BORDER_CONSTANT, value=0
+        )
+        return cv2.resize(padded, self.grid_hw[::-1], interpolation=cv2.INTER_AREA) > 0
+
+    def close(self, grid: np.ndarray, radius_px: float) -> np.ndarray:
+        """Morphological closing on the grid by a disc of ``radius_px``: fills gaps narrower than twice it."""
+        radius = radius_px / self.cell
+        if radius <= 0:
+            return grid
+        dilated = cv2.distanceTransform((~grid).view(np.uint8), cv2.DIST_L2, 5) <= radius
+        return cv2.distanceTransform(dilated.view(np.uint8), cv2.DIST_L2, 5) > radius
+
+    def grow(self, grid: np.ndarray, radius_px: float) -> np.ndarray:
+        """``grid`` dilated by ``radius_px``, back at full resolution (``HxW`` bool).
+
+        A set cell stands for its whole block, whose edge lies half a cell from
+        its centre. The dilation is read off a distance field that is upsampled
+        bilinearly before thresholding, so the full-resolution edge is smooth.
+        """
+        distance = cv2.distanceTransform((~grid).view(np.uint8), cv2.DIST_L2, 5)
+        field = np.float32(max(radius_px, 0.0) / self.cell + 0.5) - distance
+        if self.cell > 1:
+            size = (grid.shape[1] * self.cell, grid.shape[0] * self.cell)
+            field = cv2.resize(field, size, interpolation=cv2.INTER_LINEAR)
+        return field[: self.shape_hw[0], : self.shape_hw[1]] >= 0
