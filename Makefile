@@ -9,16 +9,20 @@ export YOLO_OFFLINE := 1
 PY := .venv/bin/python
 DEMO_RAW ?= $(SHARED)/data/persons
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install browser demo test lint format bench clean
 
 install:
 	@bash scripts/ensure-venv.sh >/dev/null
+
+# Debian's Chromium, for the HTML report's browser test (root or sudo).
+browser:
+	@bash scripts/install-chromium.sh >/dev/null
 
 demo: install
 	$(PY) -m vtondata build $(DEMO_RAW) out/demo --category upper --pipeline offline
 	$(PY) -m vtondata verify out/demo
 
-test: install
+test: install browser
 	$(PY) -m pytest
 
 lint: install

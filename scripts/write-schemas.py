@@ -1,14 +1,18 @@
-"""Regenerate schemas/pipeline.schema.json from the Recipe model.
+"""Regenerate the recipe JSON Schemas from their pydantic models.
 
-The pydantic model is the source of truth; the JSON Schema is what editors and
-other tools read. tests/config/test_schema.py fails when the two drift.
+The models are the source of truth; the schemas (schemas/pipeline.schema.json
+for build recipes, schemas/train.schema.json for training recipes) are what
+editors and other tools read. tests/config and tests/train fail when they drift.
 """
 
 import json
 from pathlib import Path
 
 from vtondata.config import recipe_json_schema
+from vtondata.train.config import train_recipe_json_schema
 
-target = Path(__file__).resolve().parents[1] / "schemas" / "pipeline.schema.json"
-target.write_text(json.dumps(recipe_json_schema(), indent=2, sort_keys=True) + "\n")
-print(f"wrote {target}")
+schemas = Path(__file__).resolve().parents[1] / "schemas"
+for name, schema in (("pipeline", recipe_json_schema()), ("train", train_recipe_json_schema())):
+    target = schemas / f"{name}.schema.json"
+    target.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+    print(f"wrote {target}")

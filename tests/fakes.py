@@ -1,7 +1,7 @@
 """Fake pose and segment backends, injected into stages through their constructors.
 
 Both satisfy the backend protocols (``name``, ``version``, ``weights_sha256``,
-``load``, ``predict``) and record how they were called, so stage tests can
+``load``, ``predict``) and record how they were called (batch sizes, sources), so stage tests can
 check batching without a model. Their default answers are a synthetic
 standing person scaled to each image: good enough for mask and quality tests
 that need a plausible body.
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-from vtondata.backends.base import PoseResult, SegmentResult
+from vtondata.backends.base import ImageSource, PoseResult, SegmentResult
 from vtondata.sample import Category, Sample
 
 # A front-facing standing person in a unit box (x right, y down), COCO-17 order.
@@ -81,12 +81,16 @@ class FakePoseBackend:
         self._respond = respond if callable(respond) else _InOrder(respond)
         self.loads = 0
         self.batch_sizes: list[int] = []
+        self.sources_seen: list[ImageSource] = []
 
     def load(self) -> None:
         self.loads += 1
 
-    def predict(self, images_rgb: list[np.ndarray]) -> list[PoseResult]:
+    def predict(
+        self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
+    ) -> list[PoseResult]:
         self.batch_sizes.append(len(images_rgb))
+        self.sources_seen += list(sources)
         return [self._respond(image) for image in images_rgb]
 
 
@@ -104,13 +108,21 @@ class FakeSegmentBackend:
         self._respond = respond if callable(respond) else _InOrder(respond)
         self.loads = 0
         self.batch_sizes: list[int] = []
+        self.sources_seen: list[ImageSource] = []
         self.keypoints_seen: list[np.ndarray] = []
 
     def load(self) -> None:
         self.loads += 1
 
-    def predict(self, images_rgb: list[np.ndarray], keypoints_px: list[np.ndarray]) -> list[SegmentResult]:
+    def predict(
+        self,
+        images_rgb: list[np.ndarray],
+        keypoints_px: list[np.ndarray],
+        *,
+        sources: Sequence[ImageSource] = (),
+    ) -> list[SegmentResult]:
         self.batch_sizes.append(len(images_rgb))
+        self.sources_seen += list(sources)
         self.keypoints_seen += [np.asarray(kp) for kp in keypoints_px]
         return [self._respond(image, kp) for image, kp in zip(images_rgb, keypoints_px, strict=True)]
 

@@ -87,7 +87,10 @@ def test_build_verify_and_resume_mismatch(tmp_path):
 def test_default_recipe_without_sam2_stops_before_processing_and_names_the_way_out(tmp_path, weights_dir):
     raw = link_photos(tmp_path / "raw", real_photos()[:1])
     result = runner.invoke(app, ["build", str(raw), str(tmp_path / "out"), "-c", "upper"])
-    assert result.exit_code == 5
-    assert "sam2" in result.output.lower()
-    assert "--pipeline offline" in result.output
+    assert result.exit_code == 4
+    output = " ".join(result.output.split())
+    assert "sam2.1_hiera_tiny.pt" in output
+    assert "$VTONDATA_WEIGHTS" in output and "download: disabled" in output
+    assert "vtondata weights fetch sam2.1_hiera_tiny.pt" in output
+    assert "--pipeline offline" in output
     assert not (tmp_path / "out" / "shards").exists()

@@ -7,8 +7,21 @@ runs.
 
 __version__ = "0.1.0"
 
-from vtondata.api import BuildResult, build
+from vtondata.api import BuildResult, build, process_image
 from vtondata.config import load_recipe
+from vtondata.output.reader import Dataset, SampleRecord, open
 from vtondata.sample import Category, Rejection, Sample
 
-__all__ = ["BuildResult", "Category", "Rejection", "Sample", "__version__", "build", "load_recipe"]
+__all__ = [
+    "BuildResult",
+    "Category",
+    "Dataset",
+    "Rejection",
+    "Sample",
+    "SampleRecord",
+    "__version__",
+    "build",
+    "load_recipe",
+    "open",
+    "process_image",
+]

@@ -19,19 +19,23 @@ import yaml
 from vtondata import __version__
 from vtondata.backends import build_pose_backend, build_segment_backend, resolve_backend_weights
 from vtondata.config import Recipe, load_recipe, recipe_sha256
-from vtondata.errors import InputError
+from vtondata.config.segment import Sam2SegmentConfig
+from vtondata.errors import InputError, RecipeError
 from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import inputs_sha256, scan_inputs
 from vtondata.output import layout
 from vtondata.output.encode import EncodeStage
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
+from vtondata.runners.local import run_stages
 from vtondata.runners.resume import Plan, prepare_output
-from vtondata.sample import Category
+from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
+from vtondata.stages.cloth import ClothSegmenter, ClothStage
 from vtondata.stages.ingest import IngestStage
 from vtondata.stages.mask import MaskStage
 from vtondata.stages.pose import PoseStage
+from vtondata.stages.quality import QualityStage
 from vtondata.stages.segment import SegmentStage
 
 
@@ -53,13 +57,64 @@ class BuildResult:
 
 def build_stages(recipe: Recipe) -> list[Stage]:
     """The whole wiring, in data-flow order. Backends are built but not loaded."""
+    segment_backend = build_segment_backend(recipe.segment)
     return [
         IngestStage(recipe.ingest),
+        ClothStage(recipe.cloth, _cloth_segmenter(recipe, segment_backend), recipe.segment.batch_size),
         PoseStage(recipe.pose, build_pose_backend(recipe.pose)),
-        SegmentStage(recipe.segment, build_segment_backend(recipe.segment)),
+        SegmentStage(recipe.segment, segment_backend),
         MaskStage(recipe.mask),
+        QualityStage(recipe.quality),
         EncodeStage(recipe.output),
     ]
+
+
+def _cloth_segmenter(recipe: Recipe, segment_backend: Any) -> ClothSegmenter | None:
+    """The SAM2 segment backend for garment photos when ``cloth.segmenter`` is ``sam2``, else classical."""
+    if recipe.cloth.segmenter == "classical":
+        return None
+    if not isinstance(recipe.segment, Sam2SegmentConfig):
+        raise RecipeError(
+            f"cloth.segmenter: 'sam2' needs segment.backend: sam2 (got '{recipe.segment.backend}'); "
+            "use cloth.segmenter: classical"
+        )
+    return segment_backend
+
+
+def process_image(
+    path: str | Path,
+    category: str | Category,
+    recipe: str | Path | Recipe = "offline",
+    overrides: Mapping[str, Any] | None = None,
+) -> Sample:
+    """Run every stage on one photo in this process and return the enriched sample; writes nothing.
+
+    For notebooks and debugging: the sample carries the keypoints, evidence
+    layers, agnostic mask, statistics and, if a stage refused it, the rejection.
+    Models load on each call; use :func:`build` for more than a few photos.
+    """
+    if not isinstance(recipe, Recipe):
+        recipe = load_recipe(recipe, dict(overrides or {}))
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"not a file: {path}")
+    _resolve_weights(recipe)
+    sample = Sample(
+        key="0000000_single",
+        index=0,
+        source_path=path.name,
+        category=Category(category),
+        chunk=0,
+        source_abs=str(path.resolve()),
+    )
+    stages = build_stages(recipe)
+    for stage in stages:
+        stage.setup()
+    try:
+        return run_stages(stages, [sample])[0]
+    finally:
+        for stage in stages:
+            stage.teardown()
 
 
 def build(
@@ -92,7 +147,9 @@ def build(
         recipe = load_recipe(recipe, dict(overrides or {}))
     raw, out = Path(raw), Path(out)
 
-    items = scan_inputs(raw, recipe.ingest, limit=limit)
+    items = scan_inputs(
+        raw, recipe.ingest, limit=limit, duplicates=recipe.quality.duplicates, pairing=recipe.cloth.pairing
+    )
     if not items:
         raise InputError(f"no images found under {raw} (extensions: {', '.join(recipe.ingest.extensions)})")
     weights = {role: resolved for role, resolved in _resolve_weights(recipe).items()}
@@ -141,6 +198,9 @@ def build(
         producer_version=__version__,
     )
     write_manifest(out, manifest)
+    from vtondata.report import write_report  # matplotlib loads only when a build gets this far
+
+    write_report(out, raw)
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from vtondata.config import bundled_recipes
 from vtondata.errors import RecipeError, VtonDataError
@@ -44,7 +45,7 @@ def _parse_overrides(pairs: list[str]) -> dict[str, str]:
 
 
 def _fail(error: VtonDataError) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {error}", highlight=False, markup=False)
+    console.print(Text.assemble(("error: ", "bold red"), str(error)), highlight=False)
     return typer.Exit(code=error.exit_code)
 
 
@@ -106,6 +107,7 @@ def build(
         TimeElapsedColumn(),
         console=console,
         disable=quiet,
+        transient=True,
     )
     rejected_by_stage: Counter[str] = Counter()
     accepted = 0
@@ -189,3 +191,195 @@ def recipes() -> None:
         recipe = load_recipe(name)
         table.add_row(name, recipe.pose.backend, recipe.segment.backend, " ".join(recipe.description.split()))
     Console().print(table)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
+    raw: Annotated[
+        Path | None,
+        typer.Option(help="The input folder it was built from, to show rejected photos (else placeholders)."),
+    ] = None,
+) -> None:
+    """Rebuild report.html and report.json from the outputs alone (no model is loaded)."""
+    from vtondata.report import write_report
+
+    try:
+        files = write_report(out, raw)
+    except VtonDataError as error:
+        raise _fail(error) from None
+    console.print(f"wrote {files.html} and {files.json}", highlight=False)
+
+
+weights_app = typer.Typer(help="Model checkpoints: list the known ones, check a recipe's, fetch one.")
+app.add_typer(weights_app, name="weights")
+
+
+@weights_app.command("list")
+def weights_list() -> None:
+    """Every known checkpoint, its source and where it was found (nothing is downloaded)."""
+    from vtondata.backends.download import KNOWN_WEIGHTS, find_local
+
+    table = Table("name", "purpose", "source", "found")
+    for known in KNOWN_WEIGHTS.values():
+        local = find_local(known.name)
+        source = f"hf:{known.hf_repo}" if known.hf_repo else "ultralytics release"
+        table.add_row(known.name, known.purpose, source, str(local.path) if local else "missing")
+    Console().print(table)
+
+
+@weights_app.command("check")
+def weights_check(
+    pipeline: Annotated[
+        str, typer.Option("--pipeline", "-p", help="Bundled recipe name or YAML path.")
+    ] = "default",
+) -> None:
+    """Resolve, hash-check and read every checkpoint a recipe needs, as `build` does before any image."""
+    from vtondata.backends import resolve_backend_weights
+    from vtondata.config import load_recipe
+
+    try:
+        recipe = load_recipe(pipeline)
+        for section in (recipe.pose, recipe.segment):
+            for role, resolved in resolve_backend_weights(section).items():
+                console.print(
+                    f"{section.backend} {role}: {resolved.path} sha256 {resolved.sha256}", highlight=False
+                )
+    except VtonDataError as error:
+        raise _fail(error) from None
+
+
+@weights_app.command("fetch")
+def weights_fetch(
+    names: Annotated[list[str], typer.Argument(help="Checkpoint file names (see `vtondata weights list`).")],
+) -> None:
+    """Download known checkpoints into the user cache (needs internet; refused when offline)."""
+    from vtondata.backends.download import fetch
+
+    try:
+        for name in names:
+            resolved = fetch(name)
+            console.print(f"{name}: {resolved.path} sha256 {resolved.sha256}", highlight=False)
+    except VtonDataError as error:
+        raise _fail(error) from None
+
+
+@app.command("eval-masks")
+def eval_masks(
+    dataset: Annotated[
+        Path, typer.Argument(help="Ground truth in VITON-HD layout: image-parse/ and openpose-json/.")
+    ],
+    masks: Annotated[
+        Path, typer.Argument(help="A vtondata output, or a folder of <stem>_mask.png / <stem>.png masks.")
+    ],
+    category: Annotated[
+        Category | None, typer.Option("--category", "-c", help="Default: the output's, else upper.")
+    ] = None,
+    scheme: Annotated[str, typer.Option(help="Parse label table: lip (VITON-HD), atr, dresscode.")] = "lip",
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON.")] = None,
+) -> None:
+    """Score masks against parse maps: coverage, intrusion, kept parts, form leakage."""
+    from vtondata.evaluate.run import evaluate_masks
+    from vtondata.evaluate.table import leakage_table, scores_table
+    from vtondata.output.encode import json_bytes
+
+    try:
+        report = evaluate_masks(dataset, masks, category, scheme=scheme)
+    except VtonDataError as error:
+        raise _fail(error) from None
+    Console().print(scores_table(report), leakage_table(report))
+    if json_path is not None:
+        json_path.write_bytes(json_bytes(report.as_dict(), indent=2) + b"\n")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
+    dest: Annotated[Path, typer.Argument(help="Empty folder to write the trainer's layout into.")],
+    layout: Annotated[
+        str, typer.Option(help="Folder layout; only viton-hd (the catvton-flux loader's) is offered.")
+    ] = "viton-hd",
+    overwrite: Annotated[bool, typer.Option(help="Write into a non-empty DEST.")] = False,
+) -> None:
+    """Write the shards out as VITON-HD folders and pair files (docs/export.md)."""
+    from vtondata.output.export import ExportLayout, export_dataset
+
+    if layout not in {item.value for item in ExportLayout}:
+        raise _fail(RecipeError(f"--layout {layout!r} is not offered; choose viton-hd"))
+    try:
+        result = export_dataset(out, dest, layout, overwrite=overwrite)
+    except VtonDataError as error:
+        raise _fail(error) from None
+    console.print(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth", highlight=False)
+
+
+@app.command()
+def calibrate(
+    reference: Annotated[
+        list[Path], typer.Argument(help="VITON-HD or DressCode folders, or folders of trusted photos.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the calibrated recipe.")],
+    recipe: Annotated[str, typer.Option(help="Recipe whose stages measure the reference.")] = "offline",
+    category: Annotated[
+        Category, typer.Option(help="Category whose joints and mask are measured.")
+    ] = Category.UPPER,
+    percentile: Annotated[float, typer.Option(help="min_* at this percentile, max_* at 100 minus it.")] = 1.0,
+    margin: Annotated[float, typer.Option(help="Relative slack beyond the percentile.")] = 0.25,
+) -> None:
+    """Set the recipe's quality thresholds from a reference dataset (docs/quality.md)."""
+    from vtondata.calibrate import CalibrationRule, recipe_yaml
+    from vtondata.calibrate import calibrate as run_calibration
+    from vtondata.config import load_recipe
+
+    try:
+        rule = CalibrationRule(percentile=percentile, margin=margin)
+        result = run_calibration(reference, load_recipe(recipe), category, rule)
+    except VtonDataError as error:
+        raise _fail(error) from None
+    output.write_text(recipe_yaml(result.recipe), encoding="utf-8")
+    console.print(f"{output}: thresholds from {result.accepted} of {result.photos} photos", highlight=False)
+
+
+@app.command()
+def train(
+    shards: Annotated[Path, typer.Argument(help="Dataset folder (OUT), a folder of shards, or one shard.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Run folder; re-running resumes it.")],
+    recipe: Annotated[
+        str, typer.Option(help="Bundled train recipe name or path to a train recipe YAML.")
+    ] = "flux-fill",
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a recipe value, e.g. --set training.steps=100 (repeatable)."),
+    ] = None,
+) -> None:
+    """Train FLUX.1 Fill for try-on on the shards (docs/training.md)."""
+    from vtondata.train import load_train_recipe
+    from vtondata.train import train as run_training
+
+    try:
+        result = run_training(shards, output, load_train_recipe(recipe, _parse_overrides(set_ or [])))
+    except VtonDataError as error:
+        raise _fail(error) from None
+    console.print(f"{output}: {result.steps} steps, weights in {result.weights}", highlight=False)
+
+
+@app.command()
+def tryon(
+    person: Annotated[Path, typer.Option(help="Photo of the person.")],
+    garment: Annotated[Path, typer.Option(help="Photo of the garment.")],
+    weights: Annotated[Path, typer.Option(help="Run folder of `vtondata train` (or its weights/).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Image to write (.png, .jpg).")],
+    mask: Annotated[
+        Path | None, typer.Option(help="Repaint mask (255 = repaint); default: built by the offline recipe.")
+    ] = None,
+    category: Annotated[Category, typer.Option(help="Category of the mask to build.")] = Category.UPPER,
+    steps: Annotated[int | None, typer.Option(min=1, help="Denoising steps (default: the run's).")] = None,
+) -> None:
+    """Dress the person in the garment with trained weights; write one image."""
+    from vtondata.train import tryon_files
+
+    try:
+        tryon_files(person, garment, weights, output, mask=mask, category=category, num_inference_steps=steps)
+    except VtonDataError as error:
+        raise _fail(error) from None
+    console.print(f"wrote {output}", highlight=False)

@@ -79,6 +79,12 @@ class Sample:
     timings_s: dict[str, float] = field(default_factory=dict)
     """Seconds spent per stage on this sample; reach the index, not the tar."""
     rejection: Rejection | None = None
+    cloth_abs: str | None = None
+    """Absolute path of the paired garment photo; never written to outputs."""
+    cloth_jpg: bytes | None = None
+    """The garment photo centred and padded to the recipe's cloth size (JPEG), when one was paired."""
+    cloth_mask: np.ndarray | None = None
+    """``HxW`` bool garment mask of ``cloth_jpg``, True = garment."""
     _image_cache: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property

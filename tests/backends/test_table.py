@@ -79,9 +79,9 @@ def test_the_lite_pose_model_is_not_in_the_wheel_and_cannot_be_fetched_offline(n
         resolve_backend_weights(MediaPipePoseConfig(model_complexity=0))
 
 
-def test_sam2_says_what_to_use_instead():
+def test_sam2_without_its_checkpoint_says_what_to_use_instead(no_weights_anywhere):
     for call in (build_segment_backend, resolve_backend_weights):
-        with pytest.raises(BackendUnavailable, match=r"--pipeline offline.*--pipeline offline-yolo"):
+        with pytest.raises(WeightsNotFound, match=r"(?s)sam2\.1_hiera_tiny\.pt.*--pipeline offline"):
             call(Sam2SegmentConfig())
 
 

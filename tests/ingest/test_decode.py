@@ -162,6 +162,7 @@ def test_exif_orientation_is_applied_so_the_stored_image_is_upright(photo, orien
     assert np.abs(stored - upright[::-1, ::-1]).mean() > 20
     assert decoded.meta["exif_transposed"] and decoded.meta["exif_orientation"] == orientation
     assert decoded.meta["orig_size_wh"] == list(photo.transpose(stored_as).size)
+    assert decoded.meta["upright_size_wh"] == list(photo.size)
     assert decoded.meta["reencoded"]
     assert Image.open(io.BytesIO(decoded.image_bytes)).getexif().get(ExifTags.Base.Orientation) is None
 
@@ -321,6 +322,7 @@ def test_meta_is_json_able_and_complete(photo):
         "mode",
         "bits_per_channel",
         "orig_size_wh",
+        "upright_size_wh",
         "exif_orientation",
         "exif_transposed",
         "converted_from",

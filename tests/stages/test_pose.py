@@ -131,8 +131,8 @@ def test_runs_under_the_runner_and_pickles_before_setup():
 
 def test_a_backend_that_loses_results_fails_the_batch_loudly():
     class Lossy(FakePoseBackend):
-        def predict(self, images_rgb):
-            return super().predict(images_rgb)[:-1]
+        def predict(self, images_rgb, *, sources=()):
+            return super().predict(images_rgb, sources=sources)[:-1]
 
     with pytest.raises(RuntimeError, match="returned 1 results for 2"):
         PoseStage(YoloPoseConfig(), Lossy()).process_batch(_samples(2))

@@ -11,9 +11,19 @@ from __future__ import annotations
 
 from vtondata.backends.base import PoseBackend, PoseResult, SegmentBackend, SegmentResult
 from vtondata.backends.weights import ResolvedWeights, resolve_weights
-from vtondata.config.pose import MediaPipePoseConfig, PoseConfig, YoloPoseConfig
-from vtondata.config.segment import MediaPipeSegmentConfig, Sam2SegmentConfig, SegmentConfig
-from vtondata.errors import BackendUnavailable
+from vtondata.config.pose import (
+    AnnotationPoseConfig,
+    MediaPipePoseConfig,
+    OpenposePoseConfig,
+    PoseConfig,
+    YoloPoseConfig,
+)
+from vtondata.config.segment import (
+    AnnotationSegmentConfig,
+    MediaPipeSegmentConfig,
+    Sam2SegmentConfig,
+    SegmentConfig,
+)
 
 __all__ = [
     "PoseBackend",
@@ -25,11 +35,6 @@ __all__ = [
     "build_segment_backend",
     "resolve_backend_weights",
 ]
-
-SAM2_UNAVAILABLE = (
-    "the SAM2 segment backend is not available in this version of vtondata; use `--pipeline offline` "
-    "(MediaPipe pose and segmentation) or `--pipeline offline-yolo` (YOLO pose, MediaPipe segmentation)"
-)
 
 
 def build_pose_backend(cfg: PoseConfig) -> PoseBackend:
@@ -43,6 +48,17 @@ def build_pose_backend(cfg: PoseConfig) -> PoseBackend:
             from vtondata.backends.pose_mediapipe import MediaPipePoseBackend, pose_model_files
 
             return MediaPipePoseBackend(cfg, pose_model_files(cfg.model_complexity))
+        case OpenposePoseConfig():
+            from vtondata.backends.checkpoint import resolve_checkpoint
+            from vtondata.backends.pose_openpose import OpenposePoseBackend
+            from vtondata.backends.pose_yolo import torch_device
+
+            weights = resolve_checkpoint(cfg.weights, cfg.weights_sha256)
+            return OpenposePoseBackend(cfg, weights, torch_device(cfg.device))
+        case AnnotationPoseConfig():
+            from vtondata.backends.pose_annotations import AnnotationPoseBackend
+
+            return AnnotationPoseBackend(cfg)
     raise TypeError(f"no pose backend for {type(cfg).__name__}")
 
 
@@ -53,17 +69,26 @@ def build_segment_backend(cfg: SegmentConfig) -> SegmentBackend:
             from vtondata.backends.segment_mediapipe import MediaPipeSegmentBackend, segment_model_files
 
             return MediaPipeSegmentBackend(cfg, segment_model_files(cfg))
+        case AnnotationSegmentConfig():
+            from vtondata.backends.segment_annotations import AnnotationSegmentBackend
+
+            return AnnotationSegmentBackend(cfg)
         case Sam2SegmentConfig():
-            raise BackendUnavailable(SAM2_UNAVAILABLE)
+            from vtondata.backends.checkpoint import resolve_checkpoint
+            from vtondata.backends.pose_yolo import torch_device
+            from vtondata.backends.segment_sam2 import Sam2SegmentBackend
+
+            weights = resolve_checkpoint(cfg.checkpoint, cfg.checkpoint_sha256)
+            return Sam2SegmentBackend(cfg, weights, torch_device(cfg.device))
     raise TypeError(f"no segment backend for {type(cfg).__name__}")
 
 
 def resolve_backend_weights(cfg: PoseConfig | SegmentConfig) -> dict[str, ResolvedWeights]:
     """Every checkpoint a section's backend will load, by role, found and hashed but not loaded.
 
-    Raises ``WeightsNotFound`` (missing file, wrong hash) or
-    ``BackendUnavailable`` (backend not in this version) so a build stops
-    before it processes any image.
+    Raises ``WeightsNotFound`` (missing, wrong hash, unreadable) or
+    ``BackendUnavailable`` (package not installed) so a build stops before it
+    processes any image.
     """
     match cfg:
         case YoloPoseConfig():
@@ -76,6 +101,14 @@ def resolve_backend_weights(cfg: PoseConfig | SegmentConfig) -> dict[str, Resolv
             from vtondata.backends.segment_mediapipe import segment_model_files
 
             return segment_model_files(cfg)
+        case OpenposePoseConfig():
+            from vtondata.backends.checkpoint import resolve_checkpoint
+
+            return {"weights": resolve_checkpoint(cfg.weights, cfg.weights_sha256)}
         case Sam2SegmentConfig():
-            raise BackendUnavailable(SAM2_UNAVAILABLE)
+            from vtondata.backends.checkpoint import resolve_checkpoint
+
+            return {"checkpoint": resolve_checkpoint(cfg.checkpoint, cfg.checkpoint_sha256)}
+        case AnnotationPoseConfig() | AnnotationSegmentConfig():
+            return {}
     raise TypeError(f"no backend for {type(cfg).__name__}")

@@ -4,18 +4,62 @@ Backends wrap a model library and hide its quirks (BGR input, tensors on a
 device, normalised coordinates). They return frozen dataclasses with units in
 the field names, never the library's own result objects, so stages and tests
 do not depend on Ultralytics or MediaPipe.
+
+Annotation backends read existing files instead of running a model, so
+``predict`` also receives one :class:`ImageSource` per image: the original
+file's absolute path and the placement ingest applied to it. Image-model
+backends accept the keyword and ignore it.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import re
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from vtondata.errors import BackendUnavailable
+from vtondata.ingest.decode import Placement, place
+
+_EXIF_ROTATES_QUARTER = frozenset({5, 6, 7, 8})
+"""EXIF orientations that swap width and height when applied."""
+
+
+@dataclass(frozen=True)
+class ImageSource:
+    """Where an image a backend receives came from.
+
+    ``path`` is the original file's absolute path (``""`` for an image with
+    no file). ``placement`` maps the original's upright pixels to the
+    received image's pixels: ``received_xy = upright_xy * scale + offset_xy``,
+    the upright image resized to ``resized_wh`` and pasted at ``offset_xy``;
+    ``None`` when ingest recorded no placement.
+    """
+
+    path: str
+    placement: Placement | None
+
+
+def image_source(
+    path: str, ingest_meta: Mapping[str, Any] | None, image_size_wh: tuple[int, int] | None
+) -> ImageSource:
+    """The :class:`ImageSource` of a sample from its ``meta["ingest"]`` and stored ``(W, H)``.
+
+    Rebuilds the placement with :func:`vtondata.ingest.decode.place`, from
+    the upright size (``orig_size_wh`` with width and height swapped when an
+    EXIF quarter turn was applied) and the recorded ``fit``, so it is the one
+    ingest used, resized size included.
+    """
+    if not ingest_meta or image_size_wh is None:
+        return ImageSource(path=path, placement=None)
+    width, height = ingest_meta["orig_size_wh"]
+    if ingest_meta.get("exif_transposed") and ingest_meta.get("exif_orientation") in _EXIF_ROTATES_QUARTER:
+        width, height = height, width
+    placement = place((int(width), int(height)), image_size_wh, str(ingest_meta["fit"]))
+    return ImageSource(path=path, placement=placement)
 
 
 @dataclass(frozen=True)
@@ -27,26 +71,29 @@ class PoseResult:
     float32 ``(x0, y0, x1, y1)`` in pixels; ``scores`` is ``(N,)`` float32
     person scores in [0, 1]. ``silhouette`` is an ``HxW`` bool person mask
     when the model makes one (MediaPipe), else ``None``. ``N = 0`` means no
-    person.
+    person. ``no_annotation`` says why an annotation backend had nothing to
+    read for this image (the stage rejects the sample ``pose.no_annotation``).
     """
 
     keypoints_px: np.ndarray
     boxes_xyxy: np.ndarray
     scores: np.ndarray
     silhouette: np.ndarray | None = None
+    no_annotation: str | None = None
 
     @property
     def num_people(self) -> int:
         return int(self.scores.shape[0])
 
     @classmethod
-    def empty(cls, silhouette: np.ndarray | None = None) -> PoseResult:
-        """The result for an image without any person."""
+    def empty(cls, silhouette: np.ndarray | None = None, no_annotation: str | None = None) -> PoseResult:
+        """The result for an image without any person (or without an annotation to read)."""
         return cls(
             keypoints_px=np.zeros((0, 17, 3), dtype=np.float32),
             boxes_xyxy=np.zeros((0, 4), dtype=np.float32),
             scores=np.zeros((0,), dtype=np.float32),
             silhouette=silhouette,
+            no_annotation=no_annotation,
         )
 
 
@@ -57,10 +104,17 @@ class SegmentResult:
     ``layers`` maps a layer name (``"person"``, ``"garment_upper"``, ...) to an
     ``HxW`` bool mask of the input image; ``scores`` holds the backend's
     confidence numbers by name (``"person_mean_prob"``), each a float.
+    ``no_annotation`` says why an annotation backend had nothing to read for
+    this image (the stage rejects the sample ``segment.no_annotation``).
+    ``notes`` says, by layer (or ``layer.side``), why a requested layer was
+    left out (SAM2: no candidate agreed with the pose prior); it reaches
+    ``meta.json``.
     """
 
     layers: dict[str, np.ndarray]
     scores: dict[str, float]
+    no_annotation: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -80,8 +134,10 @@ class PoseBackend(Protocol):
         """Load the model; calling it again is a no-op."""
         ...
 
-    def predict(self, images_rgb: list[np.ndarray]) -> list[PoseResult]:
-        """One result per ``HxWx3`` uint8 RGB image, in order."""
+    def predict(
+        self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
+    ) -> list[PoseResult]:
+        """One result per ``HxWx3`` uint8 RGB image, in order; ``sources`` is empty or one per image."""
         ...
 
 
@@ -101,8 +157,14 @@ class SegmentBackend(Protocol):
         """Load the model; calling it again is a no-op."""
         ...
 
-    def predict(self, images_rgb: list[np.ndarray], keypoints_px: list[np.ndarray]) -> list[SegmentResult]:
-        """One result per ``HxWx3`` uint8 RGB image, in order."""
+    def predict(
+        self,
+        images_rgb: list[np.ndarray],
+        keypoints_px: list[np.ndarray],
+        *,
+        sources: Sequence[ImageSource] = (),
+    ) -> list[SegmentResult]:
+        """One result per ``HxWx3`` uint8 RGB image, in order; ``sources`` is empty or one per image."""
         ...
 
 

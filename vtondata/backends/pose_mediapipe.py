@@ -17,12 +17,13 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vtondata.backends.base import PoseResult, check_requires
+from vtondata.backends.base import ImageSource, PoseResult, check_requires
 from vtondata.backends.weights import ResolvedWeights, downloads_allowed, resolve_weights
 from vtondata.config.pose import MediaPipePoseConfig
 from vtondata.errors import BackendUnavailable, WeightsNotFound
@@ -61,7 +62,10 @@ class MediaPipePoseBackend:
                 self.config.model_complexity, self.config.min_detection_confidence
             )
 
-    def predict(self, images_rgb: list[np.ndarray]) -> list[PoseResult]:
+    def predict(
+        self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
+    ) -> list[PoseResult]:
+        """``sources`` is not read: the model sees pixels only."""
         self.load()
         return [self._predict_one(image) for image in images_rgb]
 

@@ -9,11 +9,12 @@ Ultralytics runs as one batch.
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from vtondata.backends.base import PoseResult, check_requires
+from vtondata.backends.base import ImageSource, PoseResult, check_requires
 from vtondata.backends.weights import ResolvedWeights, resolve_weights
 from vtondata.config.pose import YoloPoseConfig
 
@@ -43,7 +44,10 @@ class YoloPoseBackend:
         self._device = torch_device(self.config.device)
         self._model = YOLO(str(path), task="pose", verbose=False)
 
-    def predict(self, images_rgb: list[np.ndarray]) -> list[PoseResult]:
+    def predict(
+        self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
+    ) -> list[PoseResult]:
+        """``sources`` is not read: the model sees pixels only."""
         if not images_rgb:
             return []
         self.load()

@@ -11,11 +11,12 @@ neither model takes prompts.
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from vtondata.backends.base import SegmentResult, check_requires
+from vtondata.backends.base import ImageSource, SegmentResult, check_requires
 from vtondata.backends.pose_mediapipe import (
     bundled_model,
     open_pose_solution,
@@ -61,7 +62,14 @@ class MediaPipeSegmentBackend:
                 model_selection=self.config.model_selection
             )
 
-    def predict(self, images_rgb: list[np.ndarray], keypoints_px: list[np.ndarray]) -> list[SegmentResult]:
+    def predict(
+        self,
+        images_rgb: list[np.ndarray],
+        keypoints_px: list[np.ndarray],
+        *,
+        sources: Sequence[ImageSource] = (),
+    ) -> list[SegmentResult]:
+        """``keypoints_px`` and ``sources`` are not read: the model sees pixels only."""
         if len(images_rgb) != len(keypoints_px):
             raise ValueError(f"{len(images_rgb)} images but {len(keypoints_px)} keypoint arrays")
         self.load()

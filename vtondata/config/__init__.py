@@ -12,27 +12,31 @@ import difflib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from vtondata.config.base import RecipeModel
+from vtondata.config.cloth import ClothConfig
 from vtondata.config.ingest import IngestConfig
 from vtondata.config.mask import MaskConfig
 from vtondata.config.output import OutputConfig
 from vtondata.config.pose import PoseConfig
+from vtondata.config.quality import QualityConfig
 from vtondata.config.runner import RunnerConfig
 from vtondata.config.segment import SegmentConfig
 from vtondata.errors import RecipeError
 
 RECIPE_SCHEMA_VERSION = "1.0.0"
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 __all__ = [
     "RECIPE_SCHEMA_VERSION",
     "Recipe",
     "bundled_recipes",
     "load_recipe",
+    "load_yaml_model",
     "recipe_json_schema",
     "recipe_sha256",
 ]
@@ -45,9 +49,15 @@ class Recipe(RecipeModel):
     name: str = Field(description="Short recipe name, recorded in the manifest.")
     description: str = Field("", description="What this recipe is for.")
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    cloth: ClothConfig = Field(
+        default_factory=ClothConfig, description="Garment photos: pairing, mask, placement and checks."
+    )
     pose: PoseConfig = Field(description="Pose backend and its options.")
     segment: SegmentConfig = Field(description="Segmentation backend and its options.")
     mask: MaskConfig = Field(default_factory=MaskConfig)
+    quality: QualityConfig = Field(
+        default_factory=QualityConfig, description="Quality thresholds per filter family, with provenance."
+    )
     output: OutputConfig = Field(default_factory=OutputConfig)
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
 
@@ -70,19 +80,29 @@ def load_recipe(name_or_path: str | Path, overrides: dict[str, Any] | None = Non
     ``overrides`` maps dotted keys to values (``{"output.chunk_size": 16}``);
     string values are parsed as YAML scalars, as they come from ``--set``.
     """
-    path = _resolve_recipe_path(name_or_path)
+    return load_yaml_model(_resolve_recipe_path(name_or_path), Recipe, overrides)
+
+
+def load_yaml_model(
+    path: Path, model: type[ModelT], overrides: dict[str, Any] | None = None, what: str = "recipe"
+) -> ModelT:
+    """Read a YAML mapping, apply dotted overrides to the plain dict, validate it once into ``model``.
+
+    The one loading path of build and train recipes: errors come back as a
+    :class:`RecipeError` with one ``section.field: message`` line each.
+    """
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise RecipeError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(raw, dict):
-        raise RecipeError(f"{path}: a recipe must be a mapping of sections")
+        raise RecipeError(f"{path}: a {what} must be a mapping of sections")
     for dotted, value in (overrides or {}).items():
         _apply_override(raw, dotted, value)
     try:
-        return Recipe.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
-        raise RecipeError(f"{path}: invalid recipe\n" + _explain(error, raw)) from error
+        raise RecipeError(f"{path}: invalid {what}\n" + _explain(error, raw, model)) from error
 
 
 def recipe_sha256(recipe: Recipe) -> str:
@@ -128,14 +148,14 @@ def _apply_override(raw: dict[str, Any], dotted: str, value: Any) -> None:
     node[parts[-1]] = yaml.safe_load(value) if isinstance(value, str) else value
 
 
-def _explain(error: ValidationError, raw: dict[str, Any]) -> str:
+def _explain(error: ValidationError, raw: dict[str, Any], root: type[BaseModel]) -> str:
     lines = []
     for item in error.errors():
         loc = _without_union_tags(raw, item["loc"])
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "unknown key" + _close_key_hint(raw, loc)
-        lines.append(f"  {'.'.join(str(part) for part in loc)}: {message}")
+            message = "unknown key" + _close_key_hint(raw, loc, root)
+        lines.append(f"  {'.'.join(str(part) for part in loc) or '(top level)'}: {message}")
     return "\n".join(lines)
 
 
@@ -151,9 +171,9 @@ def _without_union_tags(raw: dict[str, Any], loc: tuple[Any, ...]) -> tuple[Any,
     return tuple(kept)
 
 
-def _close_key_hint(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
+def _close_key_hint(raw: dict[str, Any], loc: tuple[Any, ...], root: type[BaseModel]) -> str:
     """Suggest the allowed key closest to an unknown one, walking the model tree."""
-    model: type[RecipeModel] | None = Recipe
+    model: type[BaseModel] | None = root
     node: Any = raw
     for part in loc[:-1]:
         if model is None or not isinstance(node, dict):
@@ -166,14 +186,14 @@ def _close_key_hint(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
     return f" (did you mean '{hint[0]}'?)" if hint else ""
 
 
-def _field_model(model: type[RecipeModel], name: str, node: Any) -> type[RecipeModel] | None:
+def _field_model(model: type[BaseModel], name: str, node: Any) -> type[BaseModel] | None:
     field = model.model_fields.get(name)
     if field is None:
         return None
     annotation = field.annotation
     candidates = getattr(annotation, "__args__", (annotation,))
     for candidate in candidates:
-        if not (isinstance(candidate, type) and issubclass(candidate, RecipeModel)):
+        if not (isinstance(candidate, type) and issubclass(candidate, BaseModel)):
             continue
         backend = candidate.model_fields.get("backend")
         if backend is None or (isinstance(node, dict) and node.get("backend") == backend.default):

@@ -50,4 +50,47 @@ class MediaPipePoseConfig(PoseCommon):
     min_detection_confidence: float = Field(0.5, ge=0, le=1, description="MediaPipe detector threshold.")
 
 
-PoseConfig = Annotated[YoloPoseConfig | MediaPipePoseConfig, Field(discriminator="backend")]
+class OpenposePoseConfig(PoseCommon):
+    """OpenPose body model (COCO-18) through controlnet-aux, from a local ``body_pose_model.pth``."""
+
+    backend: Literal["openpose"] = "openpose"
+    weights: str = Field(
+        "body_pose_model.pth",
+        description="OpenPose body checkpoint (lllyasviel/Annotators), found by the weights resolver.",
+    )
+    weights_sha256: str | None = Field(
+        None, description="Expected sha256 of the checkpoint; a mismatch stops the run before processing."
+    )
+    detect_resolution_px: int = Field(
+        512, ge=64, description="The image's short side is resized to this before the body model runs."
+    )
+    device: str = Field(
+        "auto",
+        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu' or 'cuda:N'.",
+    )
+
+
+class AnnotationPoseConfig(PoseCommon):
+    """Keypoints read from a dataset's own files (docs/annotations.md), no model."""
+
+    backend: Literal["annotations"] = "annotations"
+    format: Literal["openpose_json", "dresscode"] = Field(
+        "openpose_json",
+        description=(
+            "'openpose_json': VITON-HD <stem>_keypoints.json (OpenPose BODY_25 or COCO-18, pixels of the "
+            "original image); 'dresscode': DressCode keypoints/<id>_2.json (COCO-18 rows x, y, score, id "
+            "at half resolution, scaled x2)."
+        ),
+    )
+    min_confidence: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Annotated joints at or below this confidence are read as undetected (confidence 0).",
+    )
+
+
+PoseConfig = Annotated[
+    YoloPoseConfig | MediaPipePoseConfig | OpenposePoseConfig | AnnotationPoseConfig,
+    Field(discriminator="backend"),
+]

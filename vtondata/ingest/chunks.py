@@ -31,6 +31,8 @@ class Chunk:
                 source_abs=item.source_abs,
                 source_sha256=item.sha256,
                 rejection=item.rejection,
+                cloth_abs=item.cloth_abs,
+                stats=dict(item.stats),
             )
             for item in self.items
         ]

@@ -48,6 +48,7 @@ class DecodedPerson:
     ``meta`` (JSON-able) says how the file became this image: ``format``,
     ``mode`` (as stored in the file, e.g. ``RGB;16B``), ``bits_per_channel``,
     ``orig_size_wh`` (as stored in the file, before EXIF rotation),
+    ``upright_size_wh`` (after it: what a viewer shows and what is placed),
     ``exif_orientation``, ``exif_transposed``, ``converted_from`` (the original
     mode, or ``None``), ``fit``, ``scale``, ``offset_xy`` and ``reencoded``.
     """
@@ -114,6 +115,7 @@ def _normalise(
         "mode": stored_mode,
         "bits_per_channel": _bits_per_channel(stored_mode),
         "orig_size_wh": list(image.size),
+        "upright_size_wh": list(rgb.size),
         "exif_orientation": orientation if transposed else 1,
         "exif_transposed": transposed,
         "converted_from": converted_from,

@@ -4,8 +4,11 @@ Scan decides what the file system alone can tell: a path that cannot be read
 (broken symlink, symlink loop, permission), an empty file, a file over the size
 limit and a byte-identical duplicate. Everything that needs the file's content
 as an image is decided later by :func:`vtondata.ingest.decode.decode_person`.
-Rejected files stay in the list as items carrying a :class:`Rejection`, so the
-index counts every input.
+With a ``min_hash_distance`` set in the quality config, scan also rejects
+near-duplicates (``quality.duplicates_min_hash_distance``, see
+:mod:`vtondata.filters.duplicates`): it sees every input in sorted order, so
+the earlier file wins whatever the chunking. Rejected files stay in the list
+as items carrying a :class:`Rejection`, so the index counts every input.
 """
 
 from __future__ import annotations
@@ -18,14 +21,21 @@ import os
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from vtondata.config.cloth import PairingConfig
 from vtondata.config.ingest import IngestConfig
+from vtondata.config.quality import DuplicatesQuality
 from vtondata.errors import InputError
+from vtondata.filters.duplicates import NearDuplicate, near_duplicates, perceptual_hash
+from vtondata.filters.thresholds import Threshold, thresholds_from_quality
+from vtondata.ingest.layouts import LayoutFilter
+from vtondata.ingest.pairs import Pairing, pair_garments
 from vtondata.sample import Rejection
 
 KEY_SLUG_MAX_CHARS = 48
+_NO_PAIRING = PairingConfig(mode="off")
 _NOT_KEY_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _UNDERSCORE_RUNS = re.compile(r"_{2,}")
 
@@ -48,6 +58,10 @@ class InputItem:
     sha256: str | None
     size_bytes: int
     rejection: Rejection | None
+    stats: dict[str, float] = field(default_factory=dict)
+    """Scan-time statistics (``duplicates.hash_distance``) for the sample's ``stats``."""
+    cloth_abs: str | None = None
+    """Absolute path of the paired garment photo (vtondata.ingest.pairs), if any."""
 
 
 @dataclass(frozen=True)
@@ -57,22 +71,38 @@ class _Found:
     problem: str | None
 
 
-def scan_inputs(raw: Path, config: IngestConfig, limit: int | None = None) -> list[InputItem]:
+def scan_inputs(
+    raw: Path,
+    config: IngestConfig,
+    limit: int | None = None,
+    duplicates: DuplicatesQuality | None = None,
+    pairing: PairingConfig | None = None,
+) -> list[InputItem]:
     """All image files under ``raw``, sorted by ``source_path``; ``limit`` keeps the first N.
 
     Nested folders are walked; names starting with ``.`` are skipped; a file
-    counts when its lower-cased suffix is in ``config.extensions``. Symlinked
+    counts when its lower-cased suffix is in ``config.extensions`` and, inside
+    a VITON-HD or DressCode folder, when it is one of the dataset's person
+    photos (:class:`vtondata.ingest.layouts.LayoutFilter`: garment photos,
+    masks and parse maps are not inputs). Symlinked
     files are followed. Symlinked folders are followed too, after every real
     folder, and each real folder is visited once, so a link back into the tree
     adds nothing and a folder loop ends. Raises :class:`InputError` when
-    ``raw`` is missing or not a folder.
+    ``raw`` is missing or not a folder. ``duplicates`` turns on near-duplicate
+    rejection when its ``min_hash_distance`` is set. ``pairing`` pairs persons
+    with garment photos (:func:`vtondata.ingest.pairs.pair_garments`); garment
+    photos are then not inputs.
     """
     raw = Path(raw)
     if not raw.exists():
         raise InputError(f"raw folder not found: {raw}")
     if not raw.is_dir():
         raise InputError(f"raw path is not a folder: {raw}")
-    found = sorted(_walk(raw.absolute(), config.extensions), key=lambda item: item.source_path)
+    is_person = LayoutFilter(raw)
+    found = [entry for entry in _walk(raw.absolute(), config.extensions) if is_person(Path(entry.source_abs))]
+    found.sort(key=lambda item: item.source_path)
+    pairs = pair_garments(raw.absolute(), [entry.source_path for entry in found], pairing or _NO_PAIRING)
+    found = [entry for entry in found if entry.source_path not in pairs.garments]
     if limit is not None:
         found = found[:limit]
     items = []
@@ -84,8 +114,42 @@ def scan_inputs(raw: Path, config: IngestConfig, limit: int | None = None) -> li
             if first != item.source_path:
                 message = f"same bytes as {first} (sha256 {item.sha256[:12]}...)"
                 item = replace(item, rejection=Rejection("ingest.duplicate", message))
-        items.append(item)
+        items.append(_paired(item, pairs))
+    if duplicates is not None and duplicates.min_hash_distance is not None:
+        items = _reject_near_duplicates(items, duplicates.min_hash_distance)
     return items
+
+
+def _reject_near_duplicates(items: list[InputItem], min_distance: float) -> list[InputItem]:
+    """Hash every input scan kept; reject each one too close to an earlier kept input."""
+    (threshold,) = thresholds_from_quality({"duplicates": {"min_hash_distance": min_distance}})
+    hashes = [perceptual_hash(item.source_abs) if item.rejection is None else None for item in items]
+    verdicts = near_duplicates(hashes, min_distance)
+    return [_with_distance(item, v, items, threshold) for item, v in zip(items, verdicts, strict=True)]
+
+
+def _with_distance(
+    item: InputItem, verdict: NearDuplicate | None, items: list[InputItem], threshold: Threshold
+) -> InputItem:
+    """The item with its ``duplicates.hash_distance``, rejected when under the threshold."""
+    if verdict is None:
+        return item
+    stats = {threshold.statistic: float(verdict.distance)}
+    if not threshold.fails(verdict.distance):
+        return replace(item, stats=stats)
+    first = items[verdict.first_index].source_path
+    message = (
+        f"near-duplicate of {first}: perceptual hashes {verdict.distance} bits apart "
+        f"(minimum {threshold.value:g})"
+    )
+    return replace(item, stats=stats, rejection=Rejection(threshold.reason_code, message))
+
+
+def _paired(item: InputItem, pairs: Pairing) -> InputItem:
+    garment = pairs.garment_by_person.get(item.source_path)
+    if item.source_path in pairs.missing and item.rejection is None:
+        return replace(item, rejection=Rejection("cloth.missing_file", pairs.missing[item.source_path]))
+    return item if garment is None else replace(item, cloth_abs=str(garment))
 
 
 def make_key(index: int, source_path: str) -> str:
@@ -104,8 +168,14 @@ def make_key(index: int, source_path: str) -> str:
 
 
 def inputs_sha256(items: list[InputItem]) -> str:
-    """Hash of the ordered ``(source_path, sha256)`` pairs; a resumed build must see the same."""
-    pairs = [[item.source_path, item.sha256] for item in items]
+    """Hash of the ordered ``(source_path, sha256)`` pairs (plus the paired garment's file name).
+
+    A resumed build must see the same inputs.
+    """
+    pairs = [
+        [item.source_path, item.sha256] + ([Path(item.cloth_abs).name] if item.cloth_abs else [])
+        for item in items
+    ]
     return hashlib.sha256(json.dumps(pairs, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -79,6 +79,19 @@ MEMBER_SPECS: dict[str, MemberSpec] = {
         "Garment evidence of the dataset's category, same size as person.jpg: 255 = garment. "
         "Present when the segment backend produced it.",
     ),
+    "cloth.jpg": MemberSpec(
+        "image/jpeg",
+        "JPEG quality 95, 8-bit RGB",
+        False,
+        "The paired garment photo, centred and padded on white to the recipe's cloth.target_size_wh. "
+        "Present when a garment photo was paired (docs/ingest.md).",
+    ),
+    "cloth_mask.png": MemberSpec(
+        "image/png",
+        "PNG, single channel 8-bit (L), values 0 and 255 only",
+        False,
+        "Garment mask of cloth.jpg, same size: 255 = garment. Present with cloth.jpg.",
+    ),
     "meta.json": MemberSpec(
         "application/json",
         "UTF-8 JSON, sorted keys; schemas/sample.schema.json",
@@ -141,6 +154,9 @@ class EncodeStage(Stage):
         }
         if garment is not None:
             files["garment_mask.png"] = encode_png(binary_mask_u8(garment))
+        if sample.cloth_jpg is not None and sample.cloth_mask is not None:
+            files["cloth.jpg"] = sample.cloth_jpg
+            files["cloth_mask.png"] = encode_png(binary_mask_u8(sample.cloth_mask))
         sample.files = files
 
 

@@ -28,6 +28,16 @@ class Resources:
     batch_size: int = 8
     stateful: bool = False
 
+    @classmethod
+    def for_model(cls, backend: object, batch_size: int) -> Resources:
+        """A model stage's needs: one GPU when its backend was placed on CUDA at planning, else none.
+
+        The backend's ``device`` attribute (``"cuda:0"``, ``"cpu"``) was decided
+        when the recipe was built into stages, so runners never probe for GPUs.
+        """
+        on_gpu = str(getattr(backend, "device", "cpu")).startswith("cuda")
+        return cls(num_cpus=1, num_gpus=1 if on_gpu else 0, batch_size=batch_size, stateful=True)
+
 
 class Stage:
     """Base class with the skip-if-rejected loop; subclasses write ``process_sample``.

@@ -5,9 +5,12 @@ image), the backend's silhouette as ``layers["person"]`` when it makes one,
 ``meta["pose"]`` (backend, version, weights sha256) and the statistics
 ``pose.num_people``, ``pose.person_score``, ``pose.secondary_area_ratio``,
 ``pose.conf_mean`` (mean over the 17 COCO joints) and ``pose.conf_min_torso``
-(lowest of shoulders and hips). Rejects ``pose.no_person`` and
-``pose.multiple_people``; statistics are written for rejected samples too,
-so the report can show why.
+(lowest of shoulders and hips). Rejects ``pose.no_person``,
+``pose.multiple_people`` and ``pose.no_annotation`` (an annotation backend
+found no file for the image); statistics are written for rejected samples too,
+so the report can show why. The backend also gets each sample's
+:class:`~vtondata.backends.base.ImageSource` (original path and ingest
+placement), which annotation backends read.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from vtondata.backends.base import PoseBackend, PoseResult
+from vtondata.backends.base import PoseBackend, PoseResult, image_source
 from vtondata.config.pose import PoseConfig
 from vtondata.geometry.keypoints import J, canonical_from_coco17
 from vtondata.geometry.people import PersonChoice, select_dominant_person
@@ -32,7 +35,7 @@ class PoseStage(Stage):
     def __init__(self, config: PoseConfig, backend: PoseBackend) -> None:
         self.config = config
         self.backend = backend
-        self.resources = Resources(num_cpus=1, num_gpus=0, batch_size=config.batch_size, stateful=True)
+        self.resources = Resources.for_model(backend, config.batch_size)
 
     def setup(self) -> None:
         self.backend.load()
@@ -41,7 +44,8 @@ class PoseStage(Stage):
         todo = [sample for sample in samples if sample.accepted]
         if not todo:
             return samples
-        results = self.backend.predict([sample.image_rgb() for sample in todo])
+        sources = [image_source(s.source_abs, s.meta.get("ingest"), s.image_size) for s in todo]
+        results = self.backend.predict([sample.image_rgb() for sample in todo], sources=sources)
         if len(results) != len(todo):
             raise RuntimeError(
                 f"pose backend {self.backend.name} returned {len(results)} results for {len(todo)}"
@@ -56,6 +60,9 @@ class PoseStage(Stage):
             "version": self.backend.version,
             "weights_sha256": self.backend.weights_sha256,
         }
+        if result.no_annotation is not None:
+            sample.reject("pose.no_annotation", result.no_annotation)
+            return
         choice = select_dominant_person(
             result.boxes_xyxy,
             result.scores,

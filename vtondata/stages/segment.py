@@ -6,7 +6,10 @@ segmenter's silhouette wins over a pose model's). Statistics:
 and ``segment.<score>`` for each backend score. A sample whose ``"person"``
 layer comes back empty is rejected ``segment.no_person``. The backend gets
 the canonical keypoints too (all zeros for a sample without pose), which
-prompt-based backends need.
+prompt-based backends need, and each sample's
+:class:`~vtondata.backends.base.ImageSource` (original path and ingest
+placement), which annotation backends read; a sample whose annotation file is
+missing is rejected ``segment.no_annotation``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from vtondata.backends.base import SegmentBackend, SegmentResult
+from vtondata.backends.base import SegmentBackend, SegmentResult, image_source
 from vtondata.config.segment import SegmentConfig
 from vtondata.geometry.keypoints import NUM_CANONICAL
 from vtondata.sample import Sample
@@ -28,7 +31,7 @@ class SegmentStage(Stage):
     def __init__(self, config: SegmentConfig, backend: SegmentBackend) -> None:
         self.config = config
         self.backend = backend
-        self.resources = Resources(num_cpus=1, num_gpus=0, batch_size=config.batch_size, stateful=True)
+        self.resources = Resources.for_model(backend, config.batch_size)
 
     def setup(self) -> None:
         self.backend.load()
@@ -38,7 +41,8 @@ class SegmentStage(Stage):
         if not todo:
             return samples
         keypoints = [_keypoints_or_zeros(sample) for sample in todo]
-        results = self.backend.predict([sample.image_rgb() for sample in todo], keypoints)
+        sources = [image_source(s.source_abs, s.meta.get("ingest"), s.image_size) for s in todo]
+        results = self.backend.predict([sample.image_rgb() for sample in todo], keypoints, sources=sources)
         if len(results) != len(todo):
             raise RuntimeError(
                 f"segment backend {self.backend.name} returned {len(results)} results for {len(todo)}"
@@ -53,6 +57,11 @@ class SegmentStage(Stage):
             "version": self.backend.version,
             "weights_sha256": self.backend.weights_sha256,
         }
+        if result.notes:
+            sample.meta["segment"]["notes"] = dict(result.notes)
+        if result.no_annotation is not None:
+            sample.reject("segment.no_annotation", result.no_annotation)
+            return
         for name, layer in result.layers.items():
             layer = np.asarray(layer, dtype=bool)
             sample.layers[name] = layer

@@ -1,0 +1,57 @@
+"""Image filter on real samples: blur, exposure and resolution move their statistics the right way."""
+
+from __future__ import annotations
+
+import copy
+
+import cv2
+import numpy as np
+
+from vtondata.config.quality import QualityConfig
+from vtondata.filters import image
+from vtondata.filters.thresholds import thresholds_from_quality
+
+
+def _with_image(sample, rgb: np.ndarray):
+    changed = copy.copy(sample)
+    changed.person_jpg = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))[1].tobytes()
+    changed._image_cache = None
+    return changed
+
+
+def test_statistics_of_a_clean_photo(real_samples) -> None:
+    stats = image.measure(real_samples[0])
+    width, height = real_samples[0].meta["ingest"]["upright_size_wh"]
+    assert (stats["image.orig_width_px"], stats["image.orig_height_px"]) == (width, height)
+    assert stats["image.orig_aspect"] == width / height
+    assert 0.1 < stats["image.brightness"] < 0.9 and stats["image.clipped_fraction"] < 0.05
+
+
+def test_blur_lowers_sharpness_and_exposure_moves_brightness(real_samples) -> None:
+    for sample in real_samples:
+        rgb = sample.image_rgb()
+        clean = image.measure(sample)
+        blurred = image.measure(_with_image(sample, cv2.GaussianBlur(rgb, (0, 0), 4)))
+        dark = image.measure(_with_image(sample, rgb // 6))
+        bright = image.measure(_with_image(sample, np.clip(rgb.astype(int) * 2, 0, 255).astype(np.uint8)))
+        assert blurred["image.sharpness"] < 0.1 * clean["image.sharpness"]
+        assert dark["image.brightness"] < clean["image.brightness"] < bright["image.brightness"]
+        assert bright["image.clipped_fraction"] > clean["image.clipped_fraction"]
+
+
+def test_decide_uses_only_this_family(real_samples) -> None:
+    stats = image.measure(real_samples[0])
+    quality = QualityConfig.model_validate(
+        {"image": {"min_orig_height_px": stats["image.orig_height_px"] + 1}, "mask": {"max_area_ratio": 0.0}}
+    )
+    thresholds = thresholds_from_quality(quality)
+    rejection = image.decide({**stats, "mask.area_ratio": 0.5}, thresholds)
+    assert rejection is not None and rejection.code == "quality.image_min_orig_height_px"
+    assert image.decide({"mask.area_ratio": 0.5}, thresholds) is None
+
+
+def test_content_region_leaves_out_letterbox_bars(real_samples) -> None:
+    sample = copy.deepcopy(real_samples[0])
+    sample.meta["ingest"] = {**sample.meta["ingest"], "upright_size_wh": [384, 1024], "offset_xy": [192, 0]}
+    region = image.content_region(sample, (1024, 768))
+    assert region[:, 192:576].all() and not region[:, :192].any() and not region[:, 576:].any()

@@ -1,0 +1,66 @@
+"""Thresholds read off the recipe: naming rule, order, None = off, model and plain dict alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from vtondata.config import bundled_recipes, load_recipe
+from vtondata.config.quality import QualityConfig
+from vtondata.filters.thresholds import Threshold, decide, failing, thresholds_from_quality
+
+QUALITY = QualityConfig.model_validate(
+    {
+        "image": {"min_sharpness": 100.0, "max_brightness": 0.9},
+        "pose": {"max_num_people": 1.0, "min_framing_margin": None},
+        "mask": {"min_area_ratio": 0.1, "max_area_ratio": 0.6},
+    }
+)
+
+
+def test_naming_rule_and_order() -> None:
+    assert thresholds_from_quality(QUALITY) == [
+        Threshold("image", "image.brightness", "max", 0.9, "quality.image_max_brightness"),
+        Threshold("image", "image.sharpness", "min", 100.0, "quality.image_min_sharpness"),
+        Threshold("pose", "pose.num_people", "max", 1.0, "quality.pose_max_num_people"),
+        Threshold("mask", "mask.area_ratio", "min", 0.1, "quality.mask_min_area_ratio"),
+        Threshold("mask", "mask.area_ratio", "max", 0.6, "quality.mask_max_area_ratio"),
+    ]
+
+
+def test_plain_dict_from_a_manifest_gives_the_same_list() -> None:
+    assert thresholds_from_quality(QUALITY.model_dump(mode="json")) == thresholds_from_quality(QUALITY)
+
+
+def test_default_config_has_no_thresholds() -> None:
+    assert thresholds_from_quality(QualityConfig()) == []
+
+
+def test_decide_returns_first_failure_and_failing_lists_all() -> None:
+    thresholds = thresholds_from_quality(QUALITY)
+    stats = {"image.sharpness": 50.0, "image.brightness": 0.95, "mask.area_ratio": 0.3}
+    assert [t.reason_code for t in failing(stats, thresholds)] == [
+        "quality.image_max_brightness",
+        "quality.image_min_sharpness",
+    ]
+    rejection = decide(stats, thresholds)
+    assert rejection is not None and rejection.code == "quality.image_max_brightness"
+    assert "image.brightness = 0.95" in rejection.message and "maximum 0.9" in rejection.message
+
+
+def test_bounds_are_inclusive_and_missing_statistics_fail_nothing() -> None:
+    thresholds = thresholds_from_quality(QUALITY)
+    assert decide({"image.sharpness": 100.0, "mask.area_ratio": 0.6}, thresholds) is None
+    assert decide({}, thresholds) is None
+
+
+@pytest.mark.parametrize("name", bundled_recipes())
+def test_bundled_thresholds_state_their_calibration(name: str) -> None:
+    quality = load_recipe(name).quality
+    for family in {t.family for t in thresholds_from_quality(quality)}:
+        assert "vtondata calibrate on" in getattr(quality, family).provenance
+
+
+@pytest.mark.parametrize("name", ["offline", "offline-yolo"])
+def test_offline_recipes_ship_thresholds_for_every_family(name: str) -> None:
+    families = {t.family for t in thresholds_from_quality(load_recipe(name).quality)}
+    assert families == {"image", "pose", "segment", "mask", "duplicates"}

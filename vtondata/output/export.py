@@ -1,0 +1,141 @@
+"""``vtondata export``: write a dataset's shards out as the folders existing try-on trainers open.
+
+Layout ``viton-hd`` (what the catvton-flux / IDM-VTON ``VitonHDTestDataset``
+loader reads), per split (the shard name's prefix, e.g. ``train``)::
+
+    DEST/{split}_pairs.txt                          "<stem>.jpg <stem>.jpg" per sample
+    DEST/{split}/image/<stem>.jpg                   person.jpg, original bytes
+    DEST/{split}/agnostic-mask/<stem>_mask.png      agnostic_mask.png, 255 = repaint
+    DEST/{split}/openpose_json/<stem>_keypoints.json  pose.json's OpenPose BODY_25 document
+    DEST/{split}/openpose_img/<stem>_rendered.png   pose.png
+    DEST/{split}/image-densepose/<stem>.jpg         placeholder: black, person-sized
+    DEST/{split}/cloth/<stem>.jpg                   cloth.jpg, when the sample has one
+    DEST/{split}/cloth-mask/<stem>.jpg              cloth_mask.png as JPEG, when present
+    DEST/{split}/vitonhd_{split}_tagged.json        placeholder: {"data": []}
+
+The loader opens ``image-densepose`` and the tagged JSON unconditionally;
+catvton-flux's Flux Fill training conditions on neither, so black images and
+an empty tag list let it run (captions fall back to its default). Trainers
+that do read DensePose (IDM-VTON) need real maps. VITON-HD pairs a person with
+the cloth of the same name, so every pair line names ``<stem>.jpg`` twice;
+without a ``cloth.jpg`` in the shard no cloth file is written and the trainer
+cannot open the pair until one is put under that name (counted in
+:class:`ExportResult`). ``<stem>`` is the source file's name without extension;
+names that repeat across the dataset take the sample key instead.
+
+DressCode's layout also needs DensePose UV maps and skeleton renders per
+category folder, so only ``viton-hd`` is offered.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from webdataset.tariterators import group_by_keys, tar_file_expander
+
+from vtondata.errors import InputError
+from vtondata.output.encode import encode_jpeg, json_bytes
+from vtondata.output.index import read_index
+from vtondata.output.layout import manifest_path, parse_chunk_stem
+
+
+class ExportLayout(StrEnum):
+    VITON_HD = "viton-hd"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: samples per split, and how many had no cloth image."""
+
+    dest: Path
+    layout: ExportLayout
+    samples: dict[str, int] = field(default_factory=dict)
+    without_cloth: int = 0
+    pairs_files: list[Path] = field(default_factory=list)
+
+
+def export_dataset(
+    out: Path, dest: Path, layout: ExportLayout | str = ExportLayout.VITON_HD, *, overwrite: bool = False
+) -> ExportResult:
+    """Write every sample of the vtondata output ``out`` into ``dest`` in ``layout``.
+
+    Refuses (``InputError``) when ``out`` has no manifest, or when ``dest`` is
+    a non-empty folder and ``overwrite`` is false.
+    """
+    out, dest, layout = Path(out), Path(dest), ExportLayout(layout)
+    if not manifest_path(out).is_file():
+        raise InputError(f"{out}: no manifest.json; not a finished vtondata output")
+    if dest.exists() and any(dest.iterdir()) and not overwrite:
+        raise InputError(f"{dest}: not empty; choose an empty folder or pass --overwrite")
+    stems = _stems(out)
+    counts: Counter[str] = Counter()
+    pairs: dict[str, list[str]] = {}
+    without_cloth = 0
+    for split, sample in _samples(out):
+        stem = stems.get(sample["__key__"], sample["__key__"])
+        without_cloth += not _write_vitonhd_sample(dest / split, stem, sample)
+        counts[split] += 1
+        pairs.setdefault(split, []).append(f"{stem}.jpg {stem}.jpg")
+    pairs_files = []
+    for split, lines in sorted(pairs.items()):
+        _write(dest / split / f"vitonhd_{split}_tagged.json", json_bytes({"data": []}))
+        pairs_files.append(_write(dest / f"{split}_pairs.txt", ("\n".join(lines) + "\n").encode("utf-8")))
+    return ExportResult(dest, layout, dict(sorted(counts.items())), without_cloth, pairs_files)
+
+
+def _samples(out: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(split, sample)`` for every sample of every shard, in manifest order, read with webdataset."""
+    manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+    for entry in manifest["shards"]:
+        parsed = parse_chunk_stem(Path(entry["path"]).stem)
+        split = parsed[0] if parsed is not None else "train"
+        with open(out / entry["path"], "rb") as stream:
+            for sample in group_by_keys(tar_file_expander([{"url": entry["path"], "stream": stream}])):
+                yield split, sample
+
+
+def _stems(out: Path) -> dict[str, str]:
+    """Sample key -> exported stem, from the index's accepted rows (no shard is read twice)."""
+    rows = [
+        row
+        for row in read_index(out).select(["key", "source_path", "accepted"]).to_pylist()
+        if row["accepted"]
+    ]
+    names = {row["key"]: PurePosixPath(row["source_path"]).stem for row in rows}
+    repeated = {name for name, count in Counter(names.values()).items() if count > 1}
+    return {key: key if name in repeated else name for key, name in names.items()}
+
+
+def _write_vitonhd_sample(root: Path, stem: str, sample: dict[str, Any]) -> bool:
+    """Write one sample's files under ``root`` (``DEST/{split}``); True when it had a cloth image."""
+    _write(root / "image" / f"{stem}.jpg", sample["person.jpg"])
+    _write(root / "agnostic-mask" / f"{stem}_mask.png", sample["agnostic_mask.png"])
+    pose = json.loads(sample["pose.json"])
+    _write(root / "openpose_json" / f"{stem}_keypoints.json", json_bytes(pose["openpose_body25"]))
+    _write(root / "openpose_img" / f"{stem}_rendered.png", sample["pose.png"])
+    size = pose["image_size"]
+    black = np.zeros((size["height_px"], size["width_px"], 3), dtype=np.uint8)
+    _write(root / "image-densepose" / f"{stem}.jpg", encode_jpeg(black))
+    if "cloth.jpg" not in sample:
+        return False
+    _write(root / "cloth" / f"{stem}.jpg", sample["cloth.jpg"])
+    if "cloth_mask.png" in sample:
+        with Image.open(io.BytesIO(sample["cloth_mask.png"])) as image:
+            cloth_mask = np.array(image.convert("RGB"))
+        _write(root / "cloth-mask" / f"{stem}.jpg", encode_jpeg(cloth_mask))
+    return True
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path

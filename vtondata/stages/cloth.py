@@ -1,0 +1,139 @@
+"""Cloth stage: the paired garment photo's mask, its checks, and the centred ``cloth.jpg``.
+
+Runs only on samples with a paired garment photo (``sample.cloth_abs``, set
+by the scan from vtondata.ingest.pairs); the others pass through. The mask
+comes from the injected segmenter (SAM2 with a centre point and an inset
+box) or, without one, from the classical light-background mask
+(:mod:`vtondata.geometry.cloth`). Checks, in order, each a reason code:
+``cloth.unreadable``, ``cloth.too_small`` (largest component under
+``min_area_ratio``), ``cloth.multiple_garments`` (a second component at least
+``max_secondary_component_ratio`` of the largest), ``cloth.cut_by_frame``
+(mask covers more than ``max_border_touch_ratio`` of the border). Statistics
+``cloth.area_ratio``, ``cloth.secondary_ratio``, ``cloth.border_touch_ratio``
+and, with SAM2, ``cloth.pred_iou``. Accepted garments are centred and padded
+to ``target_size_wh``: ``sample.cloth_jpg`` and ``sample.cloth_mask``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+import cv2
+import numpy as np
+
+from vtondata.config.cloth import ClothConfig
+from vtondata.geometry.cloth import (
+    ClothShape,
+    centre_on_canvas,
+    classical_foreground,
+    cloth_shape,
+    fill_holes,
+    largest_component,
+)
+from vtondata.output.encode import encode_jpeg
+from vtondata.sample import Sample
+from vtondata.stages.base import Resources, Stage
+
+
+class ClothSegmenter(Protocol):
+    """A model that masks garment photos (the SAM2 backend implements it)."""
+
+    name: str
+    device: str
+
+    def load(self) -> None: ...
+
+    def segment_cloth(self, images_rgb: list[np.ndarray]) -> list[tuple[np.ndarray, float]]:
+        """``(HxW bool mask, predicted IoU)`` per ``HxWx3`` uint8 RGB garment photo."""
+        ...
+
+
+class ClothStage(Stage):
+    name: ClassVar[str] = "cloth"
+
+    def __init__(self, config: ClothConfig, segmenter: ClothSegmenter | None = None, batch_size: int = 4):
+        self.config = config
+        self.segmenter = segmenter
+        self.resources = (
+            Resources.for_model(segmenter, batch_size)
+            if segmenter is not None
+            else Resources(num_cpus=1, batch_size=8, stateful=False)
+        )
+
+    def setup(self) -> None:
+        if self.segmenter is not None:
+            self.segmenter.load()
+
+    def process_batch(self, samples: list[Sample]) -> list[Sample]:
+        todo = [(sample, _read_rgb(sample)) for sample in samples if sample.accepted and sample.cloth_abs]
+        readable = [(sample, image) for sample, image in todo if image is not None]
+        if not readable:
+            return samples
+        images = [image for _, image in readable]
+        if self.segmenter is not None:
+            masks = [(mask, mask, iou) for mask, iou in self.segmenter.segment_cloth(images)]
+        else:
+            threshold = self.config.background_threshold
+            foregrounds = [classical_foreground(image, threshold) for image in images]
+            masks = [(fg, fill_holes(largest_component(fg)), None) for fg in foregrounds]
+        for (sample, image), (evidence, mask, pred_iou) in zip(readable, masks, strict=True):
+            self._apply(sample, image, cloth_shape(np.asarray(evidence, dtype=bool)), mask, pred_iou)
+        return samples
+
+    def _apply(
+        self, sample: Sample, image: np.ndarray, shape: ClothShape, mask: np.ndarray, pred_iou: float | None
+    ) -> None:
+        """Record ``shape`` (from all of the evidence), run the checks, centre the garment ``mask``."""
+        config = self.config
+        sample.stats.update(
+            {
+                "cloth.area_ratio": shape.area_ratio,
+                "cloth.secondary_ratio": shape.secondary_ratio,
+                "cloth.border_touch_ratio": shape.border_touch_ratio,
+            }
+        )
+        if pred_iou is not None:
+            sample.stats["cloth.pred_iou"] = float(pred_iou)
+        sample.meta["cloth"] = {
+            "source_name": Path(sample.cloth_abs or "").name,
+            "segmenter": self.segmenter.name if self.segmenter is not None else "classical",
+            "size_wh": list(config.target_size_wh),
+        }
+        if shape.area_ratio < config.min_area_ratio:
+            sample.reject(
+                "cloth.too_small",
+                f"the garment covers {shape.area_ratio:.3f} of the photo (minimum {config.min_area_ratio})",
+            )
+        elif shape.secondary_ratio >= config.max_secondary_component_ratio:
+            sample.reject(
+                "cloth.multiple_garments",
+                f"a second region is {shape.secondary_ratio:.2f} of the largest "
+                f"(maximum {config.max_secondary_component_ratio}): more than one garment",
+            )
+        elif shape.border_touch_ratio > config.max_border_touch_ratio:
+            sample.reject(
+                "cloth.cut_by_frame",
+                f"the garment covers {shape.border_touch_ratio:.3f} of the photo's border "
+                f"(maximum {config.max_border_touch_ratio}): the frame cuts it",
+            )
+        else:
+            canvas, canvas_mask = centre_on_canvas(
+                image, np.asarray(mask, dtype=bool), config.target_size_wh, config.margin_rel
+            )
+            sample.cloth_jpg = encode_jpeg(canvas)
+            sample.cloth_mask = canvas_mask
+
+
+def _read_rgb(sample: Sample) -> np.ndarray | None:
+    """The garment photo as ``HxWx3`` uint8 RGB (EXIF orientation applied), or ``None`` with a rejection."""
+    path = Path(sample.cloth_abs or "")
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError:
+        data = np.zeros(0, dtype=np.uint8)
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if bgr is None:
+        sample.reject("cloth.unreadable", f"garment photo {path.name} cannot be read or decoded")
+        return None
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)

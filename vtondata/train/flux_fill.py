@@ -1,0 +1,582 @@
+"""The bundled Flux Fill try-on trainer: read the recipe, build, loop, save.
+
+Read top to bottom, each function is one step of a run:
+:func:`load_models` (FLUX.1 Fill from a diffusers folder or the hub),
+:func:`configure_trainable` (attention-only, full or LoRA),
+:func:`fill_inputs` (canvas -> packed latents and the 320-channel condition,
+exactly as ``FluxFillPipeline`` builds them), :func:`sample_timesteps` and
+:func:`flow_matching_loss` (the scheduler's own sigmas and diffusers'
+timestep densities), :func:`compute_loss`, the checkpoint functions, the
+validation grid, and :func:`train`, which ties them together with
+``accelerate`` (device, mixed precision, gradient accumulation, multi-GPU).
+
+Randomness is a function of ``(seed, process, step, micro-batch)`` and the
+data stream resumes at the batch it stopped at (:mod:`vtondata.train.data`),
+so a run resumed from a checkpoint computes the same next loss as an
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from accelerate import Accelerator
+from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxFillPipeline, FluxTransformer2DModel
+from diffusers.optimization import get_scheduler
+from diffusers.pipelines.flux.pipeline_flux_fill import retrieve_latents
+from diffusers.training_utils import (
+    cast_training_params,
+    compute_density_for_timestep_sampling,
+    compute_loss_weighting_for_sd3,
+)
+from peft import LoraConfig, get_peft_model_state_dict
+from PIL import Image
+
+from vtondata.train.canvas import Canvas, fill_condition, latent_image_ids, pack_latents, to_uint8
+from vtondata.train.conditioning import CACHE_FILE, PromptCache, ensure_prompt_cache
+from vtondata.train.config import TrainingSection, TrainRecipe
+from vtondata.train.data import Batch, ShardScan, held_out, scan_shards, shard_urls, training_loader
+
+logger = logging.getLogger(__name__)
+
+RECIPE_FILE = "train.yaml"
+LOG_FILE = "log.jsonl"
+STATE_FILE = "trainer_state.json"
+WEIGHTS_DIR = "weights"
+WEIGHTS_INFO = "weights.json"
+LORA_FILE = "pytorch_lora_weights.safetensors"
+
+
+@dataclass
+class FluxFillModels:
+    """What training needs: the transformer to train, the frozen VAE, and the flow-matching scheduler."""
+
+    transformer: FluxTransformer2DModel
+    vae: AutoencoderKL
+    scheduler: FlowMatchEulerDiscreteScheduler
+
+
+@dataclass(frozen=True)
+class FillInputs:
+    """One batch in transformer space: ``latents`` (B, N, 64) clean target tokens, ``condition``
+    (B, N, 320) masked-image tokens + mask tokens, ``image_ids`` (N, 3), latent size ``(h, w)``."""
+
+    latents: torch.Tensor
+    condition: torch.Tensor
+    image_ids: torch.Tensor
+    latent_size: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    output: Path
+    steps: int
+    losses: dict[int, float]
+    """Mean training loss of each optimizer step run by this call, by step number (1-based)."""
+    weights: Path
+    data: ShardScan
+
+
+def load_models(recipe: TrainRecipe) -> FluxFillModels:
+    """Transformer, VAE and scheduler of the base model (``model.path``), in float32 on the CPU."""
+    path, revision = recipe.model.path, recipe.model.revision
+    return FluxFillModels(
+        transformer=FluxTransformer2DModel.from_pretrained(path, subfolder="transformer", revision=revision),
+        vae=AutoencoderKL.from_pretrained(path, subfolder="vae", revision=revision),
+        scheduler=FlowMatchEulerDiscreteScheduler.from_pretrained(
+            path, subfolder="scheduler", revision=revision
+        ),
+    )
+
+
+def vae_scale_factor(vae: AutoencoderKL) -> int:
+    """Pixels per latent pixel (8 for FLUX), as FluxFillPipeline derives it."""
+    return 2 ** (len(vae.config.block_out_channels) - 1)
+
+
+def configure_trainable(transformer: FluxTransformer2DModel, recipe: TrainRecipe) -> list[torch.nn.Parameter]:
+    """Freeze the transformer, then unfreeze what the mode trains; return the trainable parameters.
+
+    ``attention``: every parameter inside an attention module (``.attn.``:
+    q/k/v/out projections and their norms, in both block kinds); ``full``:
+    everything; ``lora``: fresh peft adapters on ``lora.target_modules``.
+    """
+    mode = recipe.training.mode
+    transformer.requires_grad_(mode == "full")
+    if mode == "attention":
+        for name, parameter in transformer.named_parameters():
+            if ".attn." in name:
+                parameter.requires_grad_(True)
+    elif mode == "lora":
+        transformer.add_adapter(
+            LoraConfig(
+                r=recipe.lora.rank,
+                lora_alpha=recipe.lora.alpha,
+                init_lora_weights="gaussian",
+                target_modules=list(recipe.lora.target_modules),
+            )
+        )
+    trainable = [parameter for parameter in transformer.parameters() if parameter.requires_grad]
+    if not trainable:
+        raise ValueError(f"mode {mode!r} left no trainable parameter in the transformer")
+    return trainable
+
+
+def encode_latents(
+    vae: AutoencoderKL, images: torch.Tensor, generator: torch.Generator | None
+) -> torch.Tensor:
+    """(B, 3, H, W) in [-1, 1] -> scaled, shifted VAE latents (B, 16, H/8, W/8) drawn with ``generator``."""
+    latents = retrieve_latents(vae.encode(images.to(device=vae.device, dtype=vae.dtype)), generator=generator)
+    return (latents - vae.config.shift_factor) * vae.config.scaling_factor
+
+
+def fill_inputs(
+    vae: AutoencoderKL, image: torch.Tensor, mask: torch.Tensor, generator: torch.Generator | None
+) -> FillInputs:
+    """Canvas batch -> :class:`FillInputs`: the clean latents to denoise and FluxFillPipeline's condition.
+
+    ``image`` (B, 3, H, W) in [-1, 1], ``mask`` (B, 1, H, W) in {0, 1}, 1 = repaint.
+    """
+    with torch.no_grad():
+        target = encode_latents(vae, image, generator)
+        masked = encode_latents(vae, image * (1.0 - mask), generator)
+    height, width = target.shape[-2:]
+    condition = fill_condition(
+        masked, mask.to(device=masked.device, dtype=masked.dtype), vae_scale_factor(vae)
+    )
+    return FillInputs(
+        latents=pack_latents(target),
+        condition=condition,
+        image_ids=latent_image_ids(height, width, target.device, target.dtype),
+        latent_size=(height, width),
+    )
+
+
+def sample_timesteps(
+    scheduler: FlowMatchEulerDiscreteScheduler,
+    batch_size: int,
+    training: TrainingSection,
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw B of the scheduler's training timesteps with the configured density.
+
+    Returns ``(timesteps, sigmas)``, both (B,): timesteps in [0, 1000] as the
+    scheduler lists them, and their noise levels sigma in [0, 1].
+    """
+    density = compute_density_for_timestep_sampling(
+        weighting_scheme=training.timestep_sampling,
+        batch_size=batch_size,
+        logit_mean=training.logit_mean,
+        logit_std=training.logit_std,
+        mode_scale=training.mode_scale,
+        generator=generator,
+    )
+    indices = (density * scheduler.config.num_train_timesteps).long().clamp(0, len(scheduler.timesteps) - 1)
+    return scheduler.timesteps[indices], scheduler.sigmas[indices]
+
+
+def flow_matching_loss(
+    prediction: torch.Tensor,
+    target: torch.Tensor,
+    sigmas: torch.Tensor,
+    mask_tokens: torch.Tensor,
+    training: TrainingSection,
+) -> torch.Tensor:
+    """Weighted MSE between the predicted and true velocity ``noise - latents`` (tokens (B, N, C)).
+
+    ``mask_tokens`` (B, N) is each token's repaint fraction in [0, 1]; tokens
+    get weight ``1 + (masked_loss_weight - 1) * fraction``, normalised per
+    sample, and each sample is weighted by ``loss_weighting`` of its sigma.
+    """
+    error = (prediction.float() - target.float()).pow(2).mean(dim=-1)
+    token_weight = 1.0 + (training.masked_loss_weight - 1.0) * mask_tokens.float()
+    per_sample = (error * token_weight).sum(dim=1) / token_weight.sum(dim=1)
+    weighting = compute_loss_weighting_for_sd3(training.loss_weighting, sigmas=sigmas.float())
+    return (weighting * per_sample).mean()
+
+
+def compute_loss(
+    models: FluxFillModels,
+    batch: Batch,
+    prompts: PromptCache,
+    recipe: TrainRecipe,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """The flow-matching loss of one micro-batch (scalar; differentiable in the trainable weights)."""
+    transformer, vae = models.transformer, models.vae
+    device = vae.device
+    inputs = fill_inputs(vae, batch["image"], batch["mask"], generator)
+    batch_size = inputs.latents.shape[0]
+    noise = torch.randn(inputs.latents.shape, generator=generator).to(
+        device=device, dtype=inputs.latents.dtype
+    )
+    timesteps, sigmas = sample_timesteps(models.scheduler, batch_size, recipe.training, generator)
+    timesteps, sigmas = timesteps.to(device), sigmas.to(device)
+    noisy = models.scheduler.scale_noise(inputs.latents, timesteps, noise)
+    prompt_embeds, pooled = prompts.batch(batch["prompts"], device, inputs.latents.dtype)
+    guidance = None
+    if transformer.config.guidance_embeds:
+        guidance = torch.full((batch_size,), recipe.training.guidance_scale, device=device)
+    prediction = transformer(
+        hidden_states=torch.cat([noisy, inputs.condition], dim=2),
+        timestep=timesteps / 1000,
+        guidance=guidance,
+        pooled_projections=pooled,
+        encoder_hidden_states=prompt_embeds,
+        txt_ids=torch.zeros(prompt_embeds.shape[1], 3, device=device, dtype=inputs.latents.dtype),
+        img_ids=inputs.image_ids,
+        return_dict=False,
+    )[0]
+    mask_channels = inputs.condition.shape[-1] - inputs.latents.shape[-1]
+    mask_tokens = inputs.condition[..., -mask_channels:].mean(dim=-1)
+    return flow_matching_loss(prediction, noise - inputs.latents, sigmas, mask_tokens, recipe.training)
+
+
+def step_generator(seed: int, process: int, step: int, micro_batch: int) -> torch.Generator:
+    """The CPU generator of one micro-batch: noise, timesteps and VAE sampling depend only on these."""
+    entropy = np.random.SeedSequence([seed, process, step, micro_batch]).generate_state(1)[0]
+    return torch.Generator().manual_seed(int(entropy))
+
+
+def build_optimizer(
+    parameters: list[torch.nn.Parameter], recipe: TrainRecipe, num_processes: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+    """AdamW and its schedule; schedule lengths count scheduler calls (accelerate steps it per process)."""
+    optim = recipe.optim
+    optimizer = torch.optim.AdamW(
+        parameters,
+        lr=optim.learning_rate,
+        betas=(optim.adam_beta1, optim.adam_beta2),
+        weight_decay=optim.weight_decay,
+        eps=optim.adam_epsilon,
+    )
+    lr_scheduler = get_scheduler(
+        optim.lr_scheduler,
+        optimizer=optimizer,
+        num_warmup_steps=optim.warmup_steps * num_processes,
+        num_training_steps=recipe.training.steps * num_processes,
+    )
+    return optimizer, lr_scheduler
+
+
+def make_accelerator(recipe: TrainRecipe, output: Path) -> Accelerator:
+    return Accelerator(
+        gradient_accumulation_steps=recipe.training.gradient_accumulation_steps,
+        mixed_precision="no"
+        if recipe.training.mixed_precision == "fp32"
+        else recipe.training.mixed_precision,
+        project_dir=str(output),
+    )
+
+
+def weight_dtype(accelerator: Accelerator) -> torch.dtype:
+    """dtype of frozen weights: bf16 / fp16 under mixed precision, else float32."""
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(accelerator.mixed_precision, torch.float32)
+
+
+def place_models(models: FluxFillModels, recipe: TrainRecipe, accelerator: Accelerator) -> None:
+    """Move to the device; frozen weights in the mixed-precision dtype, trained ones in float32."""
+    dtype = weight_dtype(accelerator)
+    cast = {} if dtype == torch.float32 else {"dtype": dtype}
+    models.vae.requires_grad_(False).eval()
+    models.vae.to(accelerator.device, **cast)
+    if recipe.training.mode == "full":
+        models.transformer.to(accelerator.device)
+    else:
+        models.transformer.to(accelerator.device, **cast)
+        cast_training_params(models.transformer, dtype=torch.float32)
+    if recipe.training.gradient_checkpointing:
+        models.transformer.enable_gradient_checkpointing()
+    models.transformer.train()
+
+
+def checkpoints_dir(output: Path) -> Path:
+    return output / "checkpoints"
+
+
+def latest_checkpoint(output: Path) -> Path | None:
+    """The newest complete checkpoint (one with its state file), or ``None``."""
+    complete = [path for path in checkpoints_dir(output).glob("step-*") if (path / STATE_FILE).is_file()]
+    return max(complete, key=lambda path: int(path.name.removeprefix("step-")), default=None)
+
+
+def save_checkpoint(accelerator: Accelerator, output: Path, step: int, keep_last: int) -> Path:
+    """accelerate state (model, optimizer, schedule, RNG) + the step; the state file is written last."""
+    directory = checkpoints_dir(output) / f"step-{step:07d}"
+    accelerator.save_state(str(directory))
+    if accelerator.is_main_process:
+        (directory / STATE_FILE).write_text(json.dumps({"step": step}) + "\n")
+        complete = sorted(checkpoints_dir(output).glob("step-*"))
+        for stale in complete[:-keep_last]:
+            shutil.rmtree(stale)
+    accelerator.wait_for_everyone()
+    return directory
+
+
+def resume(accelerator: Accelerator, output: Path, recipe: TrainRecipe) -> int:
+    """Load the newest checkpoint when resuming is on; return the optimizer steps already done."""
+    checkpoint = latest_checkpoint(output) if recipe.checkpoint.resume else None
+    if checkpoint is None:
+        return 0
+    accelerator.load_state(str(checkpoint))
+    step = int(json.loads((checkpoint / STATE_FILE).read_text())["step"])
+    logger.info("resumed from %s (step %d)", checkpoint, step)
+    return step
+
+
+def save_weights(
+    accelerator: Accelerator,
+    transformer: FluxTransformer2DModel,
+    recipe: TrainRecipe,
+    output: Path,
+    step: int,
+) -> Path:
+    """Final weights under ``RUN/weights``: a LoRA file ``FluxFillPipeline.load_lora_weights`` reads,
+    or a whole ``transformer/`` folder (attention-only and full modes), plus ``weights.json``."""
+    directory = output / WEIGHTS_DIR
+    if accelerator.is_main_process:
+        model = accelerator.unwrap_model(transformer)
+        directory.mkdir(parents=True, exist_ok=True)
+        if recipe.training.mode == "lora":
+            FluxFillPipeline.save_lora_weights(
+                str(directory),
+                transformer_lora_layers=get_peft_model_state_dict(model),
+                transformer_lora_adapter_metadata=model.peft_config["default"].to_dict(),
+            )
+        else:
+            model.save_pretrained(str(directory / "transformer"))
+        info = {
+            "mode": recipe.training.mode,
+            "base": recipe.model.path,
+            "revision": recipe.model.revision,
+            "step": step,
+        }
+        (directory / WEIGHTS_INFO).write_text(json.dumps(info, indent=2) + "\n")
+    accelerator.wait_for_everyone()
+    return directory
+
+
+def fill_pipeline(models: FluxFillModels, transformer: FluxTransformer2DModel) -> FluxFillPipeline:
+    """An inference pipeline around the given transformer, without text encoders (embeddings are cached)."""
+    pipeline = FluxFillPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler.from_config(models.scheduler.config),
+        vae=models.vae,
+        text_encoder=None,
+        tokenizer=None,
+        text_encoder_2=None,
+        tokenizer_2=None,
+        transformer=transformer,
+    )
+    pipeline.set_progress_bar_config(disable=True)
+    return pipeline
+
+
+def render_tryon(
+    pipeline: FluxFillPipeline,
+    canvas: Canvas,
+    prompt: str,
+    prompts: PromptCache,
+    num_inference_steps: int,
+    guidance_scale: float,
+    seed: int,
+) -> Image.Image:
+    """Repaint the canvas's masked region and return the person half (W x H, RGB)."""
+    transformer = pipeline.transformer
+    prompt_embeds, pooled = prompts.batch([prompt], transformer.device, transformer.dtype)
+    height, width = canvas.image.shape[-2:]
+    result = pipeline(
+        image=Image.fromarray(to_uint8(canvas.image)),
+        mask_image=Image.fromarray(to_uint8(canvas.mask)[..., 0]),
+        prompt_embeds=prompt_embeds,
+        pooled_prompt_embeds=pooled,
+        height=height,
+        width=width,
+        num_inference_steps=num_inference_steps,
+        guidance_scale=guidance_scale,
+        generator=torch.Generator().manual_seed(seed),
+        output_type="pil",
+    ).images[0]
+    return result.crop((width // 2, 0, width, height))
+
+
+def validation_grid(
+    pipeline: FluxFillPipeline,
+    samples: list[tuple[str, str, Canvas]],
+    prompts: PromptCache,
+    recipe: TrainRecipe,
+) -> Image.Image:
+    """One row per held-back sample: garment | person | mask | result, each W x H."""
+    half = recipe.canvas.half_width_px
+    rows = []
+    for _, prompt, canvas in samples:
+        result = render_tryon(
+            pipeline,
+            canvas,
+            prompt,
+            prompts,
+            recipe.validation.num_inference_steps,
+            recipe.validation.guidance_scale,
+            recipe.training.seed,
+        )
+        image, mask = to_uint8(canvas.image), to_uint8(canvas.mask)
+        rows.append(
+            np.concatenate([image[:, :half], image[:, half:], mask[:, half:], np.asarray(result)], axis=1)
+        )
+    return Image.fromarray(np.concatenate(rows, axis=0))
+
+
+def run_validation(
+    accelerator: Accelerator,
+    models: FluxFillModels,
+    samples: list[tuple[str, str, Canvas]],
+    prompts: PromptCache,
+    recipe: TrainRecipe,
+    output: Path,
+    step: int,
+) -> Path | None:
+    """Save ``RUN/validation/step-NNNNNNN.png`` (main process only); the model goes back to training."""
+    if not samples or not accelerator.is_main_process:
+        return None
+    transformer = accelerator.unwrap_model(models.transformer)
+    transformer.eval()
+    with torch.no_grad(), accelerator.autocast():
+        grid = validation_grid(fill_pipeline(models, transformer), samples, prompts, recipe)
+    transformer.train()
+    path = output / "validation" / f"step-{step:07d}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid.save(path)
+    return path
+
+
+def prepare_prompts(
+    output: Path, scan: ShardScan, recipe: TrainRecipe, accelerator: Accelerator
+) -> PromptCache:
+    """Every prompt the data needs, from ``RUN/prompt_embeds.safetensors`` (encoded there if missing)."""
+    wanted = set(scan.prompts) | {recipe.conditioning.prompt}
+    path = output / CACHE_FILE
+    if accelerator.is_main_process:
+        ensure_prompt_cache(
+            path,
+            wanted,
+            model_path=recipe.model.path,
+            revision=recipe.model.revision,
+            max_sequence_length=recipe.conditioning.max_sequence_length,
+            device=accelerator.device,
+            dtype=weight_dtype(accelerator),
+        )
+    accelerator.wait_for_everyone()
+    return PromptCache.load(path)
+
+
+def optimizer_step(
+    accelerator: Accelerator,
+    models: FluxFillModels,
+    batches: Iterator[Batch],
+    parameters: list[torch.nn.Parameter],
+    optimizer: torch.optim.Optimizer,
+    lr_scheduler: torch.optim.lr_scheduler.LRScheduler,
+    prompts: PromptCache,
+    recipe: TrainRecipe,
+    step: int,
+) -> float:
+    """Run the micro-batches of optimizer step ``step`` (0-based); return their mean loss over processes."""
+    losses = []
+    for micro_batch in range(recipe.training.gradient_accumulation_steps):
+        batch = next(batches)
+        generator = step_generator(recipe.training.seed, accelerator.process_index, step, micro_batch)
+        with accelerator.accumulate(models.transformer), accelerator.autocast():
+            loss = compute_loss(models, batch, prompts, recipe, generator)
+            accelerator.backward(loss)
+            if accelerator.sync_gradients:
+                accelerator.clip_grad_norm_(parameters, recipe.optim.max_grad_norm)
+            optimizer.step()
+            lr_scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.detach())
+    return accelerator.gather(torch.stack(losses).mean()[None]).mean().item()
+
+
+def train(
+    shards: Path,
+    output: Path,
+    recipe: TrainRecipe,
+    *,
+    models: FluxFillModels | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+) -> TrainResult:
+    """Train on the shards of a dataset (``OUT``, a folder of tars or one tar) into ``output`` (RUN).
+
+    ``models`` defaults to :func:`load_models` of ``recipe.model.path``.
+    ``on_step(step, loss)`` is called after every optimizer step (progress displays).
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    accelerator = make_accelerator(recipe, output)
+    urls = shard_urls(shards)
+    scan = scan_shards(urls, recipe)
+    logger.info("data: %d samples, garment sources %s", scan.samples, scan.by_source)
+    if accelerator.is_main_process:
+        (output / RECIPE_FILE).write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
+        (output / "data.json").write_text(
+            json.dumps({"samples": scan.samples, **scan.by_source}, indent=2) + "\n"
+        )
+    prompts = prepare_prompts(output, scan, recipe, accelerator)
+    models = models if models is not None else load_models(recipe)
+    models.scheduler = copy.deepcopy(models.scheduler)
+    validation = held_out(urls, recipe)
+    parameters = configure_trainable(models.transformer, recipe)
+    place_models(models, recipe, accelerator)
+    optimizer, lr_scheduler = build_optimizer(parameters, recipe, accelerator.num_processes)
+    models.transformer, optimizer, lr_scheduler = accelerator.prepare(
+        models.transformer, optimizer, lr_scheduler
+    )
+    step = resume(accelerator, output, recipe)
+    consumed = step * recipe.training.gradient_accumulation_steps
+    batches = iter(
+        training_loader(
+            urls, recipe, exclude_keys=frozenset(k for k, _, _ in validation), consumed_batches=consumed
+        )
+    )
+    losses: dict[int, float] = {}
+    while step < recipe.training.steps:
+        loss = optimizer_step(
+            accelerator, models, batches, parameters, optimizer, lr_scheduler, prompts, recipe, step
+        )
+        step += 1
+        losses[step] = loss
+        log_step(accelerator, output, step, loss, lr_scheduler.get_last_lr()[0], on_step)
+        if step % recipe.checkpoint.every_steps == 0 or step == recipe.training.steps:
+            save_checkpoint(accelerator, output, step, recipe.checkpoint.keep_last)
+        every = recipe.validation.every_steps
+        if every is not None and (step % every == 0 or step == recipe.training.steps):
+            run_validation(accelerator, models, validation, prompts, recipe, output, step)
+    weights = save_weights(accelerator, models.transformer, recipe, output, step)
+    accelerator.end_training()
+    return TrainResult(output=output, steps=step, losses=losses, weights=weights, data=scan)
+
+
+def log_step(
+    accelerator: Accelerator,
+    output: Path,
+    step: int,
+    loss: float,
+    learning_rate: float,
+    on_step: Callable[[int, float], None] | None,
+) -> None:
+    """Append ``{"step", "loss", "lr"}`` to ``RUN/log.jsonl`` and notify ``on_step``."""
+    if not math.isfinite(loss):
+        logger.warning("step %d: loss is %s", step, loss)
+    if accelerator.is_main_process:
+        with open(output / LOG_FILE, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"step": step, "loss": loss, "lr": learning_rate}) + "\n")
+    if on_step is not None:
+        on_step(step, loss)

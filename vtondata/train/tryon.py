@@ -1,0 +1,146 @@
+"""One try-on image from a trained run: person photo + garment photo -> the person wearing the garment.
+
+The run folder carries everything besides the base model: ``train.yaml`` (base
+model path, canvas size, prompt), ``prompt_embeds.safetensors`` (so no text
+encoder is loaded) and ``weights/`` (a LoRA file or a whole transformer).
+Without ``--mask``, the person's repaint mask comes from ``vtondata.build``
+with the offline recipe on that one photo, exactly as for training data.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import webdataset as wds
+import yaml
+from diffusers import FluxFillPipeline, FluxTransformer2DModel
+from PIL import Image
+
+from vtondata.errors import InputError
+from vtondata.train.canvas import compose, fit, to_binary, to_signed
+from vtondata.train.conditioning import CACHE_FILE, PromptCache
+from vtondata.train.config import TrainRecipe
+from vtondata.train.data import decode_mask, decode_rgb, shard_urls
+from vtondata.train.flux_fill import RECIPE_FILE, WEIGHTS_DIR, WEIGHTS_INFO, render_tryon
+
+
+@dataclass
+class TryOnModel:
+    """A FluxFillPipeline with the trained weights, the run's recipe and its cached prompt embeddings."""
+
+    pipeline: FluxFillPipeline
+    recipe: TrainRecipe
+    prompts: PromptCache
+
+
+def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOnModel:
+    """Load ``RUN`` (or ``RUN/weights``): the base pipeline from the run's recipe plus the trained weights."""
+    weights_dir = weights if (weights / WEIGHTS_INFO).is_file() else weights / WEIGHTS_DIR
+    run = weights_dir.parent
+    if not (weights_dir / WEIGHTS_INFO).is_file() or not (run / RECIPE_FILE).is_file():
+        raise InputError(
+            f"{weights}: not a training run (expected {RECIPE_FILE} and {WEIGHTS_DIR}/{WEIGHTS_INFO})"
+        )
+    recipe = TrainRecipe.model_validate(yaml.safe_load((run / RECIPE_FILE).read_text(encoding="utf-8")))
+    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    components = {"text_encoder": None, "tokenizer": None, "text_encoder_2": None, "tokenizer_2": None}
+    if recipe.training.mode != "lora":
+        components["transformer"] = FluxTransformer2DModel.from_pretrained(
+            weights_dir / "transformer", dtype=dtype
+        )
+    pipeline = FluxFillPipeline.from_pretrained(
+        recipe.model.path, revision=recipe.model.revision, dtype=dtype, **components
+    )
+    if recipe.training.mode == "lora":
+        pipeline.load_lora_weights(str(weights_dir))
+    pipeline.set_progress_bar_config(disable=True)
+    return TryOnModel(pipeline=pipeline.to(device), recipe=recipe, prompts=PromptCache.load(run / CACHE_FILE))
+
+
+def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """The person as HxWx3 uint8 RGB and its repaint mask as HxW uint8 (255 = repaint).
+
+    With ``mask`` given, both are read as they are. Otherwise the photo goes
+    through ``vtondata.build`` (offline recipe, in-process) and the stored
+    ``person.jpg`` and ``agnostic_mask.png`` come back; a rejected photo raises
+    ``InputError`` with the rejection reason.
+    """
+    if mask is not None:
+        return decode_rgb(person.read_bytes()), decode_mask(mask.read_bytes())
+    from vtondata.api import build
+
+    with tempfile.TemporaryDirectory() as scratch:
+        raw, out = Path(scratch) / "raw", Path(scratch) / "out"
+        raw.mkdir()
+        (raw / person.name).write_bytes(person.read_bytes())
+        result = build(raw, out, category, "offline", runner="local")
+        if result.accepted == 0:
+            raise InputError(f"{person}: no usable mask ({', '.join(result.by_reason) or 'rejected'})")
+        sample = next(iter(wds.WebDataset(shard_urls(out), shardshuffle=False, empty_check=False)))
+        return decode_rgb(sample["person.jpg"]), decode_mask(sample["agnostic_mask.png"])
+
+
+def tryon(
+    model: TryOnModel,
+    person_rgb: np.ndarray,
+    mask_u8: np.ndarray,
+    garment_rgb: np.ndarray,
+    *,
+    num_inference_steps: int | None = None,
+    guidance_scale: float | None = None,
+    seed: int = 0,
+) -> Image.Image:
+    """The person half of the repainted canvas (``canvas.half_width_px`` x ``half_height_px``, RGB)."""
+    width, height = model.recipe.canvas.half_width_px, model.recipe.canvas.half_height_px
+    canvas = compose(
+        fit(to_signed(garment_rgb), width, height, is_mask=False),
+        fit(to_signed(person_rgb), width, height, is_mask=False),
+        fit(to_binary(mask_u8), width, height, is_mask=True),
+    )
+    validation = model.recipe.validation
+    return render_tryon(
+        model.pipeline,
+        canvas,
+        model.recipe.conditioning.prompt,
+        model.prompts,
+        num_inference_steps or validation.num_inference_steps,
+        validation.guidance_scale if guidance_scale is None else guidance_scale,
+        seed,
+    )
+
+
+def tryon_files(
+    person: Path,
+    garment: Path,
+    weights: Path,
+    output: Path,
+    *,
+    mask: Path | None = None,
+    category: str = "upper",
+    num_inference_steps: int | None = None,
+    guidance_scale: float | None = None,
+    seed: int = 0,
+) -> Path:
+    """File-to-file try-on, what ``vtondata tryon`` calls; writes ``output`` (format from its suffix)."""
+    model = load_tryon_model(weights)
+    person_rgb, mask_u8 = person_and_mask(person, category, mask)
+    image = tryon(
+        model,
+        person_rgb,
+        mask_u8,
+        decode_rgb(garment.read_bytes()),
+        num_inference_steps=num_inference_steps,
+        guidance_scale=guidance_scale,
+        seed=seed,
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    image.save(buffer, format=Image.registered_extensions().get(output.suffix.lower(), "PNG"))
+    output.write_bytes(buffer.getvalue())
+    return output
