@@ -34,8 +34,9 @@ format: install
 	.venv/bin/ruff check --fix vtondata tests bench
 
 bench: install
-	$(PY) bench/throughput.py
+	$(PY) -m bench.throughput --images 200 --runners local ray --memory 100 1000
 	$(PY) bench/mask_speed.py
+	$(PY) bench/pose_accuracy.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -1,13 +1,19 @@
 """End-to-end throughput, per-stage time and peak memory of `vtondata build`.
 
-usage: python bench/throughput.py [--images 200] [--runners local ray]
-                                  [--recipe offline] [--rss 100 1000]
+usage: python -m bench.throughput [--images 200] [--runners local ray] [--recipe offline]
+                                  [--memory 100 1000] [--memory-runner ray|local]
 
 Prints, per runner: images per second, per-image seconds of each stage (from
 the index's per-sample timings), and the share of wall time that is not model
-inference. With --rss, builds that many inputs on the Ray runner and prints the
-peak resident memory of the whole process tree (driver + Ray workers), to show
-that memory does not grow with the number of inputs.
+inference. With --memory, builds that many inputs on the Ray runner (or --memory-runner) and prints the
+peak memory of the whole process tree (driver + Ray workers) as the sum of
+proportional set sizes (PSS: shared pages, such as Ray's object store, counted
+once rather than once per process), to show that memory does not grow with the
+number of inputs.
+
+The inputs are shifted and mirrored copies of the 16 shared photos, which the
+near-duplicate filter would rightly reject; it is switched off here so that
+every input is processed.
 """
 
 from __future__ import annotations
@@ -26,29 +32,39 @@ from bench.photos import make_inputs
 from vtondata.output.index import read_index
 
 MODEL_STAGES = ("pose", "segment")
+NO_NEAR_DUPLICATES = {"quality.duplicates.min_hash_distance": "null"}
 
 
-class PeakRss:
-    """Samples the RSS of this process and all its descendants every 100 ms."""
+class PeakMemory:
+    """Samples the summed PSS and USS of this process and all its descendants every 200 ms.
+
+    USS (pages private to one process) leaves out the shared object store, which
+    fills up to its cap (``runner.object_store_mb``) on long runs whatever the
+    input count; PSS includes a proportional share of it.
+    """
 
     def __init__(self) -> None:
         self.peak_bytes = 0
+        self.peak_private_bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def _watch(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            total = 0
+            total = private = 0
             for process in [me, *me.children(recursive=True)]:
                 try:
-                    total += process.memory_info().rss
+                    info = process.memory_full_info()
                 except psutil.Error:
                     continue
+                total += info.pss
+                private += info.uss
             self.peak_bytes = max(self.peak_bytes, total)
-            time.sleep(0.1)
+            self.peak_private_bytes = max(self.peak_private_bytes, private)
+            time.sleep(0.2)
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -69,9 +85,11 @@ def stage_seconds(out: Path) -> dict[str, float]:
 
 
 def run_once(raw: Path, out: Path, runner: str, recipe: str, workers: int | None) -> dict[str, float]:
-    with PeakRss() as rss:
+    with PeakMemory() as memory:
         started = time.perf_counter()
-        result = vtondata.build(raw, out, "upper", recipe, runner=runner, workers=workers, overwrite=True)
+        result = vtondata.build(
+            raw, out, "upper", recipe, NO_NEAR_DUPLICATES, runner=runner, workers=workers, overwrite=True
+        )
         wall = time.perf_counter() - started
     per_stage = stage_seconds(out)
     model_s = sum(per_stage.get(stage, 0.0) for stage in MODEL_STAGES) * result.accepted
@@ -82,7 +100,8 @@ def run_once(raw: Path, out: Path, runner: str, recipe: str, workers: int | None
         "wall_s": wall,
         "images_per_s": result.inputs / wall,
         "non_model_share": max(0.0, 1 - model_s / (wall * parallel)),
-        "peak_rss_mb": rss.peak_bytes / 2**20,
+        "peak_pss_mb": memory.peak_bytes / 2**20,
+        "peak_uss_mb": memory.peak_private_bytes / 2**20,
         **{f"stage_{k}_s": v for k, v in per_stage.items()},
     }
 
@@ -95,7 +114,8 @@ def main() -> None:
     parser.add_argument("--runners", nargs="+", default=["local", "ray"])
     parser.add_argument("--recipe", default="offline")
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--rss", type=int, nargs="*", default=[], help="input counts for the memory runs")
+    parser.add_argument("--memory", type=int, nargs="*", default=[], help="input counts for the memory runs")
+    parser.add_argument("--memory-runner", default="ray", choices=["local", "ray"])
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,14 +130,18 @@ def main() -> None:
             print(
                 f"{runner:>5}: {figures['images_per_s']:.2f} img/s  wall {figures['wall_s']:.1f} s  "
                 f"non-model share {figures['non_model_share']:.0%}  "
-                f"peak RSS {figures['peak_rss_mb']:.0f} MB\n"
+                f"peak PSS {figures['peak_pss_mb']:.0f} MB  "
+                f"accepted {figures['accepted']}/{figures['inputs']}\n"
                 f"       per image: {stages}"
             )
-        for count in args.rss:
+        for count in args.memory:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
-            figures = run_once(raw_n, tmp_path / f"out-rss-{count}", "ray", args.recipe, args.workers)
+            out = tmp_path / f"out-memory-{count}"
+            figures = run_once(raw_n, out, args.memory_runner, args.recipe, args.workers)
             print(
-                f"  rss: {count} inputs -> peak {figures['peak_rss_mb']:.0f} MB ({figures['wall_s']:.0f} s)"
+                f"  memory ({args.memory_runner}): {count} inputs ({figures['accepted']} accepted) -> "
+                f"peak PSS {figures['peak_pss_mb']:.0f} MB, private (USS) {figures['peak_uss_mb']:.0f} MB "
+                f"({figures['wall_s']:.0f} s)"
             )
 
 

@@ -70,7 +70,7 @@ def measure(sample: Sample, visible_confidence: float) -> dict[str, float]:
 
 def outside_foreground(sample: Sample, person: np.ndarray) -> float:
     """Share of the photo's pixels that are neither backdrop nor near the person silhouette."""
-    image = sample.image_rgb().astype(np.int16)
+    image = sample.image_rgb()
     content = content_region(sample, person.shape)
     ys, xs = np.nonzero(content)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -78,15 +78,20 @@ def outside_foreground(sample: Sample, person: np.ndarray) -> float:
     border = np.zeros_like(content)
     border[y0:y1, x0:x1] = True
     border[y0 + band : y1 - band, x0 + band : x1 - band] = False
-    backdrop = np.median(image[border], axis=0)
-    foreground = np.abs(image - backdrop).max(axis=2) > BACKDROP_DISTANCE
+    backdrop = np.round(np.median(image[border], axis=0)).astype(np.uint8)
+    difference = cv2.absdiff(image, np.broadcast_to(backdrop, image.shape).copy())
+    # Per-pixel max over the three channel planes; numpy's max(axis=2) is ~10x slower here.
+    foreground = np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2])
+    foreground = foreground > BACKDROP_DISTANCE
     grown = _grow(person, max(1, round(SILHOUETTE_SLACK_REL * person.shape[0])))
     return float(np.count_nonzero(foreground & content & ~grown) / np.count_nonzero(content))
 
 
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask.astype(np.uint8), kernel) > 0
+    """``mask`` dilated by a disc of ``radius`` px, via a distance transform: its cost does not grow
+    with the radius, unlike a dilation by a large kernel."""
+    distance = cv2.distanceTransform((~np.asarray(mask, dtype=bool)).astype(np.uint8), cv2.DIST_L2, 5)
+    return distance <= radius
 
 
 def count_components(person: np.ndarray) -> int:

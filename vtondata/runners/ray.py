@@ -119,7 +119,10 @@ class RayRunner:
 
         expected = {chunk.index: len(chunk.items) for chunk in chunks}
         rows = [{"chunk": chunk.index, "sample": s} for chunk in chunks for s in chunk.samples(category)]
-        dataset = ray.data.from_items(rows, override_num_blocks=len(chunks))
+        # Blocks of about one batch each: every worker finds work even when there are few chunks,
+        # and the number of blocks in flight (hence memory) is set by the workers, not the inputs.
+        smallest_batch = min((stage.resources.batch_size for stage in stages), default=1)
+        dataset = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // smallest_batch)))
         dataset = self._plan(dataset, stages)
 
         pending: dict[int, list[Sample]] = defaultdict(list)
@@ -166,5 +169,8 @@ class RayRunner:
                     batch_format="numpy",
                     udf_modifying_row_count=False,
                     num_cpus=min(resources.num_cpus, actor_cpus),
+                    # At most one task process per core: each imports the stage's libraries,
+                    # so unbounded fractional-CPU tasks would multiply memory, not speed.
+                    concurrency=cpus,
                 )
         return dataset
