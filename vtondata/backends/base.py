@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
 from vtondata.errors import BackendUnavailable
 from vtondata.ingest.decode import Placement, place
+from vtondata.sample import Sample
+
+ResultT = TypeVar("ResultT")
 
 _EXIF_ROTATES_QUARTER = frozenset({5, 6, 7, 8})
 """EXIF orientations that swap width and height when applied."""
@@ -60,6 +63,33 @@ def image_source(
         width, height = height, width
     placement = place((int(width), int(height)), image_size_wh, str(ingest_meta["fit"]))
     return ImageSource(path=path, placement=placement)
+
+
+def sample_sources(samples: Sequence[Sample]) -> list[ImageSource]:
+    """The :class:`ImageSource` of each sample, for a backend's ``sources`` keyword."""
+    return [image_source(s.source_abs, s.meta.get("ingest"), s.image_size) for s in samples]
+
+
+def predict_accepted(
+    samples: Sequence[Sample], predict: Callable[[list[Sample]], list[ResultT]], backend_name: str
+) -> list[tuple[Sample, ResultT]]:
+    """Call ``predict`` once on the accepted samples; pair each with its result, in order.
+
+    A backend that returns more or fewer results than images is a bug, not a
+    bad sample: it raises, and the runner isolates the batch sample by sample.
+    """
+    todo = [sample for sample in samples if sample.accepted]
+    if not todo:
+        return []
+    results = predict(todo)
+    if len(results) != len(todo):
+        raise RuntimeError(f"backend {backend_name} returned {len(results)} results for {len(todo)}")
+    return list(zip(todo, results, strict=True))
+
+
+def provenance(backend: PoseBackend | SegmentBackend) -> dict[str, str | None]:
+    """What ``meta.json`` records of the backend that produced a stage's output."""
+    return {"backend": backend.name, "version": backend.version, "weights_sha256": backend.weights_sha256}
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from vtondata.backends.base import PoseBackend, PoseResult, image_source
+from vtondata.backends.base import PoseBackend, PoseResult, predict_accepted, provenance, sample_sources
 from vtondata.config.pose import PoseConfig
 from vtondata.geometry.keypoints import J, canonical_from_coco17
 from vtondata.geometry.people import PersonChoice, select_dominant_person
@@ -41,25 +41,15 @@ class PoseStage(Stage):
         self.backend.load()
 
     def process_batch(self, samples: list[Sample]) -> list[Sample]:
-        todo = [sample for sample in samples if sample.accepted]
-        if not todo:
-            return samples
-        sources = [image_source(s.source_abs, s.meta.get("ingest"), s.image_size) for s in todo]
-        results = self.backend.predict([sample.image_rgb() for sample in todo], sources=sources)
-        if len(results) != len(todo):
-            raise RuntimeError(
-                f"pose backend {self.backend.name} returned {len(results)} results for {len(todo)}"
-            )
-        for sample, result in zip(todo, results, strict=True):
+        for sample, result in predict_accepted(samples, self._predict, self.backend.name):
             self._apply(sample, result)
         return samples
 
+    def _predict(self, samples: list[Sample]) -> list[PoseResult]:
+        return self.backend.predict([s.image_rgb() for s in samples], sources=sample_sources(samples))
+
     def _apply(self, sample: Sample, result: PoseResult) -> None:
-        sample.meta["pose"] = {
-            "backend": self.backend.name,
-            "version": self.backend.version,
-            "weights_sha256": self.backend.weights_sha256,
-        }
+        sample.meta["pose"] = provenance(self.backend)
         if result.no_annotation is not None:
             sample.reject("pose.no_annotation", result.no_annotation)
             return

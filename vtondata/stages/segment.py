@@ -18,7 +18,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from vtondata.backends.base import SegmentBackend, SegmentResult, image_source
+from vtondata.backends.base import (
+    SegmentBackend,
+    SegmentResult,
+    predict_accepted,
+    provenance,
+    sample_sources,
+)
 from vtondata.config.segment import SegmentConfig
 from vtondata.geometry.keypoints import NUM_CANONICAL
 from vtondata.sample import Sample
@@ -37,26 +43,17 @@ class SegmentStage(Stage):
         self.backend.load()
 
     def process_batch(self, samples: list[Sample]) -> list[Sample]:
-        todo = [sample for sample in samples if sample.accepted]
-        if not todo:
-            return samples
-        keypoints = [_keypoints_or_zeros(sample) for sample in todo]
-        sources = [image_source(s.source_abs, s.meta.get("ingest"), s.image_size) for s in todo]
-        results = self.backend.predict([sample.image_rgb() for sample in todo], keypoints, sources=sources)
-        if len(results) != len(todo):
-            raise RuntimeError(
-                f"segment backend {self.backend.name} returned {len(results)} results for {len(todo)}"
-            )
-        for sample, result in zip(todo, results, strict=True):
+        for sample, result in predict_accepted(samples, self._predict, self.backend.name):
             self._apply(sample, result)
         return samples
 
+    def _predict(self, samples: list[Sample]) -> list[SegmentResult]:
+        images = [s.image_rgb() for s in samples]
+        keypoints = [_keypoints_or_zeros(s) for s in samples]
+        return self.backend.predict(images, keypoints, sources=sample_sources(samples))
+
     def _apply(self, sample: Sample, result: SegmentResult) -> None:
-        sample.meta["segment"] = {
-            "backend": self.backend.name,
-            "version": self.backend.version,
-            "weights_sha256": self.backend.weights_sha256,
-        }
+        sample.meta["segment"] = provenance(self.backend)
         if result.notes:
             sample.meta["segment"]["notes"] = dict(result.notes)
         if result.no_annotation is not None:
