@@ -32,7 +32,7 @@ def test_build_writes_a_valid_report_whose_counts_match_the_manifest(built):
     reasons = {r["code"]: r["count"] for stage in report["funnel"] for r in stage["reasons"]}
     assert reasons == manifest["counts"]["by_reason"] and reasons["ingest.truncated"] == 1
     stages = [stage["stage"] for stage in report["funnel"]]
-    assert stages[:4] == ["ingest", "pose", "segment", "mask"]
+    assert stages[:5] == ["ingest", "cloth", "pose", "segment", "mask"]  # build_stages order
     assert all(a["passed"] == b["entered"] for a, b in pairwise(report["funnel"]))
     assert [shard["sha256"] for shard in report["shards"]] == [s["sha256"] for s in manifest["shards"]]
     assert {entry["stage"] for entry in report["timings_s"]} >= {"ingest", "pose", "segment", "mask"}

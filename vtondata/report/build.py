@@ -28,7 +28,7 @@ from vtondata.output.reader import open as open_dataset
 
 REPORT_FORMAT = "vtondata.report"
 REPORT_SCHEMA_VERSION = "1.0.0"
-STAGE_ORDER = ("ingest", "pose", "segment", "mask", "quality", "encode")
+STAGE_ORDER = ("ingest", "cloth", "pose", "segment", "mask", "quality", "encode")
 """Data-flow order of the stages; a stage not listed here (a newer one) follows, alphabetically."""
 WHAT_IF_CHANGES = (-0.25, -0.10, 0.10, 0.25)
 HISTOGRAM_BINS = 30
