@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import ray
-from ray.data import ActorPoolStrategy, DataContext
+from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
@@ -111,6 +112,8 @@ class RayRunner:
         write_chunk: ChunkWriter,
         on_chunk_done: ChunkCallback | None,
     ) -> list[ChunkRecord]:
+        # Ray Data logs advice and notices at WARNING; the CLI's progress bar is the display.
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
         context = DataContext.get_current()
         context.enable_progress_bars = False
         context.enable_operator_progress_bars = False
@@ -127,18 +130,34 @@ class RayRunner:
 
         pending: dict[int, list[Sample]] = defaultdict(list)
         records: list[ChunkRecord] = []
-        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-            for sample in batch["sample"]:
-                pending[sample.chunk].append(sample)
-                if len(pending[sample.chunk]) == expected[sample.chunk]:
-                    done = sorted(pending.pop(sample.chunk), key=lambda s: s.index)
-                    record = write_chunk(sample.chunk, done)
-                    records.append(record)
-                    if on_chunk_done is not None:
-                        on_chunk_done(record)
+        with warnings.catch_warnings():
+            # Ray Data advises on concurrency when a small run has fewer blocks than workers;
+            # the CLI's progress bar is the one display users read.
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data\.")
+            for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+                self._collect(batch, pending, expected, write_chunk, on_chunk_done, records)
         if pending:
             raise RuntimeError(f"Ray returned incomplete chunks: {sorted(pending)}")
         return records
+
+    @staticmethod
+    def _collect(
+        batch: dict[str, np.ndarray],
+        pending: dict[int, list[Sample]],
+        expected: dict[int, int],
+        write_chunk: ChunkWriter,
+        on_chunk_done: ChunkCallback | None,
+        records: list[ChunkRecord],
+    ) -> None:
+        """Buffer finished samples by chunk; write a chunk as soon as all its samples are back."""
+        for sample in batch["sample"]:
+            pending[sample.chunk].append(sample)
+            if len(pending[sample.chunk]) == expected[sample.chunk]:
+                done = sorted(pending.pop(sample.chunk), key=lambda s: s.index)
+                record = write_chunk(sample.chunk, done)
+                records.append(record)
+                if on_chunk_done is not None:
+                    on_chunk_done(record)
 
     def _plan(self, dataset: ray.data.Dataset, stages: Sequence[Stage]) -> ray.data.Dataset:
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -171,6 +190,6 @@ class RayRunner:
                     num_cpus=min(resources.num_cpus, actor_cpus),
                     # At most one task process per core: each imports the stage's libraries,
                     # so unbounded fractional-CPU tasks would multiply memory, not speed.
-                    concurrency=cpus,
+                    compute=TaskPoolStrategy(size=cpus),
                 )
         return dataset
