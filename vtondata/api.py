@@ -152,7 +152,7 @@ def build(
     )
     if not items:
         raise InputError(f"no images found under {raw} (extensions: {', '.join(recipe.ingest.extensions)})")
-    weights = {role: resolved for role, resolved in _resolve_weights(recipe).items()}
+    weights = _resolve_weights(recipe)
     stages = build_stages(recipe)
 
     chunks = plan_chunks(items, recipe.output.chunk_size)

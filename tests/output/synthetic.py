@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import webdataset as wds
 
-from vtondata.config import load_recipe, recipe_sha256
+from vtondata.config import Recipe, load_recipe, recipe_sha256
 from vtondata.config.output import OutputConfig
 from vtondata.output.encode import EncodeStage
 from vtondata.output.manifest import build_manifest, write_manifest
@@ -96,7 +96,12 @@ def encoded_chunk(indices: range, *, chunk: int = 0, rejected: dict[int, str] | 
 def write_dataset(out: Path, chunks: list[list[Sample]], split: str = "train") -> list[ChunkRecord]:
     """Write every chunk and the manifest, as a build does."""
     records = [write_chunk(out, split, samples[0].chunk, samples) for samples in chunks]
-    recipe = load_recipe("offline")
+    write_test_manifest(out, records, load_recipe("offline"))
+    return records
+
+
+def write_test_manifest(out: Path, records: list[ChunkRecord], recipe: Recipe) -> None:
+    """The manifest a build would write for ``records`` under ``recipe``."""
     manifest = build_manifest(
         recipe=recipe,
         recipe_sha256=recipe_sha256(recipe),
@@ -107,7 +112,6 @@ def write_dataset(out: Path, chunks: list[list[Sample]], split: str = "train") -
         producer_version="0.1.0",
     )
     write_manifest(out, manifest)
-    return records
 
 
 def read_shard(path: Path) -> list[dict[str, Any]]:

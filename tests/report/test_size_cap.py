@@ -9,12 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.output.synthetic import BACKENDS, INPUTS_SHA256, make_sample
+from tests.output.synthetic import make_sample, write_test_manifest
 from vtondata import schemas
-from vtondata.config import load_recipe, recipe_sha256
+from vtondata.config import load_recipe
 from vtondata.config.output import OutputConfig
 from vtondata.output.encode import EncodeStage
-from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import write_chunk
 from vtondata.report import ReportLimits, write_report
 
@@ -45,17 +44,7 @@ def _large_dataset(out, raw):
             samples.append(sample)
             (raw / sample.source_path).symlink_to(source)
         records.append(write_chunk(out, "train", chunk, encode.process_batch(samples)))
-    recipe = load_recipe("offline", {"quality.mask.max_area_ratio": "0.5"})
-    manifest = build_manifest(
-        recipe=recipe,
-        recipe_sha256=recipe_sha256(recipe),
-        inputs_sha256=INPUTS_SHA256,
-        category="upper",
-        records=records,
-        backends=BACKENDS,
-        producer_version="0.1.0",
-    )
-    write_manifest(out, manifest)
+    write_test_manifest(out, records, load_recipe("offline", {"quality.mask.max_area_ratio": "0.5"}))
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ import numpy as np
 
 from vtondata.config.mask import ProtectParams
 from vtondata.geometry import regions
+from vtondata.geometry.agnostic import checked_layer
 from vtondata.sample import Category
 
 GARMENT_LAYERS: dict[Category, tuple[str, ...]] = {
@@ -98,7 +99,7 @@ def score_mask(
     mask = np.asarray(mask, dtype=bool)
     shape_hw = mask.shape
     empty = np.zeros(shape_hw, dtype=bool)
-    layer = lambda name: _checked(layers.get(name), name, shape_hw)  # noqa: E731
+    layer = lambda name: checked_layer(layers.get(name), name, shape_hw)  # noqa: E731
     hands, feet = end_regions(layers, keypoints_px, shape_hw, min_confidence)
     garment = _union([layer(name) for name in GARMENT_LAYERS[category]], empty)
     limbs = _limbs(layers, category, shape_hw) & ~hands & ~feet
@@ -138,7 +139,7 @@ def limb_skin(
 
 def _limbs(layers: Mapping[str, np.ndarray], category: Category, shape_hw: tuple[int, int]) -> np.ndarray:
     empty = np.zeros(shape_hw, dtype=bool)
-    return _union([_checked(layers.get(name), name, shape_hw) for name in LIMB_LAYERS[category]], empty)
+    return _union([checked_layer(layers.get(name), name, shape_hw) for name in LIMB_LAYERS[category]], empty)
 
 
 def end_regions(
@@ -154,10 +155,10 @@ def end_regions(
     always hand. Feet: the ``feet`` layer (shoes, socks) plus the ``legs``
     pixels in the foot zones.
     """
-    hands = _checked(layers.get("hands"), "hands", shape_hw)
-    feet = _checked(layers.get("feet"), "feet", shape_hw)
-    arms = _checked(layers.get("arms"), "arms", shape_hw)
-    legs = _checked(layers.get("legs"), "legs", shape_hw)
+    hands = checked_layer(layers.get("hands"), "hands", shape_hw)
+    feet = checked_layer(layers.get("feet"), "feet", shape_hw)
+    arms = checked_layer(layers.get("arms"), "arms", shape_hw)
+    legs = checked_layer(layers.get("legs"), "legs", shape_hw)
     hand_zone, foot_zone = _end_zones(keypoints_px, shape_hw, min_confidence)
     return _zone_union(hands, arms, hand_zone, shape_hw), _zone_union(feet, legs, foot_zone, shape_hw)
 
@@ -201,15 +202,6 @@ def _end_zones(
     hands = regions.fill_polygons(shape_hw, regions.hand_regions(kp, frame, END_ZONES, 0.0))
     feet = regions.fill_polygons(shape_hw, regions.foot_regions(kp, frame, END_ZONES, 0.0))
     return hands, feet
-
-
-def _checked(layer: np.ndarray | None, name: str, shape_hw: tuple[int, int]) -> np.ndarray | None:
-    if layer is None:
-        return None
-    layer = np.asarray(layer, dtype=bool)
-    if layer.shape != shape_hw:
-        raise ValueError(f"ground-truth layer {name!r} is {layer.shape}, the mask is {shape_hw}")
-    return layer
 
 
 def _union(layers: list[np.ndarray | None], empty: np.ndarray) -> np.ndarray:

@@ -257,7 +257,12 @@ def _protected_evidence(layers: Mapping[str, np.ndarray], shape_hw: tuple[int, i
 
 
 def _layer(layers: Mapping[str, np.ndarray], name: str, shape_hw: tuple[int, int]) -> np.ndarray | None:
-    layer = layers.get(name)
+    return checked_layer(layers.get(name), name, shape_hw)
+
+
+def checked_layer(layer: np.ndarray | None, name: str, shape_hw: tuple[int, int]) -> np.ndarray | None:
+    """``layer`` as a contiguous ``HxW`` bool array, ``None`` when absent; a layer of another shape
+    belongs to another image and raises ``ValueError``."""
     if layer is None:
         return None
     layer = np.ascontiguousarray(layer, dtype=bool)
