@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-from vtondata.backends.base import ImageSource, PoseResult, SegmentResult
+from vtondata.backends.base import ImageSource, PoseResult, PriorEvidence, SegmentResult
 from vtondata.sample import Category, Sample
 
 # A front-facing standing person in a unit box (x right, y down), COCO-17 order.
@@ -120,6 +120,7 @@ class FakeSegmentBackend:
         keypoints_px: list[np.ndarray],
         *,
         sources: Sequence[ImageSource] = (),
+        evidence: Sequence[PriorEvidence] = (),
     ) -> list[SegmentResult]:
         self.batch_sizes.append(len(images_rgb))
         self.sources_seen += list(sources)

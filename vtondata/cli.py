@@ -278,9 +278,9 @@ def eval_masks(
     scheme: Annotated[str, typer.Option(help="Parse label table: lip (VITON-HD), atr, dresscode.")] = "lip",
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON.")] = None,
 ) -> None:
-    """Score masks against parse maps: coverage, intrusion, kept parts, form leakage."""
+    """Score masks against parse maps: coverage, intrusion, kept parts, form leakage, parse-map IoU."""
     from vtondata.evaluate.run import evaluate_masks
-    from vtondata.evaluate.table import leakage_table, scores_table
+    from vtondata.evaluate.table import leakage_table, parse_table, scores_table
     from vtondata.output.encode import json_bytes
 
     try:
@@ -288,6 +288,8 @@ def eval_masks(
     except VtonDataError as error:
         raise _fail(error) from None
     Console().print(scores_table(report), leakage_table(report))
+    if report.parse_iou:
+        Console().print(parse_table(report))
     if json_path is not None:
         json_path.write_bytes(json_bytes(report.as_dict(), indent=2) + b"\n")
 

@@ -66,8 +66,13 @@ class Sample:
     keypoints_px: np.ndarray | None = None
     """Canonical keypoints, ``(19, 3)`` float32 ``(x_px, y_px, confidence)``:
     COCO-17 order, then neck (17) and mid-hip (18)."""
+    landmarks_px: dict[str, np.ndarray] = field(default_factory=dict)
+    """Extra landmark sets of the pose model (``"face"``, ``"left_hand"``, ``"pose33"``, ...), each
+    ``(M, 3)`` float32 ``(x_px, y_px, visibility)``; segment backends draw layers from them."""
     layers: dict[str, np.ndarray] = field(default_factory=dict)
     """Evidence layers, each ``HxW`` bool (``"person"``, ``"garment_upper"``, ...)."""
+    parse_map: np.ndarray | None = None
+    """``HxW`` uint8 label ids (vtondata.geometry.parse_map.PARSE_LABELS), when layers allow one."""
     agnostic_mask: np.ndarray | None = None
     """``HxW`` bool, True = repaint."""
     files: dict[str, bytes] = field(default_factory=dict)

@@ -23,7 +23,7 @@ def test_manifest_describes_the_dataset(dataset: tuple[Path, list[ChunkRecord]])
     out, records = dataset
     manifest = json.loads(layout.manifest_path(out).read_text())
     assert schemas.problems("manifest", manifest) == []
-    assert manifest["format"] == "vtondata" and manifest["schema_version"] == "1.0.0"
+    assert manifest["format"] == "vtondata" and manifest["schema_version"] == "1.1.0"
     assert manifest["producer"] == {"name": "vtondata", "version": "0.1.0"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["created_utc"])
     recipe = load_recipe("offline")

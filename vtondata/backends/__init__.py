@@ -13,6 +13,7 @@ from vtondata.backends.base import PoseBackend, PoseResult, SegmentBackend, Segm
 from vtondata.backends.weights import ResolvedWeights, resolve_weights
 from vtondata.config.pose import (
     AnnotationPoseConfig,
+    HolisticPoseConfig,
     MediaPipePoseConfig,
     OpenposePoseConfig,
     PoseConfig,
@@ -20,6 +21,7 @@ from vtondata.config.pose import (
 )
 from vtondata.config.segment import (
     AnnotationSegmentConfig,
+    LandmarkSegmentConfig,
     MediaPipeSegmentConfig,
     Sam2SegmentConfig,
     SegmentConfig,
@@ -48,6 +50,10 @@ def build_pose_backend(cfg: PoseConfig) -> PoseBackend:
             from vtondata.backends.pose_mediapipe import MediaPipePoseBackend, pose_model_files
 
             return MediaPipePoseBackend(cfg, pose_model_files(cfg.model_complexity))
+        case HolisticPoseConfig():
+            from vtondata.backends.pose_holistic import HolisticPoseBackend, holistic_model_files
+
+            return HolisticPoseBackend(cfg, holistic_model_files(cfg))
         case OpenposePoseConfig():
             from vtondata.backends.checkpoint import resolve_checkpoint
             from vtondata.backends.pose_openpose import OpenposePoseBackend
@@ -73,6 +79,10 @@ def build_segment_backend(cfg: SegmentConfig) -> SegmentBackend:
             from vtondata.backends.segment_annotations import AnnotationSegmentBackend
 
             return AnnotationSegmentBackend(cfg)
+        case LandmarkSegmentConfig():
+            from vtondata.backends.segment_landmarks import LandmarkSegmentBackend
+
+            return LandmarkSegmentBackend(cfg)
         case Sam2SegmentConfig():
             from vtondata.backends.checkpoint import resolve_checkpoint
             from vtondata.backends.pose_yolo import torch_device
@@ -97,6 +107,10 @@ def resolve_backend_weights(cfg: PoseConfig | SegmentConfig) -> dict[str, Resolv
             from vtondata.backends.pose_mediapipe import pose_model_files
 
             return pose_model_files(cfg.model_complexity)
+        case HolisticPoseConfig():
+            from vtondata.backends.pose_holistic import holistic_model_files
+
+            return holistic_model_files(cfg)
         case MediaPipeSegmentConfig():
             from vtondata.backends.segment_mediapipe import segment_model_files
 
@@ -109,6 +123,6 @@ def resolve_backend_weights(cfg: PoseConfig | SegmentConfig) -> dict[str, Resolv
             from vtondata.backends.checkpoint import resolve_checkpoint
 
             return {"checkpoint": resolve_checkpoint(cfg.checkpoint, cfg.checkpoint_sha256)}
-        case AnnotationPoseConfig() | AnnotationSegmentConfig():
+        case AnnotationPoseConfig() | AnnotationSegmentConfig() | LandmarkSegmentConfig():
             return {}
     raise TypeError(f"no backend for {type(cfg).__name__}")

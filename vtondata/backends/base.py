@@ -103,6 +103,9 @@ class PoseResult:
     when the model makes one (MediaPipe), else ``None``. ``N = 0`` means no
     person. ``no_annotation`` says why an annotation backend had nothing to
     read for this image (the stage rejects the sample ``pose.no_annotation``).
+    ``landmarks_px`` holds the extra landmark sets of a single-person model
+    (Holistic: ``pose33``, ``face``, ``left_hand``, ``right_hand``), each
+    ``(M, 3)`` float32 ``(x_px, y_px, visibility)``, for the dominant person.
     """
 
     keypoints_px: np.ndarray
@@ -110,6 +113,7 @@ class PoseResult:
     scores: np.ndarray
     silhouette: np.ndarray | None = None
     no_annotation: str | None = None
+    landmarks_px: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def num_people(self) -> int:
@@ -145,6 +149,19 @@ class SegmentResult:
     scores: dict[str, float]
     no_annotation: str | None = None
     notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PriorEvidence:
+    """What the pose stage found for one image, for segment backends that build on it.
+
+    ``layers`` holds the ``HxW`` bool layers so far (the pose model's
+    ``"person"`` silhouette); ``landmarks_px`` the pose model's extra landmark
+    sets (see :class:`PoseResult`). Backends that read pixels only ignore it.
+    """
+
+    layers: Mapping[str, np.ndarray]
+    landmarks_px: Mapping[str, np.ndarray]
 
 
 @runtime_checkable
@@ -193,8 +210,10 @@ class SegmentBackend(Protocol):
         keypoints_px: list[np.ndarray],
         *,
         sources: Sequence[ImageSource] = (),
+        evidence: Sequence[PriorEvidence] = (),
     ) -> list[SegmentResult]:
-        """One result per ``HxWx3`` uint8 RGB image, in order; ``sources`` is empty or one per image."""
+        """One result per ``HxWx3`` uint8 RGB image, in order; ``sources`` and ``evidence`` are
+        empty or one per image."""
         ...
 
 

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from vtondata import __version__
-from vtondata.backends.base import ImageSource, SegmentResult
+from vtondata.backends.base import ImageSource, PriorEvidence, SegmentResult
 from vtondata.config.segment import AnnotationSegmentConfig
 from vtondata.geometry.parsing import parse_layers, read_label_map
 from vtondata.ingest.decode import Placement
@@ -52,6 +52,7 @@ class AnnotationSegmentBackend:
         keypoints_px: list[np.ndarray],
         *,
         sources: Sequence[ImageSource] = (),
+        evidence: Sequence[PriorEvidence] = (),
     ) -> list[SegmentResult]:
         """``keypoints_px`` is not read: the parse map alone gives the layers."""
         if len(sources) != len(images_rgb):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from vtondata.backends.base import ImageSource, SegmentResult, check_requires
+from vtondata.backends.base import ImageSource, PriorEvidence, SegmentResult, check_requires
 from vtondata.backends.pose_mediapipe import (
     bundled_model,
     open_pose_solution,
@@ -68,6 +68,7 @@ class MediaPipeSegmentBackend:
         keypoints_px: list[np.ndarray],
         *,
         sources: Sequence[ImageSource] = (),
+        evidence: Sequence[PriorEvidence] = (),
     ) -> list[SegmentResult]:
         """``keypoints_px`` and ``sources`` are not read: the model sees pixels only."""
         if len(images_rgb) != len(keypoints_px):

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from vtondata.backends.base import ImageSource, SegmentResult, check_requires
+from vtondata.backends.base import ImageSource, PriorEvidence, SegmentResult, check_requires
 from vtondata.backends.checkpoint import load_checkpoint
 from vtondata.backends.weights import ResolvedWeights, resolve_weights
 from vtondata.config.segment import Sam2SegmentConfig
@@ -72,6 +72,7 @@ class Sam2SegmentBackend:
         keypoints_px: list[np.ndarray],
         *,
         sources: Sequence[ImageSource] = (),
+        evidence: Sequence[PriorEvidence] = (),
     ) -> list[SegmentResult]:
         """One result per image; ``sources`` is unused (SAM2 reads pixels only)."""
         if not images_rgb:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from vtondata.config.base import RecipeModel
 from vtondata.config.cloth import ClothConfig
@@ -60,6 +60,15 @@ class Recipe(RecipeModel):
     )
     output: OutputConfig = Field(default_factory=OutputConfig)
     runner: RunnerConfig = Field(default_factory=RunnerConfig)
+
+    @model_validator(mode="after")
+    def _landmarks_need_holistic(self) -> Recipe:
+        """The ``landmarks`` segment backend draws on landmark sets only Holistic gives."""
+        if self.segment.backend == "landmarks" and self.pose.backend != "holistic":
+            raise ValueError(
+                f"segment backend 'landmarks' needs pose backend 'holistic' (got {self.pose.backend!r})"
+            )
+        return self
 
 
 def pipelines_dir() -> Path:

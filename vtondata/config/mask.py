@@ -117,6 +117,18 @@ class CategoryMaskParams(RecipeModel):
         description="Add the 'person' layer within the category's band along the body axis (catches garments "
         "looser than the pose regions); limbs the category does not own stay out.",
     )
+    skin_width_rel: float = Field(
+        1.0,
+        ge=0,
+        description="Visible skin (the 'skin' layer) within capsules this wide / s along the category's "
+        "limbs joins the mask, so bare forearms or shins do not tell sleeve or hem length; 0 turns it off.",
+    )
+    skin_past_end_rel: float = Field(
+        0.3,
+        ge=0,
+        description="Those capsules run this far / s past the wrists and ankles; the hand and foot "
+        "protection stops them where the hand or foot begins.",
+    )
     close_rel: float = Field(
         0.15, ge=0, description="Closing radius / s: fills gaps narrower than twice this (arm to torso)."
     )

@@ -50,6 +50,16 @@ class MediaPipePoseConfig(PoseCommon):
     min_detection_confidence: float = Field(0.5, ge=0, le=1, description="MediaPipe detector threshold.")
 
 
+class HolisticPoseConfig(PoseCommon):
+    """MediaPipe Holistic: pose, silhouette, face mesh and both hands in one pass (offline)."""
+
+    backend: Literal["holistic"] = "holistic"
+    refine_face_landmarks: bool = Field(
+        True, description="Use the face landmark model with attention (478 points, sharper lips and eyes)."
+    )
+    min_detection_confidence: float = Field(0.5, ge=0, le=1, description="MediaPipe detector threshold.")
+
+
 class OpenposePoseConfig(PoseCommon):
     """OpenPose body model (COCO-18) through controlnet-aux, from a local ``body_pose_model.pth``."""
 
@@ -91,6 +101,6 @@ class AnnotationPoseConfig(PoseCommon):
 
 
 PoseConfig = Annotated[
-    YoloPoseConfig | MediaPipePoseConfig | OpenposePoseConfig | AnnotationPoseConfig,
+    YoloPoseConfig | MediaPipePoseConfig | HolisticPoseConfig | OpenposePoseConfig | AnnotationPoseConfig,
     Field(discriminator="backend"),
 ]

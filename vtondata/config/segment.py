@@ -104,6 +104,89 @@ class AnnotationSegmentConfig(SegmentCommon):
     )
 
 
+class HairParams(RecipeModel):
+    """Hair colour models around the head (vtondata.geometry.evidence.hair); lengths / s, the body scale."""
+
+    below_shoulders_rel: float = Field(
+        1.2, ge=0, description="Hair may reach this far below the shoulder line (long hair over the chest)."
+    )
+    half_width_rel: float = Field(
+        1.0, gt=0, description="Hair may lie this far either side of the head's axis."
+    )
+    chest_top_rel: float = Field(
+        0.45,
+        ge=0,
+        description="The chest's centre, from this far below the shoulder line down, is a not-hair seed "
+        "(the garment), so dark garments never pass for dark hair.",
+    )
+    chest_half_width_rel: float = Field(0.3, ge=0, description="Half width of that chest seed.")
+    seed_gap_rel: float = Field(
+        0.04, ge=0, description="Definite hair seeds start this far above the face's top edge."
+    )
+    seed_half_width_rel: float = Field(
+        0.35, ge=0, description="Definite hair seeds lie within this of the head's axis."
+    )
+    prior_below_shoulders: float = Field(
+        0.3,
+        gt=0,
+        lt=1,
+        description="Prior probability of hair below the shoulder line (0.5 above it): ties go to the "
+        "garment.",
+    )
+    work_scale_px: float = Field(
+        40.0,
+        gt=0,
+        description="The colour models run on a grid where s spans this many cells (cost stays flat).",
+    )
+
+
+class SkinParams(RecipeModel):
+    """The person's own skin colour model (vtondata.geometry.evidence.skin)."""
+
+    chroma_quantile: Literal[0.9, 0.95, 0.99, 0.999] = Field(
+        0.99, description="A pixel is skin when its chroma lies inside this quantile of the seeds' Gaussian."
+    )
+    max_darker_sigma: float = Field(
+        4.0,
+        gt=0,
+        description="Skin may be this many robust standard deviations darker than the seeds "
+        "(shadowed limbs).",
+    )
+
+
+class LandmarkSegmentConfig(SegmentCommon):
+    """Evidence layers from the pose stage's landmarks (backend ``holistic``), no model of its own.
+
+    Face from the face mesh (else the silhouette above the chin), hands from
+    hand landmarks, feet from the heel and toe landmarks, skin from a colour
+    model of the face, hair from GrabCut around the head (docs/masks.md).
+    """
+
+    backend: Literal["landmarks"] = "landmarks"
+    min_visibility: float = Field(
+        0.5, ge=0, le=1, description="Pose landmarks (mouth, heels, toes) seen at least this well are used."
+    )
+    min_keypoint_confidence: float = Field(
+        0.2, ge=0, le=1, description="Joints above this confidence place the body frame (as the mask does)."
+    )
+    hands_margin_rel: float = Field(
+        0.15,
+        ge=0,
+        description="Each hand's landmark hull grows by this share of its wrist-to-knuckle length.",
+    )
+    feet_margin_rel: float = Field(0.07, ge=0, description="Each foot's landmark hull grows by this / s.")
+    feet_ankle_drop: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="The foot starts this share of the way from the ankle joint to the sole, so hems "
+        "stay masked.",
+    )
+    hair: HairParams = Field(default_factory=HairParams)
+    skin: SkinParams = Field(default_factory=SkinParams)
+
+
 SegmentConfig = Annotated[
-    MediaPipeSegmentConfig | Sam2SegmentConfig | AnnotationSegmentConfig, Field(discriminator="backend")
+    MediaPipeSegmentConfig | Sam2SegmentConfig | AnnotationSegmentConfig | LandmarkSegmentConfig,
+    Field(discriminator="backend"),
 ]

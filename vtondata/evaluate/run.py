@@ -19,7 +19,14 @@ import numpy as np
 from vtondata.evaluate import forms
 from vtondata.evaluate.leakage import LeakageResult, form_leakage_auc
 from vtondata.evaluate.metrics import MaskScores, limb_skin, score_mask
-from vtondata.evaluate.sources import GroundTruthFolder, dataset_category, is_vtondata_output, iter_masks
+from vtondata.evaluate.parse_iou import SCORED_LABELS, label_iou, truth_parse_map
+from vtondata.evaluate.sources import (
+    GroundTruthFolder,
+    dataset_category,
+    is_vtondata_output,
+    iter_masks,
+    iter_parse_maps,
+)
 from vtondata.sample import Category
 
 SCORE_NAMES: tuple[str, ...] = (
@@ -59,6 +66,8 @@ class EvalReport:
     samples: list[SampleEval]
     summary: dict[str, dict[str, float]]
     leakage: list[LeakageResult] = field(default_factory=list)
+    parse_iou: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per parse label: ``{"mean", "min", "n"}`` IoU of the output's ``parse.png`` against ground truth."""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -122,7 +131,28 @@ def evaluate_masks(
         samples=samples,
         summary=summarise(samples),
         leakage=_leakage(category, mask_rows, skin_rows, labels, folds),
+        parse_iou=_parse_iou(masks, truth_folder, category, min_confidence),
     )
+
+
+def _parse_iou(
+    out: Path, truth_folder: GroundTruthFolder, category: Category, min_confidence: float
+) -> dict[str, dict[str, float]]:
+    """Mean and lowest IoU per label over the output's parse maps that have ground truth of their size."""
+    per_label: dict[str, list[float]] = {name: [] for name in SCORED_LABELS}
+    for stem, predicted in iter_parse_maps(out):
+        truth = truth_folder.load(stem)
+        if truth is None or truth.label_map.shape != predicted.shape:
+            continue
+        expected = truth_parse_map(truth.layers, truth.keypoints_px, category, min_confidence)
+        for name, iou in label_iou(predicted, expected).items():
+            if iou is not None:
+                per_label[name].append(iou)
+    return {
+        name: {"mean": float(np.mean(values)), "min": float(np.min(values)), "n": len(values)}
+        for name, values in per_label.items()
+        if values
+    }
 
 
 def summarise(samples: list[SampleEval]) -> dict[str, dict[str, float]]:

@@ -64,13 +64,27 @@ def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray]]:
 
 
 def _shard_masks(out: Path) -> Iterator[tuple[str, np.ndarray]]:
+    for stem, image in _shard_images(out, "agnostic_mask.png"):
+        yield stem, image > 0
+
+
+def iter_parse_maps(out: Path) -> Iterator[tuple[str, np.ndarray]]:
+    """``(stem, HxW uint8 label ids)`` of every ``parse.png`` in a vtondata output (none elsewhere)."""
+    if is_vtondata_output(out):
+        yield from _shard_images(out, "parse.png")
+
+
+def _shard_images(out: Path, member: str) -> Iterator[tuple[str, np.ndarray]]:
+    """``(stem, HxW uint8)`` of one single-channel PNG member of every sample that has it."""
     manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
     for entry in manifest["shards"]:
         with open(out / entry["path"], "rb") as stream:
             for sample in group_by_keys(tar_file_expander([{"url": entry["path"], "stream": stream}])):
+                if member not in sample:
+                    continue
                 stem = Path(json.loads(sample["meta.json"])["source_path"]).stem
-                with Image.open(io.BytesIO(sample["agnostic_mask.png"])) as image:
-                    yield stem, np.array(image.convert("L")) > 0
+                with Image.open(io.BytesIO(sample[member])) as image:
+                    yield stem, np.array(image.convert("L"))
 
 
 class GroundTruthFolder:

@@ -1,4 +1,4 @@
-"""The ``eval-masks`` report as rich tables: one row per sample, then mean and min, then form leakage."""
+"""The ``eval-masks`` report as rich tables: per-sample scores with mean and min, form leakage, parse IoU."""
 
 from __future__ import annotations
 
@@ -49,6 +49,14 @@ def leakage_table(report: EvalReport) -> Table:
             str(result.folds),
             result.refused or "",
         )
+    return table
+
+
+def parse_table(report: EvalReport) -> Table:
+    """IoU of the output's parse maps against ground truth, per label (empty without parse maps)."""
+    table = Table("label", "mean IoU", "min IoU", "samples", title="parse map vs ground truth")
+    for name, values in report.parse_iou.items():
+        table.add_row(name, _number(values["mean"]), _number(values["min"]), str(int(values["n"])))
     return table
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from vtondata.config.mask import CategoryMaskParams
 from vtondata.geometry import regions
 from vtondata.geometry.keypoints import J
+from vtondata.geometry.out_of_frame import PLACEABLE, place_out_of_frame
 from vtondata.sample import Category
 
 _ARMS = ("left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist")
@@ -52,12 +53,23 @@ def required_joints(category: Category | str) -> tuple[str, ...]:
     return _REQUIRED[Category(category)]
 
 
-def missing_joints(keypoints_px: np.ndarray, category: Category | str, min_confidence: float) -> list[str]:
+def missing_joints(
+    keypoints_px: np.ndarray,
+    category: Category | str,
+    min_confidence: float,
+    frame_xyxy: tuple[int, int, int, int] | None = None,
+) -> list[str]:
     """Required joints at or below ``min_confidence`` that cannot be extrapolated.
 
     A wrist (ankle) is not missing when its shoulder and elbow (hip and knee)
-    are trusted: the mask extrapolates it.
+    are trusted: the mask extrapolates it. Given the photo's area
+    ``frame_xyxy``, a joint the category may lack that lies outside it is not
+    missing either: it is placed (:mod:`vtondata.geometry.out_of_frame`).
     """
+    if frame_xyxy is not None:
+        keypoints_px, _ = place_out_of_frame(
+            keypoints_px, frame_xyxy, PLACEABLE[str(category)], min_confidence
+        )
     trusted = np.asarray(keypoints_px, dtype=np.float32)[:, 2] > min_confidence
     missing = [name for name in required_joints(category) if not trusted[J[name]]]
     return [
@@ -68,12 +80,21 @@ def missing_joints(keypoints_px: np.ndarray, category: Category | str, min_confi
 
 
 def trusted_keypoints(
-    keypoints_px: np.ndarray, category: Category | str, min_confidence: float
+    keypoints_px: np.ndarray,
+    category: Category | str,
+    min_confidence: float,
+    frame_xyxy: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """``(19, 3)`` copy with joints at or below ``min_confidence`` zeroed and limb ends extrapolated.
 
-    Raises ``ValueError`` naming the required joints that are missing.
+    With ``frame_xyxy``, joints outside the photo are placed first (see
+    :func:`missing_joints`). Raises ``ValueError`` naming the required joints
+    that are missing.
     """
+    if frame_xyxy is not None:
+        keypoints_px, _ = place_out_of_frame(
+            keypoints_px, frame_xyxy, PLACEABLE[str(category)], min_confidence
+        )
     missing = missing_joints(keypoints_px, category, min_confidence)
     if missing:
         raise ValueError(f"category {Category(category).value} needs joints: {', '.join(missing)}")
@@ -90,6 +111,7 @@ def agnostic_mask(
     params: CategoryMaskParams,
     *,
     min_confidence: float = 0.0,
+    frame_xyxy: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """The repaint mask, ``HxW`` bool, True = repaint, for an image of ``size_wh = (W, H)``.
 
@@ -97,12 +119,15 @@ def agnostic_mask(
     ``min_confidence`` count as undetected. ``layers`` holds optional ``HxW``
     bool evidence: ``"garment_<category>"``, ``"person"``, and the protected
     ``"face"``, ``"hair"``, ``"hands"``, ``"feet"`` (absent face, hands and
-    feet are derived from pose). Deterministic; raises ``ValueError`` when a
-    required joint is missing (see :func:`missing_joints`).
+    feet are derived from pose). ``frame_xyxy`` is the photo's own area
+    (letterbox bars excluded; default the whole image): joints outside it
+    may be placed (:func:`missing_joints`) and the mask never leaves it.
+    Deterministic; raises ``ValueError`` when a required joint is missing.
     """
     category = Category(category)
     shape_hw = (size_wh[1], size_wh[0])
-    kp = trusted_keypoints(keypoints_px, category, min_confidence)
+    frame_xyxy = frame_xyxy or (0, 0, size_wh[0], size_wh[1])
+    kp = trusted_keypoints(keypoints_px, category, min_confidence, frame_xyxy)
     frame = regions.body_frame(kp)
     s = frame.scale_px
     grid = _Grid(shape_hw, max(1, int(s // params.work_scale_px)))
@@ -112,13 +137,16 @@ def agnostic_mask(
     coarse = grid.fill(owned)
     if garment is not None:
         coarse |= grid.pool(garment)
+    skin = _layer(layers, "skin", shape_hw)
+    if skin is not None and params.skin_width_rel > 0:
+        coarse |= grid.pool(skin) & grid.fill(_skin_zone(kp, category, params, s))
     person = _layer(layers, "person", shape_hw)
     if params.silhouette_in_band and person is not None:
         band = grid.fill([regions.band_polygon(frame, *_band(kp, frame, category, owned), size_wh)])
         coarse |= grid.pool(person) & band & ~grid.fill(_foreign_limbs(kp, frame, category, params))
     mask = grid.grow(grid.close(coarse, params.close_rel * s), params.dilate_rel * s)
 
-    evidence = _protected_evidence(layers, shape_hw)
+    evidence = _protected_evidence(layers, shape_hw, garment)
     margin_px = params.protect.margin_rel * s
     core = regions.fill_polygons(shape_hw, _derived_protection(kp, frame, layers, params, 0.0)) | evidence
     grown = regions.fill_polygons(shape_hw, _derived_protection(kp, frame, layers, params, margin_px))
@@ -128,6 +156,11 @@ def agnostic_mask(
     if garment is not None:
         # Garment evidence beats the pose-derived guesses, never a protected evidence layer.
         mask |= (grid.grow(grid.pool(garment), params.dilate_rel * s) & ~core) | (garment & ~evidence)
+    x0, y0, x1, y1 = frame_xyxy
+    if (x0, y0, x1, y1) != (0, 0, size_wh[0], size_wh[1]):
+        inside = np.zeros(shape_hw, dtype=bool)
+        inside[max(y0, 0) : y1, max(x0, 0) : x1] = True
+        mask &= inside
     return mask
 
 
@@ -240,20 +273,59 @@ def _derived_protection(
     polygons = []
     if "face" not in layers:
         polygons += regions.head_region(kp, frame, params.protect, grow_px)
-    if "hands" not in layers:
-        polygons += regions.hand_regions(kp, frame, params.protect, grow_px)
-    if "feet" not in layers:
-        polygons += regions.foot_regions(kp, frame, params.protect, grow_px)
+    for name, derive in (("hands", regions.hand_regions), ("feet", regions.foot_regions)):
+        layer = layers.get(name)
+        core_sides = derive(kp, frame, params.protect, 0.0)
+        sides = zip(core_sides, derive(kp, frame, params.protect, grow_px), strict=True)
+        # A side the layer misses (one hand found, the other hidden) keeps its pose stand-in.
+        polygons += [grown for core, grown in sides if layer is None or not _overlaps(layer, core)]
     return polygons
 
 
-def _protected_evidence(layers: Mapping[str, np.ndarray], shape_hw: tuple[int, int]) -> np.ndarray:
+def _overlaps(layer: np.ndarray, polygon: np.ndarray) -> bool:
+    """True when any pixel of the ``HxW`` bool ``layer`` lies inside ``polygon`` (checked in its box)."""
+    height, width = layer.shape
+    x0, y0 = np.clip(np.floor(polygon.min(axis=0)).astype(int), 0, (width, height))
+    x1, y1 = np.clip(np.ceil(polygon.max(axis=0)).astype(int) + 1, 0, (width, height))
+    if x1 <= x0 or y1 <= y0:
+        return False
+    inside = regions.fill_polygons((y1 - y0, x1 - x0), [polygon - np.array([x0, y0], dtype=np.float32)])
+    return bool(np.any(layer[y0:y1, x0:x1] & inside))
+
+
+def _protected_evidence(
+    layers: Mapping[str, np.ndarray], shape_hw: tuple[int, int], garment: np.ndarray | None
+) -> np.ndarray:
+    """The protected layers' union; hair gives way to the category's garment evidence (hair over a
+    garment is the garment's edge as far as the mask is concerned)."""
     out = np.zeros(shape_hw, dtype=bool)
     for name in PROTECTED_LAYERS:
         layer = _layer(layers, name, shape_hw)
         if layer is not None:
-            out |= layer
+            out |= layer & ~garment if name == "hair" and garment is not None else layer
     return out
+
+
+def _skin_zone(kp: np.ndarray, category: Category, params: CategoryMaskParams, s: float) -> list[np.ndarray]:
+    """Where visible skin joins the mask: wide capsules along the category's limbs, past their ends.
+
+    Bare forearms or shins outside the pose capsules would tell a short
+    sleeve or hem from a long one; the hand and foot protection, subtracted
+    later, stops the zone where the hand or foot begins.
+    """
+    chains = {
+        Category.UPPER: regions.ARM_CHAINS,
+        Category.LOWER: regions.LEG_CHAINS,
+        Category.DRESS: regions.ARM_CHAINS + regions.LEG_CHAINS,
+    }[category]
+    extended = np.array(kp, copy=True)
+    for _root, middle, end in chains:
+        if kp[J[middle], 2] > 0 and kp[J[end], 2] > 0:
+            direction = kp[J[end], :2] - kp[J[middle], :2]
+            length = float(np.linalg.norm(direction))
+            if length > 1e-6:
+                extended[J[end], :2] = kp[J[end], :2] + direction / length * params.skin_past_end_rel * s
+    return regions.limb_capsules(extended, chains, params.skin_width_rel * s)
 
 
 def _layer(layers: Mapping[str, np.ndarray], name: str, shape_hw: tuple[int, int]) -> np.ndarray | None:

@@ -129,7 +129,14 @@ def ellipse_polygon(centre_px: np.ndarray, half_axes_px: tuple[float, float], fr
 
 
 def hull(points_px: list[np.ndarray]) -> np.ndarray:
-    return cv2.convexHull(np.asarray(points_px, dtype=np.float32))[:, 0, :]
+    return cv2.convexHull(np.ascontiguousarray(points_px, dtype=np.float32))[:, 0, :]
+
+
+def disc_hull(points_px: np.ndarray, radius_px: float) -> np.ndarray:
+    """Convex hull of discs of ``radius_px`` centred on each ``(x, y)`` point: the points' hull, grown."""
+    ring = np.stack([np.cos(_CIRCLE), np.sin(_CIRCLE)], axis=1) * radius_px
+    points = np.asarray(points_px, dtype=np.float64)[:, None, :2] + ring[None]
+    return hull(points.reshape(-1, 2))
 
 
 def fill_polygons(shape_hw: tuple[int, int], polygons: list[np.ndarray], scale: float = 1.0) -> np.ndarray:
@@ -196,6 +203,24 @@ def extent_along(frame: BodyFrame, polygons: list[np.ndarray]) -> tuple[float, f
     """Lowest and highest signed distance, in pixels along ``frame.down`` from the origin, of the polygons."""
     along = (np.concatenate(polygons).astype(np.float64) - frame.origin_px) @ frame.down
     return float(along.min()), float(along.max())
+
+
+def frame_coordinates(
+    shape_hw: tuple[int, int], frame: BodyFrame, scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's signed distance from the body origin along ``frame.down`` and ``frame.across``.
+
+    Two ``HxW`` float32 arrays in pixels of the full image, for a grid whose
+    pixels are ``1 / scale`` of it (``scale=0.25`` samples every fourth pixel).
+    """
+    height, width = shape_hw
+    xs = (np.arange(width, dtype=np.float32) + 0.5) / np.float32(scale) - 0.5 - np.float32(frame.origin_px[0])
+    ys = (
+        (np.arange(height, dtype=np.float32) + 0.5) / np.float32(scale) - 0.5 - np.float32(frame.origin_px[1])
+    )
+    down = ys[:, None] * np.float32(frame.down[1]) + xs[None, :] * np.float32(frame.down[0])
+    across = ys[:, None] * np.float32(frame.across[1]) + xs[None, :] * np.float32(frame.across[0])
+    return down, across
 
 
 def band_polygon(frame: BodyFrame, top_px: float, bottom_px: float, size_wh: tuple[int, int]) -> np.ndarray:

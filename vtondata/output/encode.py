@@ -24,7 +24,7 @@ from vtondata.geometry.skeleton import render_skeleton
 from vtondata.sample import Sample
 from vtondata.stages.base import Resources, Stage
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 """Version of the whole output contract: manifest, tar members and ``meta.json``."""
 
 
@@ -78,6 +78,14 @@ MEMBER_SPECS: dict[str, MemberSpec] = {
         False,
         "Garment evidence of the dataset's category, same size as person.jpg: 255 = garment. "
         "Present when the segment backend produced it.",
+    ),
+    "parse.png": MemberSpec(
+        "image/png",
+        "PNG, single channel 8-bit (L), label ids 0-9",
+        False,
+        "Human parse map, same size as person.jpg: 0 background, 1 hair, 2 face, 3 skin, "
+        "4 upper garment, 5 lower garment, 6 dress, 7 hands, 8 feet, 9 other (docs/format.md). "
+        "Present when the recipe's evidence includes a person silhouette.",
     ),
     "cloth.jpg": MemberSpec(
         "image/jpeg",
@@ -137,7 +145,11 @@ class EncodeStage(Stage):
         image_rgb = sample.image_rgb()
         height_px, width_px = image_rgb.shape[:2]
         garment = sample.layers.get(f"garment_{sample.category}")
-        for label, array in (("agnostic mask", mask), ("garment layer", garment)):
+        for label, array in (
+            ("agnostic mask", mask),
+            ("garment layer", garment),
+            ("parse map", sample.parse_map),
+        ):
             if array is not None and array.shape[:2] != (height_px, width_px):
                 sample.reject(
                     "encode.size_mismatch",
@@ -154,6 +166,8 @@ class EncodeStage(Stage):
         }
         if garment is not None:
             files["garment_mask.png"] = encode_png(binary_mask_u8(garment))
+        if sample.parse_map is not None:
+            files["parse.png"] = encode_png(np.asarray(sample.parse_map, dtype=np.uint8))
         if sample.cloth_jpg is not None and sample.cloth_mask is not None:
             files["cloth.jpg"] = sample.cloth_jpg
             files["cloth_mask.png"] = encode_png(binary_mask_u8(sample.cloth_mask))

@@ -32,12 +32,15 @@ from PIL import Image
 from webdataset.tariterators import group_by_keys, tar_file_expander
 
 from vtondata import schemas
+from vtondata.geometry.parse_map import PARSE_LABELS
 from vtondata.output.encode import MEMBER_SPECS, REQUIRED_MEMBERS
 from vtondata.output.index import read_index
 from vtondata.output.layout import manifest_path
 from vtondata.output.shards import file_size_and_sha256
 
 BINARY_MASKS = ("agnostic_mask.png", "garment_mask.png")
+LABEL_MAPS = {"parse.png": frozenset(PARSE_LABELS)}
+"""Single-channel members holding label ids, and the ids each may hold."""
 """Members that must decode to ``HxW`` uint8 of the person's size with values in {0, 255}."""
 
 
@@ -163,6 +166,12 @@ def check_sample(sample: dict[str, Any]) -> list[str]:
         problems += [
             line for name in BINARY_MASKS if name in members for line in _check_mask(name, sample[name], size)
         ]
+        problems += [
+            line
+            for name, allowed in LABEL_MAPS.items()
+            if name in members
+            for line in _check_mask(name, sample[name], size, allowed)
+        ]
     return problems
 
 
@@ -177,7 +186,9 @@ def _check_meta(key: str, data: bytes) -> list[str]:
     return problems
 
 
-def _check_mask(name: str, data: bytes, person_size: tuple[int, int]) -> list[str]:
+def _check_mask(
+    name: str, data: bytes, person_size: tuple[int, int], allowed: frozenset[int] = frozenset({0, 255})
+) -> list[str]:
     mask = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if mask is None:
         return [f"{name} does not decode as an image"]
@@ -190,10 +201,13 @@ def _check_mask(name: str, data: bytes, person_size: tuple[int, int]) -> list[st
         problems.append(
             f"{name} is {width_px}x{height_px} but person.jpg is {person_size[0]}x{person_size[1]}"
         )
-    stray = sorted(set(np.unique(mask).tolist()) - {0, 255})
+    stray = sorted(set(np.unique(mask).tolist()) - allowed)
     if stray:
         shown = ", ".join(str(value) for value in stray[:5])
-        problems.append(f"{name} holds values other than 0 and 255: {shown}")
+        expected = (
+            " and ".join(str(value) for value in sorted(allowed)) if len(allowed) <= 2 else "its label ids"
+        )
+        problems.append(f"{name} holds values other than {expected}: {shown}")
     return problems
 
 

@@ -1,8 +1,9 @@
 """MaskStage: the agnostic mask of each sample, by its own category.
 
 An adapter over ``vtondata.geometry.agnostic``: it checks the joints the
-category needs (``mask.missing_joints`` names them), draws the mask, stores
-its statistics and the parameters that made it. The geometry and its
+category needs (``mask.missing_joints`` names them; joints outside the frame
+are placed, not missing, and ``meta["mask"]["placed_out_of_frame"]`` names
+them), draws the mask, stores its statistics and the parameters that made it. The geometry and its
 rationale live in the geometry module and docs/masks.md.
 """
 
@@ -10,14 +11,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from vtondata.backends.base import image_source
 from vtondata.config.mask import MaskConfig
-from vtondata.geometry.agnostic import agnostic_mask, mask_stats, missing_joints
+from vtondata.geometry.agnostic import agnostic_mask, mask_stats, missing_joints, trusted_keypoints
+from vtondata.geometry.out_of_frame import PLACEABLE, place_out_of_frame
+from vtondata.geometry.parse_map import parse_map
 from vtondata.sample import Sample
 from vtondata.stages.base import Resources, Stage
 
 
 class MaskStage(Stage):
-    """Sets ``sample.agnostic_mask`` (``HxW`` bool, True = repaint) and ``mask.*`` statistics."""
+    """Sets ``sample.agnostic_mask`` (``HxW`` bool, True = repaint), ``sample.parse_map`` (when the
+    layers include a silhouette) and ``mask.*`` statistics."""
 
     name: ClassVar[str] = "mask"
     resources = Resources(num_cpus=1, batch_size=8, stateful=False)
@@ -29,7 +34,8 @@ class MaskStage(Stage):
         if sample.keypoints_px is None or sample.image_size is None:
             raise ValueError(f"sample {sample.key} reached the mask stage without keypoints or image size")
         threshold = self.config.min_keypoint_confidence
-        missing = missing_joints(sample.keypoints_px, sample.category, threshold)
+        frame = photo_area(sample)
+        missing = missing_joints(sample.keypoints_px, sample.category, threshold, frame)
         if missing:
             sample.reject(
                 "mask.missing_joints",
@@ -44,8 +50,30 @@ class MaskStage(Stage):
             sample.category,
             params,
             min_confidence=threshold,
+            frame_xyxy=frame,
         )
         sample.stats.update(
             mask_stats(sample.agnostic_mask, sample.layers, sample.keypoints_px, sample.category)
         )
-        sample.meta["mask"] = {"category": sample.category.value, "params": params.model_dump(mode="json")}
+        _, placed = place_out_of_frame(
+            sample.keypoints_px, frame, PLACEABLE[sample.category.value], threshold
+        )
+        trusted = trusted_keypoints(sample.keypoints_px, sample.category, threshold, frame)
+        sample.parse_map = parse_map(sample.layers, trusted, sample.category)
+        sample.meta["mask"] = {
+            "category": sample.category.value,
+            "params": params.model_dump(mode="json"),
+            "placed_out_of_frame": placed,
+        }
+
+
+def photo_area(sample: Sample) -> tuple[int, int, int, int]:
+    """The photo's own pixels in the stored image, ``(x0, y0, x1, y1)``: all of it unless ingest
+    padded it with letterbox bars (``meta["ingest"]``)."""
+    assert sample.image_size is not None
+    width, height = sample.image_size
+    placement = image_source(sample.source_abs, sample.meta.get("ingest"), sample.image_size).placement
+    if placement is None:
+        return (0, 0, width, height)
+    (x, y), (w, h) = placement.offset_xy, placement.resized_wh
+    return (max(x, 0), max(y, 0), min(x + w, width), min(y + h, height))

@@ -2,6 +2,7 @@
 
 Writes ``sample.keypoints_px`` (canonical ``(19, 3)``, pixels of the stored
 image), the backend's silhouette as ``layers["person"]`` when it makes one,
+its extra landmark sets (face mesh, hands) as ``landmarks_px``,
 ``meta["pose"]`` (backend, version, weights sha256) and the statistics
 ``pose.num_people``, ``pose.person_score``, ``pose.secondary_area_ratio``,
 ``pose.conf_mean`` (mean over the 17 COCO joints) and ``pose.conf_min_torso``
@@ -81,6 +82,7 @@ class PoseStage(Stage):
         sample.stats["pose.conf_min_torso"] = float(min(keypoints[J[name], 2] for name in TORSO_JOINTS))
         if result.silhouette is not None:
             sample.layers["person"] = np.asarray(result.silhouette, dtype=bool)
+        sample.landmarks_px = dict(result.landmarks_px)
 
 
 def _ambiguous_message(choice: PersonChoice, max_ratio: float) -> str:

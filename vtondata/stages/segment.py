@@ -8,7 +8,8 @@ layer comes back empty is rejected ``segment.no_person``. The backend gets
 the canonical keypoints too (all zeros for a sample without pose), which
 prompt-based backends need, and each sample's
 :class:`~vtondata.backends.base.ImageSource` (original path and ingest
-placement), which annotation backends read; a sample whose annotation file is
+placement), which annotation backends read, and what the pose stage found
+(silhouette and landmark sets), which the ``landmarks`` backend draws from; a sample whose annotation file is
 missing is rejected ``segment.no_annotation``.
 """
 
@@ -19,6 +20,7 @@ from typing import ClassVar
 import numpy as np
 
 from vtondata.backends.base import (
+    PriorEvidence,
     SegmentBackend,
     SegmentResult,
     predict_accepted,
@@ -50,7 +52,8 @@ class SegmentStage(Stage):
     def _predict(self, samples: list[Sample]) -> list[SegmentResult]:
         images = [s.image_rgb() for s in samples]
         keypoints = [_keypoints_or_zeros(s) for s in samples]
-        return self.backend.predict(images, keypoints, sources=sample_sources(samples))
+        evidence = [PriorEvidence(layers=dict(s.layers), landmarks_px=s.landmarks_px) for s in samples]
+        return self.backend.predict(images, keypoints, sources=sample_sources(samples), evidence=evidence)
 
     def _apply(self, sample: Sample, result: SegmentResult) -> None:
         sample.meta["segment"] = provenance(self.backend)

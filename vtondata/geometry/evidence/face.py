@@ -1,0 +1,79 @@
+"""The face layer: the face mesh's outline, or the head above the chin when no mesh was found.
+
+A face mesh (468 points from forehead to chin, cheek to cheek) outlines the
+face exactly, also when the frame cuts it: points beyond the edge are still
+predicted, and the hull is clipped by the image. Catalogue photos are often
+cropped at the nose or eyes, where no mesh is found at all; then the face is
+what the silhouette holds above the chin line, where the chin is placed from
+the pose's mouth (or nose) and shoulder line, within a head-wide band around
+the head's axis. Without either, there is no face layer (the mask then falls
+back to the pose-drawn head ellipse).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vtondata.geometry.evidence.pose33 import FACE_POINTS, P, visible
+from vtondata.geometry.regions import BodyFrame, fill_polygons, hull
+
+CHIN_BELOW_MOUTH_PER_NOSE_MOUTH = 1.6
+"""Chin below the mouth line, in nose-to-mouth distances (anthropometric face thirds)."""
+CHIN_ABOVE_SHOULDERS_REL = 0.35
+"""Chin above the shoulder line when no mouth or nose is seen, / s (body scale)."""
+HEAD_HALF_WIDTH_REL = 0.42
+"""Half width of the band the fallback face may occupy around the head's axis, / s."""
+
+
+def face_from_mesh(shape_hw: tuple[int, int], mesh_px: np.ndarray) -> np.ndarray:
+    """``HxW`` bool: the convex hull of the face mesh's points, clipped to the image."""
+    return fill_polygons(shape_hw, [hull(np.asarray(mesh_px, dtype=np.float32)[:, :2])])
+
+
+def chin_line_px(pose33_px: np.ndarray, frame: BodyFrame, min_visibility: float) -> float | None:
+    """Distance along ``frame.down`` from the body origin to the chin (negative: above the shoulders).
+
+    From the mouth when seen (and the nose, for the face's scale), else a
+    fixed share of the body scale above the shoulder line. ``None`` when the
+    body frame has no shoulders to measure from.
+    """
+
+    def along(index: int) -> float:
+        return float((pose33_px[index, :2].astype(np.float64) - frame.origin_px) @ frame.down)
+
+    mouth = [i for i in (P["mouth_left"], P["mouth_right"]) if visible(pose33_px, i, min_visibility)]
+    if mouth and visible(pose33_px, P["nose"], min_visibility):
+        mouth_at = float(np.mean([along(i) for i in mouth]))
+        return mouth_at + CHIN_BELOW_MOUTH_PER_NOSE_MOUTH * max(mouth_at - along(P["nose"]), 0.0)
+    return -CHIN_ABOVE_SHOULDERS_REL * frame.scale_px
+
+
+def face_above_chin(
+    person: np.ndarray, pose33_px: np.ndarray, frame: BodyFrame, min_visibility: float
+) -> np.ndarray:
+    """``HxW`` bool: silhouette pixels above the chin line within a head-wide band around the head axis.
+
+    Used when no face mesh was found (faces cut at the nose or eyes, heads
+    turned away): the head is then what the person holds above the chin.
+    Hair inside the band is labelled face here; the hair layer takes it back.
+    """
+    chin = chin_line_px(pose33_px, frame, min_visibility)
+    if chin is None:
+        return np.zeros(person.shape, dtype=bool)
+    height, width = person.shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    rel_x, rel_y = xs - np.float32(frame.origin_px[0]), ys - np.float32(frame.origin_px[1])
+    down = rel_x * np.float32(frame.down[0]) + rel_y * np.float32(frame.down[1])
+    across = rel_x * np.float32(frame.across[0]) + rel_y * np.float32(frame.across[1])
+    head_axis = _head_axis_across(pose33_px, frame, min_visibility)
+    band = np.abs(across - np.float32(head_axis)) <= np.float32(HEAD_HALF_WIDTH_REL * frame.scale_px)
+    return np.asarray(person, dtype=bool) & (down <= np.float32(chin)) & band
+
+
+def _head_axis_across(pose33_px: np.ndarray, frame: BodyFrame, min_visibility: float) -> float:
+    """Where the head sits across the body axis: the mean of the seen face points, else the neck."""
+    seen = [i for i in FACE_POINTS if visible(pose33_px, i, min_visibility)]
+    if not seen:
+        return 0.0
+    points = pose33_px[seen, :2].astype(np.float64) - frame.origin_px
+    return float(np.mean(points @ frame.across))

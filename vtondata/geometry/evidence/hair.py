@@ -1,0 +1,154 @@
+"""The hair layer: colour models of "hair" and "not hair" seeded by the landmarks, kept connected to the head.
+
+Hair has no landmarks and no fixed colour, but its place is known: on and
+around the head, and down over the shoulders for long hair. Two colour
+histograms in CIELAB learn this photo's colours: "hair" from the
+silhouette above the face's top edge and just beside the face, "not hair"
+from the face itself, the chest's centre (the garment), the upper arms and
+skin below the shoulder line or in the neck's column.
+The backdrop is left out of both: it says nothing about the person and, being
+most of the pixels, would drown the other colours. Every silhouette pixel of
+the hair zone is then labelled by the log-likelihood ratio of the two models
+plus a prior that leans to garment below the shoulder line, smoothed, and kept
+only where it is connected to the head, so a dark garment that matches dark
+hair can never take over the torso. Runs on a grid where the body scale spans
+``work_scale_px`` cells: a few milliseconds.
+
+When the face layer comes from the silhouette above the chin rather than a
+face mesh (faces cut by the frame), that region holds the hair on the head
+too, so its non-skin pixels are hair seeds and not face seeds.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vtondata.config.segment import HairParams
+from vtondata.geometry.keypoints import J
+from vtondata.geometry.regions import BodyFrame, capsule_polygon, fill_polygons, frame_coordinates
+
+UPPER_ARM_SEED_FROM = 0.35
+"""Upper-arm not-hair seeds start this share of the way from the shoulder to the elbow."""
+NECK_PER_FACE_HALF_WIDTH = 0.7
+"""The neck's half width, as a share of the face's half width."""
+MIN_SEED_CELLS = 12
+"""Fewer seed cells of either kind than this leave no hair layer (no colour model can be fit)."""
+HISTOGRAM_BINS = 16
+"""Colour histogram bins per CIELAB channel."""
+DENSITY_FLOOR = 0.05
+"""Added to every smoothed histogram bin (in seed counts) before normalising."""
+
+
+def hair_layer(
+    image_rgb: np.ndarray,
+    person: np.ndarray,
+    face: np.ndarray,
+    skin: np.ndarray,
+    keypoints_px: np.ndarray,
+    frame: BodyFrame,
+    params: HairParams,
+    *,
+    face_from_mesh: bool,
+) -> np.ndarray:
+    """``HxW`` bool hair pixels; all False when there is no face to start from or too few seeds.
+
+    ``keypoints_px`` is canonical ``(19, 3)`` with untrusted joints at confidence 0.
+    """
+    height, width = person.shape
+    s = frame.scale_px
+    scale = min(1.0, params.work_scale_px / s)
+    small_hw = (max(round(height * scale), 1), max(round(width * scale), 1))
+
+    def shrink(layer: np.ndarray) -> np.ndarray:
+        return cv2.resize(layer.view(np.uint8), small_hw[::-1], interpolation=cv2.INTER_NEAREST) > 0
+
+    face_s, person_s, skin_s = shrink(face), shrink(person), shrink(skin)
+    empty = np.zeros((height, width), dtype=bool)
+    if not face_s.any():
+        return empty
+    down, across = frame_coordinates(small_hw, frame, scale)
+    axis = float(np.median(across[face_s]))
+    face_top, chin = float(down[face_s].min()), float(down[face_s].max())
+    face_half_width = float(np.abs(across[face_s] - axis).max())
+    zone = (down <= params.below_shoulders_rel * s) & (np.abs(across - axis) <= params.half_width_rel * s)
+    chest = (down >= params.chest_top_rel * s) & (np.abs(across) <= params.chest_half_width_rel * s)
+    upper_arms = shrink(fill_polygons(person.shape, _upper_arms(keypoints_px, frame)))
+    candidate = person_s & zone & ~chest & ~upper_arms
+
+    gap = params.seed_gap_rel * s
+    above_face = (down < face_top - gap) & (np.abs(across - axis) <= params.seed_half_width_rel * s)
+    beside_face = (down > face_top) & (down < chin) & ~skin_s
+    beside_face &= np.abs(np.abs(across - axis) - face_half_width - 2 * gap) <= gap
+    hair_seeds = candidate & (above_face | beside_face)
+    # Skin in the neck's column below the chin, and any skin below the shoulder line, is not hair.
+    neck = (down > chin) & (np.abs(across - axis) <= NECK_PER_FACE_HALF_WIDTH * face_half_width)
+    body_skin = skin_s & ((down > 0) | neck)
+    not_hair_seeds = person_s & (chest | upper_arms | body_skin)
+    candidate &= ~body_skin
+    if face_from_mesh:
+        candidate &= ~face_s
+        not_hair_seeds |= face_s
+    else:
+        hair_seeds |= face_s & ~skin_s & candidate
+        not_hair_seeds |= face_s & skin_s
+    if hair_seeds.sum() < MIN_SEED_CELLS or not_hair_seeds.sum() < MIN_SEED_CELLS:
+        return empty
+
+    small_rgb = cv2.resize(image_rgb, small_hw[::-1], interpolation=cv2.INTER_AREA)
+    lab = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2LAB)
+    ratio = _log_likelihood_ratio(lab, hair_seeds, not_hair_seeds, candidate)
+    prior = np.where(
+        down <= 0, 0.0, np.log(params.prior_below_shoulders / (1 - params.prior_below_shoulders))
+    )
+    hair = np.zeros(small_hw, dtype=np.uint8)
+    hair[candidate] = (ratio + prior[candidate]) > 0
+    hair = (cv2.medianBlur(hair, 3) > 0) & candidate | hair_seeds
+    hair = _connected_to_head(hair, face_s | hair_seeds)
+    full = cv2.resize(hair.view(np.uint8), (width, height), interpolation=cv2.INTER_LINEAR) > 0
+    return full & person & ~face if face_from_mesh else full & person
+
+
+def _log_likelihood_ratio(
+    lab: np.ndarray, hair_seeds: np.ndarray, not_hair_seeds: np.ndarray, where: np.ndarray
+) -> np.ndarray:
+    """log p(colour | hair) - log p(colour | not hair) for the cells ``where`` is True, in its order.
+
+    Each class's colour density is a histogram of its seeds over CIELAB
+    quantised to ``HISTOGRAM_BINS`` per channel, smoothed by a Gaussian of one
+    bin (nearby colours share evidence) with a small floor (unseen colours are
+    rare, not impossible).
+    """
+    from scipy.ndimage import gaussian_filter
+
+    bins = HISTOGRAM_BINS
+    index = (lab.astype(np.int32) * bins // 256) @ np.array([bins * bins, bins, 1])
+
+    def density(seeds: np.ndarray) -> np.ndarray:
+        counts = np.bincount(index[seeds], minlength=bins**3).reshape(bins, bins, bins).astype(np.float64)
+        smooth = gaussian_filter(counts, sigma=1.0, mode="constant") + DENSITY_FLOOR
+        return np.log(smooth / smooth.sum()).reshape(-1)
+
+    return (density(hair_seeds) - density(not_hair_seeds))[index[where]]
+
+
+def _upper_arms(keypoints_px: np.ndarray, frame: BodyFrame) -> list[np.ndarray]:
+    """Capsules along the lower part of each trusted upper arm, a third of the body scale wide."""
+    polygons = []
+    for shoulder, elbow in (("left_shoulder", "left_elbow"), ("right_shoulder", "right_elbow")):
+        if keypoints_px[J[shoulder], 2] > 0 and keypoints_px[J[elbow], 2] > 0:
+            start, end = keypoints_px[J[shoulder], :2], keypoints_px[J[elbow], :2]
+            polygons.append(
+                capsule_polygon(start + UPPER_ARM_SEED_FROM * (end - start), end, frame.scale_px / 6)
+            )
+    return polygons
+
+
+def _connected_to_head(hair: np.ndarray, head: np.ndarray) -> np.ndarray:
+    """Hair components that touch the head (the face grown by one cell, or the hair seeds)."""
+    count, components = cv2.connectedComponents(hair.view(np.uint8), connectivity=8)
+    if count <= 1:
+        return hair
+    near_head = cv2.dilate(head.view(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    touching = np.unique(components[near_head & hair])
+    return np.isin(components, touching[touching > 0])

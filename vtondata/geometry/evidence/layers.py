@@ -1,0 +1,101 @@
+"""All landmark-derived evidence layers of one photo, in the order each one needs the others.
+
+Face first (mesh, else silhouette above the chin), then hands and feet
+(landmark hulls), skin (a colour model seeded on the face, else the palms),
+then hair (GrabCut seeded by the face, the skin and the chest); skin and the
+fallback face give up what the hair layer takes. Every layer is ``HxW`` bool
+and absent when its evidence is: the mask then falls back to pose-drawn
+stand-ins (vtondata.geometry.agnostic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from vtondata.config.segment import LandmarkSegmentConfig
+from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
+from vtondata.geometry.evidence.feet import feet_layer, seen_feet
+from vtondata.geometry.evidence.hair import hair_layer
+from vtondata.geometry.evidence.hands import hands_layer
+from vtondata.geometry.evidence.skin import skin_layer, skin_seeds
+from vtondata.geometry.regions import body_frame
+
+HAND_SETS = ("left_hand", "right_hand")
+"""Landmark sets holding one hand's 21 points each."""
+
+
+def landmark_layers(
+    image_rgb: np.ndarray,
+    keypoints_px: np.ndarray,
+    landmarks_px: Mapping[str, np.ndarray],
+    person: np.ndarray | None,
+    config: LandmarkSegmentConfig,
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Evidence layers and counts (``face_mesh``, ``hands_found``, ``feet_found``) for one photo.
+
+    ``keypoints_px`` is canonical ``(19, 3)``; ``landmarks_px`` may hold
+    ``"face"`` (the face mesh), ``"left_hand"`` / ``"right_hand"`` (21 points
+    each) and ``"pose33"`` (MediaPipe's 33 pose landmarks). Without a body
+    frame (no trusted shoulders or hips) only hands and the mesh face are drawn.
+    """
+    shape_hw = image_rgb.shape[:2]
+    kp = np.array(keypoints_px, dtype=np.float32, copy=True)
+    kp[kp[:, 2] <= config.min_keypoint_confidence, 2] = 0.0
+    try:
+        frame = body_frame(kp)
+    except ValueError:
+        frame = None
+    mesh = landmarks_px.get("face")
+    pose33 = landmarks_px.get("pose33")
+    hands = [landmarks_px[name] for name in HAND_SETS if name in landmarks_px]
+    layers: dict[str, np.ndarray] = {}
+    if person is not None:
+        layers["person"] = np.asarray(person, dtype=bool)
+
+    face = None
+    if mesh is not None:
+        face = face_from_mesh(shape_hw, mesh)
+    elif person is not None and pose33 is not None and frame is not None:
+        face = face_above_chin(layers["person"], pose33, frame, config.min_visibility)
+    if hands:
+        layers["hands"] = hands_layer(shape_hw, hands, config.hands_margin_rel)
+    if pose33 is not None and frame is not None:
+        feet = feet_layer(
+            shape_hw,
+            pose33,
+            frame.scale_px,
+            margin_rel=config.feet_margin_rel,
+            ankle_drop=config.feet_ankle_drop,
+            min_visibility=config.min_visibility,
+        )
+        if feet.any():
+            layers["feet"] = feet
+    seeds = skin_seeds(shape_hw, mesh, hands)
+    skin = skin_layer(
+        image_rgb,
+        seeds,
+        layers.get("person"),
+        chroma_quantile=config.skin.chroma_quantile,
+        max_darker_sigma=config.skin.max_darker_sigma,
+    )
+    if face is not None and frame is not None and person is not None:
+        hair = hair_layer(
+            image_rgb, layers["person"], face, skin, kp, frame, config.hair, face_from_mesh=mesh is not None
+        )
+        if hair.any():
+            layers["hair"] = hair
+            face &= ~hair
+            skin &= ~hair
+    if face is not None and face.any():
+        layers["face"] = face
+        skin &= ~face
+    if skin.any():
+        layers["skin"] = skin
+    counts = {
+        "face_mesh": float(mesh is not None),
+        "hands_found": float(len(hands)),
+        "feet_found": float(len(seen_feet(pose33, config.min_visibility)) if pose33 is not None else 0),
+    }
+    return layers, counts

@@ -1,0 +1,96 @@
+"""The skin layer: pixels whose colour fits a model of this person's own skin.
+
+Skin colour varies far more between people and lighting set-ups than within
+one photo, so no fixed colour range fits every catalogue; this person's face
+says what their skin looks like. Seeds are small discs on the face mesh's
+cheeks and forehead (else on the palms of the found hands); a Gaussian is fit
+to their chroma in CIELAB (a*, b*), robustly (pixels far from the median are
+dropped first, so a fringe or a shadow in a seed does not widen the model),
+and a pixel is skin when its chroma lies within the model's
+``chroma_quantile`` ellipse (a chi-square quantile, a statistical choice, not
+a colour threshold) and it is not much darker than the seeds (shadowed
+forearms stay skin; dark garments of a skin-like hue do not). Evaluated at
+half resolution: the layer feeds a dilated mask, not an outline.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vtondata.geometry.evidence.hands import hand_size_px
+
+FACE_SEEDS: tuple[int, ...] = (10, 151, 108, 337, 50, 280, 205, 425, 123, 352)
+"""Face-mesh points on the forehead (10, 151, 108, 337) and cheeks; never eyes, brows, lips or nostrils."""
+PALM_SEEDS: tuple[int, ...] = (0, 5, 9, 13, 17)
+"""Hand landmarks around the palm: the wrist and the four knuckles."""
+CHI2_2DOF = {0.9: 4.605, 0.95: 5.991, 0.99: 9.210, 0.999: 13.816}
+"""Chi-square quantiles with two degrees of freedom (chroma has two channels)."""
+MIN_CHROMA_VARIANCE = 4.0
+"""Floor on each chroma variance (8-bit Lab units squared), so a flat-lit face still fits shading."""
+MIN_SEED_PIXELS = 30
+
+
+def skin_seeds(
+    shape_hw: tuple[int, int], mesh_px: np.ndarray | None, hands_px: list[np.ndarray]
+) -> np.ndarray:
+    """``HxW`` bool seed pixels: discs on the face's cheeks and forehead, else on the palms."""
+    seeds = np.zeros(shape_hw, dtype=np.uint8)
+    if mesh_px is not None:
+        face_width = float(np.ptp(mesh_px[:, 0]))
+        radius = max(round(0.035 * face_width), 1)
+        for index in FACE_SEEDS:
+            x, y = mesh_px[index, :2]
+            cv2.circle(seeds, (round(x), round(y)), radius, 1, -1)
+    if not seeds.any():
+        for hand in hands_px:
+            centre = hand[list(PALM_SEEDS), :2].mean(axis=0)
+            radius = max(round(0.3 * hand_size_px(hand)), 1)
+            cv2.circle(seeds, (round(centre[0]), round(centre[1])), radius, 1, -1)
+    return seeds.astype(bool)
+
+
+def skin_layer(
+    image_rgb: np.ndarray,
+    seeds: np.ndarray,
+    person: np.ndarray | None,
+    *,
+    chroma_quantile: float,
+    max_darker_sigma: float,
+) -> np.ndarray:
+    """``HxW`` bool skin pixels (within ``person`` when given); all False with too few seeds.
+
+    ``chroma_quantile`` is one of :data:`CHI2_2DOF`'s keys; ``max_darker_sigma``
+    bounds how much darker than the seeds' median lightness, in robust standard
+    deviations of the seeds' lightness (at least 8 levels), a skin pixel may be.
+    """
+    height, width = image_rgb.shape[:2]
+    small = cv2.resize(image_rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    seed_small = (
+        cv2.resize(seeds.view(np.uint8), (width // 2, height // 2), interpolation=cv2.INTER_NEAREST) > 0
+    )
+    samples = lab[seed_small]
+    if len(samples) < MIN_SEED_PIXELS:
+        return np.zeros((height, width), dtype=bool)
+    samples = _robust_core(samples)
+    mean = samples[:, 1:].mean(axis=0)
+    cov = np.cov(samples[:, 1:], rowvar=False) + np.eye(2) * MIN_CHROMA_VARIANCE
+    (paa, pab), (_, pbb) = np.linalg.inv(cov).astype(np.float32)
+    da, db = lab[..., 1] - np.float32(mean[0]), lab[..., 2] - np.float32(mean[1])
+    distance = paa * da * da + 2 * pab * da * db + pbb * db * db
+    lightness_median = float(np.median(samples[:, 0]))
+    lightness_sigma = max(1.4826 * float(np.median(np.abs(samples[:, 0] - lightness_median))), 8.0)
+    skin = (distance <= CHI2_2DOF[chroma_quantile]) & (
+        lab[..., 0] >= lightness_median - max_darker_sigma * lightness_sigma
+    )
+    full = cv2.resize(skin.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+    return full & person if person is not None else full
+
+
+def _robust_core(samples: np.ndarray) -> np.ndarray:
+    """Seed pixels within 3 robust deviations of the median in every Lab channel."""
+    median = np.median(samples, axis=0)
+    spread = 1.4826 * np.median(np.abs(samples - median), axis=0) + 1.0
+    keep = np.all(np.abs(samples - median) <= 3.0 * spread, axis=1)
+    return samples[keep] if keep.sum() >= MIN_SEED_PIXELS else samples
