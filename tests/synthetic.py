@@ -34,6 +34,8 @@ GARMENTS = {
     "lower": tuple(f"{g}_{f}" for g in ("shorts", "knee_skirt", "long_skirt", "trousers") for f in FITS),
     "dress": tuple(f"{g}_{f}" for g in ("short_dress", "long_dress") for f in FITS),
 }
+SKIN_PARTS = ("head", "neck", "torso", "upper_arm", "forearm", "thigh", "shin")
+"""Parts that show bare skin where no garment covers them (``head``: ears and neck under the face)."""
 CATEGORY_OF = {garment: category for category, names in GARMENTS.items() for garment in names}
 
 UPPER_ARM, FOREARM, THIGH, SHIN = 0.9, 0.75, 1.25, 1.2
@@ -111,13 +113,22 @@ class DressedBody:
     def size_wh(self) -> tuple[int, int]:
         return self.labels.shape[1], self.labels.shape[0]
 
-    def layers(self, garment: bool = True, protected: bool = False) -> dict[str, np.ndarray]:
+    @property
+    def skin(self) -> np.ndarray:
+        """``HxW`` bool: visible bare skin other than face, hands and feet (neck, arms, legs, midriff)."""
+        return np.isin(self.labels, [LABEL[name] for name in SKIN_PARTS])
+
+    def layers(
+        self, garment: bool = True, protected: bool = False, skin: bool = False
+    ) -> dict[str, np.ndarray]:
         """Evidence layers as a segmenter would give them: silhouette, optionally garment and body parts."""
         out = {"person": self.person}
         if garment:
             out[f"garment_{self.category}"] = self.garment_mask
         if protected:
             out.update(face=self.face, hair=self.hair, hands=self.hands, feet=self.feet)
+        if skin:
+            out["skin"] = self.skin
         return out
 
 

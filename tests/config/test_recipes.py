@@ -43,8 +43,9 @@ def test_overrides_are_parsed_as_yaml_scalars_and_change_the_hash():
 
 def test_unknown_key_names_the_field_and_suggests_the_close_one():
     with pytest.raises(RecipeError) as error:
-        load_recipe("offline", {"pose.modle_complexity": "1"})
-    assert "pose.modle_complexity: unknown key (did you mean 'model_complexity'?)" in str(error.value)
+        load_recipe("offline", {"pose.refine_face_landmark": "true"})
+    expected = "pose.refine_face_landmark: unknown key (did you mean 'refine_face_landmarks'?)"
+    assert expected in str(error.value)
 
 
 def test_unknown_backend_lists_the_allowed_values():

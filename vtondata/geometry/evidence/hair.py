@@ -30,7 +30,7 @@ from vtondata.geometry.regions import BodyFrame, capsule_polygon, fill_polygons,
 
 UPPER_ARM_SEED_FROM = 0.35
 """Upper-arm not-hair seeds start this share of the way from the shoulder to the elbow."""
-NECK_PER_FACE_HALF_WIDTH = 0.7
+NECK_PER_FACE_HALF_WIDTH = 0.5
 """The neck's half width, as a share of the face's half width."""
 MIN_SEED_CELLS = 12
 """Fewer seed cells of either kind than this leave no hair layer (no colour model can be fit)."""
@@ -81,11 +81,12 @@ def hair_layer(
     beside_face = (down > face_top) & (down < chin) & ~skin_s
     beside_face &= np.abs(np.abs(across - axis) - face_half_width - 2 * gap) <= gap
     hair_seeds = candidate & (above_face | beside_face)
-    # Skin in the neck's column below the chin, and any skin below the shoulder line, is not hair.
+    # The neck's column below the chin is not hair (hair falls beside the neck, not in front of
+    # it); its skin, and any skin below the shoulder line, teaches the not-hair colours.
     neck = (down > chin) & (np.abs(across - axis) <= NECK_PER_FACE_HALF_WIDTH * face_half_width)
     body_skin = skin_s & ((down > 0) | neck)
     not_hair_seeds = person_s & (chest | upper_arms | body_skin)
-    candidate &= ~body_skin
+    candidate &= ~body_skin & ~neck
     if face_from_mesh:
         candidate &= ~face_s
         not_hair_seeds |= face_s

@@ -1,0 +1,157 @@
+"""Evidence layers drawn from landmarks, on synthetic people with known parts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.synthetic import COLOURS, LABEL, dress_body, make_body
+from vtondata.config.segment import HairParams
+from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
+from vtondata.geometry.evidence.feet import feet_layer
+from vtondata.geometry.evidence.hair import hair_layer
+from vtondata.geometry.evidence.hands import hand_size_px, hands_layer
+from vtondata.geometry.evidence.pose33 import P
+from vtondata.geometry.evidence.skin import skin_layer
+from vtondata.geometry.regions import body_frame
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a & b)) / max(np.count_nonzero(a | b), 1)
+
+
+def _ring(centre: tuple[float, float], radius: float, count: int = 64) -> np.ndarray:
+    angles = np.linspace(0, 2 * np.pi, count, endpoint=False)
+    points = np.stack([centre[0] + radius * np.cos(angles), centre[1] + radius * np.sin(angles)], axis=1)
+    return np.concatenate([points, np.ones((count, 1))], axis=1).astype(np.float32)
+
+
+def _pose33_from(body) -> np.ndarray:
+    """MediaPipe-style 33 landmarks of a synthetic body: its COCO joints, mouth and feet added."""
+    kp = body.keypoints_px
+    points = np.zeros((33, 3), dtype=np.float32)
+    coco = {"nose": 0, "left_eye": 2, "right_eye": 5, "left_ear": 7, "right_ear": 8, "left_shoulder": 11,
+            "right_shoulder": 12, "left_elbow": 13, "right_elbow": 14, "left_wrist": 15, "right_wrist": 16,
+            "left_hip": 23, "right_hip": 24, "left_knee": 25, "right_knee": 26, "left_ankle": 27,
+            "right_ankle": 28}  # fmt: skip
+    from vtondata.geometry.keypoints import J
+
+    for name, row in coco.items():
+        points[row] = kp[J[name]]
+    s = body.scale_px
+    nose = kp[J["nose"], :2]
+    points[P["mouth_left"]] = (*(nose + np.array([0.06, 0.12]) * s), 0.9)
+    points[P["mouth_right"]] = (*(nose + np.array([-0.06, 0.12]) * s), 0.9)
+    for side in ("left", "right"):
+        ankle = kp[J[f"{side}_ankle"], :2]
+        points[P[f"{side}_heel"]] = (*(ankle + np.array([0.0, 0.12]) * s), 0.9)
+        points[P[f"{side}_foot_index"]] = (*(ankle + np.array([0.0, 0.30]) * s), 0.9)
+    return points
+
+
+def test_face_from_mesh_is_the_points_hull_clipped_by_the_frame() -> None:
+    inside = face_from_mesh((400, 300), _ring((150, 200), 60))
+    assert inside.sum() == pytest.approx(np.pi * 60**2, rel=0.02)
+    cut = face_from_mesh((400, 300), _ring((150, 20), 60))  # a face cut by the top edge
+    whole = face_from_mesh((600, 300), _ring((150, 220), 60))  # the same face on a taller canvas
+    assert cut[0].any() and not cut[90:].any()
+    assert _iou(cut, whole[200:]) > 0.98
+
+
+def test_face_above_chin_takes_the_head_not_the_shoulders() -> None:
+    body = make_body("arms_down")
+    person = body.labels != LABEL["background"]
+    frame = body_frame(body.keypoints_px)
+    face = face_above_chin(person, _pose33_from(body), frame, min_visibility=0.5)
+    head = body.part("face", "hair", "head")
+    assert np.count_nonzero(face & head) / np.count_nonzero(head) > 0.8
+    shoulders_down = np.zeros_like(face)
+    shoulders_down[int(frame.origin_px[1]) :] = True
+    assert not (face & shoulders_down).any()
+
+
+def test_hand_margin_scales_with_the_hand() -> None:
+    rng = np.random.default_rng(0)
+    hand = np.concatenate([rng.uniform(0, 40, size=(21, 2)), np.ones((21, 1))], axis=1).astype(np.float32)
+    hand[0, :2], hand[9, :2] = (0, 0), (0, 30)
+    shift = np.array([100.0, 100.0, 0.0], dtype=np.float32)
+    small = hands_layer((400, 400), [hand + shift], margin_rel=0.15).sum()
+    large = hands_layer(
+        (400, 400), [hand * np.array([2, 2, 1], dtype=np.float32) + shift], margin_rel=0.15
+    ).sum()
+    assert hand_size_px(hand) == pytest.approx(30.0)
+    assert large / small == pytest.approx(4.0, rel=0.05)
+
+
+def test_feet_need_seen_heel_and_toe() -> None:
+    body = make_body("arms_down")
+    pose33 = _pose33_from(body)
+    feet = feet_layer((1024, 768), pose33, body.scale_px, margin_rel=0.07, ankle_drop=0.3, min_visibility=0.5)
+    true_feet = body.part("foot")
+    assert np.count_nonzero(feet & true_feet) / np.count_nonzero(true_feet) > 0.6
+    pose33[[P["left_heel"], P["right_heel"]], 2] = 0.1
+    assert not feet_layer(
+        (1024, 768), pose33, body.scale_px, margin_rel=0.07, ankle_drop=0.3, min_visibility=0.5
+    ).any()
+
+
+def test_skin_model_from_face_seeds_finds_limbs_not_garments() -> None:
+    dressed = dress_body(make_body("arms_out"), "short_sleeve_tight")
+    seeds = dressed.face.copy()
+    skin = skin_layer(dressed.image_rgb, seeds, dressed.person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    bare = dressed.skin & ~dressed.face
+    assert np.count_nonzero(skin & bare) / np.count_nonzero(bare) > 0.95
+    garments = dressed.body.labels != dressed.labels  # anything the garments cover
+    covered = np.isin(dressed.labels, [LABEL["upper_garment"], LABEL["lower_garment"]])
+    assert np.count_nonzero(skin & covered) / np.count_nonzero(covered) < 0.01
+    assert garments.any()
+    assert not skin_layer(
+        dressed.image_rgb, np.zeros_like(seeds), None, chroma_quantile=0.99, max_darker_sigma=4.0
+    ).any()
+
+
+def _long_hair(dressed, colour) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dressed image with hair falling from the head beside the face and over both shoulders,
+    that hair's mask and the silhouette it widens."""
+    body = dressed.body
+    s, (x0, y0) = body.scale_px, body.origin_px
+    hair = dressed.hair.copy()
+    ys, xs = np.mgrid[0 : hair.shape[0], 0 : hair.shape[1]]
+    for side in (-1, 1):
+        hair |= (np.abs(xs - (x0 + side * 0.30 * s)) < 0.1 * s) & (ys > y0 - 0.8 * s) & (ys < y0 + 0.6 * s)
+    hair &= ~dressed.face
+    image = dressed.image_rgb.copy()
+    image[hair] = colour
+    return image, hair, dressed.person | hair
+
+
+@pytest.mark.parametrize(
+    ("garment_colour", "min_iou"),
+    [(COLOURS["upper_garment"], 0.6), (COLOURS["hair"], 0.0)],
+    ids=["blue-garment", "garment-as-dark-as-the-hair"],
+)
+def test_hair_follows_long_hair_and_never_takes_the_torso(garment_colour, min_iou) -> None:
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    image, hair_truth, person = _long_hair(dressed, COLOURS["hair"])
+    image[dressed.garment_mask & ~hair_truth] = garment_colour
+    skin = skin_layer(image, dressed.face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    kp = dressed.keypoints_px
+    hair = hair_layer(
+        image, person, dressed.face, skin, kp, body_frame(kp), HairParams(), face_from_mesh=True
+    )
+    assert _iou(hair, hair_truth) >= min_iou
+    on_head = dressed.hair  # the hair above and around the face is always found
+    assert np.count_nonzero(hair & on_head) / np.count_nonzero(on_head) > 0.9
+    torso = dressed.garment_mask & ~hair_truth
+    assert np.count_nonzero(hair & torso) / np.count_nonzero(torso) < 0.05
+    assert not (hair & dressed.face).any()
+
+
+def test_no_face_no_hair() -> None:
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    kp = dressed.keypoints_px
+    empty = np.zeros_like(dressed.face)
+    hair = hair_layer(
+        dressed.image_rgb, dressed.person, empty, empty, kp, body_frame(kp), HairParams(), face_from_mesh=True
+    )
+    assert not hair.any()
