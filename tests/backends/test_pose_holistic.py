@@ -1,0 +1,76 @@
+"""MediaPipe Holistic from the wheel's own models on real photos: one pass, pose, face mesh, hands."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.photos import real_photos
+from vtondata.backends import build_pose_backend, resolve_backend_weights
+from vtondata.config.pose import HolisticPoseConfig
+from vtondata.geometry.keypoints import J, load_openpose_json
+
+pytestmark = pytest.mark.slow
+
+
+def _rgb(path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+@pytest.fixture(scope="module")
+def predictions():
+    backend = build_pose_backend(HolisticPoseConfig())
+    photos = real_photos()
+    return photos, backend.predict([_rgb(path) for path in photos])
+
+
+def test_models_come_from_the_wheel_and_are_hashed() -> None:
+    files = resolve_backend_weights(HolisticPoseConfig())
+    assert {"detector_model", "landmark_model", "face_model", "hand_model", "hand_recrop_model"} <= set(files)
+    assert all(len(found.sha256) == 64 and found.path.is_file() for found in files.values())
+
+
+def test_every_photo_gives_pose_silhouette_and_landmark_sets(predictions):
+    photos, results = predictions
+    assert len(results) == len(photos) == 16
+    faces = hands = 0
+    for path, result in zip(photos, results, strict=True):
+        assert result.num_people == 1, path.name
+        assert result.keypoints_px.shape == (1, 17, 3)
+        assert result.silhouette is not None and 0.1 < result.silhouette.mean() < 0.7, path.name
+        assert result.landmarks_px["pose33"].shape == (33, 3)
+        if "face" in result.landmarks_px:
+            assert result.landmarks_px["face"].shape == (478, 3)
+            faces += 1
+        hands += sum(name in result.landmarks_px for name in ("left_hand", "right_hand"))
+        for name in ("left_hand", "right_hand"):
+            if name in result.landmarks_px:
+                assert result.landmarks_px[name].shape == (21, 3)
+    # One photo is cut above the mouth (no mesh can be found); every other face is.
+    assert faces >= 15
+    assert hands >= 28  # of 32 hands, a few hide in pockets or behind the body
+
+
+def test_keypoints_match_the_vitonhd_ground_truth(predictions, vitonhd_dir):
+    photos, results = predictions
+    errors = []
+    for path, result in zip(photos, results, strict=True):
+        if path.parent.name != "image":
+            continue
+        truth = load_openpose_json(vitonhd_dir / "openpose-json" / f"{path.stem}_keypoints.json")
+        for name in ("nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_elbow"):
+            row = J[name]
+            if truth[row, 2] > 0.1 and result.keypoints_px[0, row, 2] > 0.3:
+                errors.append(float(np.hypot(*(result.keypoints_px[0, row, :2] - truth[row, :2]))))
+    assert len(errors) >= 25
+    assert np.median(errors) < 25, errors
+
+
+def test_the_backend_pickles_without_its_graph():
+    import pickle
+
+    backend = build_pose_backend(HolisticPoseConfig())
+    backend.load()
+    copy = pickle.loads(pickle.dumps(backend))
+    assert copy._solution is None and copy.config == backend.config

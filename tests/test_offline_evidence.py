@@ -1,0 +1,108 @@
+"""The offline recipe's evidence on real photos with ground truth: masks that keep hair, face and hands.
+
+These are regression bars on the VITON-HD sample, measured with the same
+definitions ``vtondata eval-masks`` prints (docs/evaluation.md records the
+figures and the held-out targets); the method was not tuned to these six
+photos, which the bars leave room around.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.photos import link_photos, real_photos
+from vtondata import api
+from vtondata.api import build_stages
+from vtondata.config import load_recipe
+from vtondata.errors import RecipeError
+from vtondata.evaluate.run import evaluate_masks
+from vtondata.geometry.keypoints import J, load_openpose_json
+from vtondata.runners.local import run_stages
+from vtondata.sample import Category, Sample
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def vitonhd_report(tmp_path_factory: pytest.TempPathFactory, vitonhd_dir: Path):
+    root = tmp_path_factory.mktemp("offline-evidence")
+    result = api.build(vitonhd_dir / "image", root / "out", "upper", "offline", runner="local")
+    assert result.accepted == 6, result.by_reason
+    return evaluate_masks(vitonhd_dir, root / "out")
+
+
+def test_masks_keep_hair_face_and_hands_and_cover_the_garment(vitonhd_report) -> None:
+    summary = vitonhd_report.summary
+    assert summary["hair_intrusion"]["mean"] <= 0.10  # 0.196 with the pose-only offline recipe of 0.1
+    assert summary["face_intrusion"]["max"] <= 0.01
+    assert summary["hands_kept"]["min"] >= 0.93  # 0.890 before
+    assert summary["garment_coverage"]["min"] >= 0.96
+
+
+def test_parse_maps_agree_with_the_ground_truth(vitonhd_report) -> None:
+    iou = vitonhd_report.parse_iou
+    assert {"hair", "face", "skin", "upper_garment", "hands"} <= set(iou)
+    assert iou["face"]["mean"] >= 0.7 and iou["hair"]["mean"] >= 0.5 and iou["hands"]["mean"] >= 0.6
+    assert all(values["n"] == 6 for values in iou.values() if values["n"])
+
+
+def test_half_body_photos_cut_above_the_hips_get_a_mask(tmp_path: Path, vitonhd_dir: Path) -> None:
+    """VITON-HD photos cut just above the hip line: the hips are placed, not demanded."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for photo in sorted((vitonhd_dir / "image").glob("*.jpg")):
+        truth = load_openpose_json(vitonhd_dir / "openpose-json" / f"{photo.stem}_keypoints.json")
+        shoulders = truth[[J["left_shoulder"], J["right_shoulder"]], :2]
+        s = float(np.linalg.norm(shoulders[0] - shoulders[1]))
+        hip_y = float(truth[[J["left_hip"], J["right_hip"]], 1].min())
+        image = cv2.imread(str(photo))
+        cv2.imwrite(str(raw / f"{photo.stem}.png"), image[: int(hip_y - 0.1 * s)])
+    stages = build_stages(load_recipe("offline"))[:5]  # ingest, cloth, pose, segment, mask
+    for stage in stages:
+        stage.setup()
+    samples = [
+        Sample(
+            key=f"{i:06d}", index=i, source_path=p.name, category=Category.UPPER, chunk=0, source_abs=str(p)
+        )
+        for i, p in enumerate(sorted(raw.iterdir()))
+    ]
+    done = run_stages(stages, samples)
+    placed = 0
+    for sample in done:
+        assert sample.rejection is None, (sample.source_path, sample.rejection)
+        placed += len(sample.meta["mask"]["placed_out_of_frame"])
+        # MediaPipe often still reports an off-frame hip with some confidence: then it is used as is.
+        width, height = sample.image_size
+        kp = sample.keypoints_px
+        for hip in ("left_hip", "right_hip"):
+            seen_below = kp[J[hip], 2] > 0.2 and kp[J[hip], 1] >= 0.8 * height
+            assert hip in sample.meta["mask"]["placed_out_of_frame"] or seen_below, (sample.source_path, hip)
+        assert sample.agnostic_mask is not None and sample.agnostic_mask.any()
+        assert sample.parse_map is not None and sample.parse_map.shape == (height, width)
+
+
+def test_every_shared_photo_gets_face_hands_and_parse_layers(tmp_path: Path) -> None:
+    raw = link_photos(tmp_path / "raw", real_photos())
+    stages = build_stages(load_recipe("offline"))[:5]
+    for stage in stages:
+        stage.setup()
+    samples = [
+        Sample(
+            key=f"{i:06d}", index=i, source_path=p.name, category=Category.UPPER, chunk=0, source_abs=str(p)
+        )
+        for i, p in enumerate(sorted(raw.iterdir()))
+    ]
+    done = run_stages(stages, samples)
+    assert all(sample.rejection is None for sample in done), [s.rejection for s in done if s.rejection]
+    assert sum("hair" in s.layers for s in done) >= 14
+    assert all({"person", "face", "hands", "skin"} <= set(s.layers) for s in done)
+    assert all(s.stats["segment.hands_found"] >= 1 for s in done)
+
+
+def test_landmarks_evidence_needs_the_holistic_pose_backend() -> None:
+    with pytest.raises(RecipeError, match="holistic"):
+        load_recipe("offline", {"pose": {"backend": "mediapipe"}})
