@@ -1,7 +1,13 @@
 """End-to-end throughput, per-stage time and peak memory of `vtondata build`.
 
-usage: python -m bench.throughput [--images 200] [--runners local ray] [--recipe offline]
+usage: python -m bench.throughput [--images 200] [--runners local ray] [--recipes offline ...]
                                   [--memory 100 1000] [--memory-runner ray|local]
+
+``--recipes`` takes bundled names or YAML paths and runs each on the same
+inputs in the same process, one after the other, so their figures compare;
+``bench/recipes/offline-0.1.yaml`` is the offline recipe as version 0.1
+shipped it (MediaPipe pose, then MediaPipe's pose model again for the
+silhouette), kept to measure the current one against.
 
 Prints, per runner: images per second, per-image seconds of each stage (from
 the index's per-sample timings), and the share of wall time that is not model
@@ -112,7 +118,7 @@ def main() -> None:
     )
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--runners", nargs="+", default=["local", "ray"])
-    parser.add_argument("--recipe", default="offline")
+    parser.add_argument("--recipes", nargs="+", default=["offline"], help="bundled names or YAML paths")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--memory", type=int, nargs="*", default=[], help="input counts for the memory runs")
     parser.add_argument("--memory-runner", default="ray", choices=["local", "ray"])
@@ -121,23 +127,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         raw = make_inputs(tmp_path / "raw", args.images)
-        print(f"{args.images} images, recipe {args.recipe}, {os.cpu_count()} CPUs")
-        for runner in args.runners:
-            figures = run_once(raw, tmp_path / f"out-{runner}", runner, args.recipe, args.workers)
-            stages = "  ".join(
-                f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_")
-            )
-            print(
-                f"{runner:>5}: {figures['images_per_s']:.2f} img/s  wall {figures['wall_s']:.1f} s  "
-                f"non-model share {figures['non_model_share']:.0%}  "
-                f"peak PSS {figures['peak_pss_mb']:.0f} MB  "
-                f"accepted {figures['accepted']}/{figures['inputs']}\n"
-                f"       per image: {stages}"
-            )
+        print(f"{args.images} images, {os.cpu_count()} CPUs")
+        for recipe in args.recipes:
+            for runner in args.runners:
+                figures = run_once(raw, tmp_path / f"out-{runner}", runner, recipe, args.workers)
+                stages = "  ".join(
+                    f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_")
+                )
+                print(
+                    f"{Path(recipe).stem} {runner:>5}: {figures['images_per_s']:.2f} img/s  "
+                    f"wall {figures['wall_s']:.1f} s  non-model share {figures['non_model_share']:.0%}  "
+                    f"peak PSS {figures['peak_pss_mb']:.0f} MB  "
+                    f"accepted {figures['accepted']}/{figures['inputs']}\n"
+                    f"       per image: {stages}"
+                )
         for count in args.memory:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
             out = tmp_path / f"out-memory-{count}"
-            figures = run_once(raw_n, out, args.memory_runner, args.recipe, args.workers)
+            figures = run_once(raw_n, out, args.memory_runner, args.recipes[0], args.workers)
             print(
                 f"  memory ({args.memory_runner}): {count} inputs ({figures['accepted']} accepted) -> "
                 f"peak PSS {figures['peak_pss_mb']:.0f} MB, private (USS) {figures['peak_uss_mb']:.0f} MB "

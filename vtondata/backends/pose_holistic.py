@@ -42,6 +42,7 @@ _HAND_MODELS = {
     "hand_model": "hand_landmark/hand_landmark_full.tflite",
     "hand_recrop_model": "holistic_landmark/hand_recrop.tflite",
 }
+_BLANK = np.zeros((32, 32, 3), dtype=np.uint8)
 _LANDMARK_SETS = {
     "face": "face_landmarks",
     "left_hand": "left_hand_landmarks",
@@ -84,6 +85,10 @@ class HolisticPoseBackend:
     def _predict_one(self, image_rgb: np.ndarray) -> PoseResult:
         height, width = image_rgb.shape[:2]
         output = process_quietly(self._solution, image_rgb)
+        # Even in static-image mode, Holistic's face stage starts from the previous photo's face
+        # when it sits in the same place (catalogue shots often do), so results would depend on
+        # the order photos arrive in. A blank frame in between leaves nothing to carry over.
+        process_quietly(self._solution, _BLANK)
         if output.pose_landmarks is None:
             return PoseResult.empty()
         pose33 = _points(output.pose_landmarks, width, height, with_visibility=True)

@@ -148,8 +148,9 @@ def agnostic_mask(
 
     evidence = _protected_evidence(layers, shape_hw, garment)
     margin_px = params.protect.margin_rel * s
-    core = regions.fill_polygons(shape_hw, _derived_protection(kp, frame, layers, params, 0.0)) | evidence
-    grown = regions.fill_polygons(shape_hw, _derived_protection(kp, frame, layers, params, margin_px))
+    derived_core, derived_grown = _derived_protection(kp, frame, layers, params, margin_px)
+    core = regions.fill_polygons(shape_hw, derived_core) | evidence
+    grown = regions.fill_polygons(shape_hw, derived_grown)
     if evidence.any():
         grown |= evidence | grid.grow(grid.pool(evidence), margin_px)
     mask &= ~grown
@@ -268,18 +269,24 @@ def _derived_protection(
     layers: Mapping[str, np.ndarray],
     params: CategoryMaskParams,
     grow_px: float,
-) -> list[np.ndarray]:
-    """Pose-drawn stand-ins for the protected layers that are absent."""
-    polygons = []
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Pose-drawn stand-ins for the protected layers that are absent: as drawn, and grown by ``grow_px``."""
+    core: list[np.ndarray] = []
+    grown: list[np.ndarray] = []
     if "face" not in layers:
-        polygons += regions.head_region(kp, frame, params.protect, grow_px)
+        core += regions.head_region(kp, frame, params.protect, 0.0)
+        grown += regions.head_region(kp, frame, params.protect, grow_px)
     for name, derive in (("hands", regions.hand_regions), ("feet", regions.foot_regions)):
         layer = layers.get(name)
-        core_sides = derive(kp, frame, params.protect, 0.0)
-        sides = zip(core_sides, derive(kp, frame, params.protect, grow_px), strict=True)
-        # A side the layer misses (one hand found, the other hidden) keeps its pose stand-in.
-        polygons += [grown for core, grown in sides if layer is None or not _overlaps(layer, core)]
-    return polygons
+        sides = zip(
+            derive(kp, frame, params.protect, 0.0), derive(kp, frame, params.protect, grow_px), strict=True
+        )
+        for side_core, side_grown in sides:
+            # A side the layer misses (one hand found, the other hidden) keeps its pose stand-in.
+            if layer is None or not _overlaps(layer, side_core):
+                core.append(side_core)
+                grown.append(side_grown)
+    return core, grown
 
 
 def _overlaps(layer: np.ndarray, polygon: np.ndarray) -> bool:
