@@ -74,6 +74,12 @@ class ProtectParams(RecipeModel):
     margin_rel: float = Field(
         0.015, ge=0, description="Every protected region grows by this before it is subtracted, / s."
     )
+    hair_margin_rel: float = Field(
+        0.015,
+        ge=0,
+        description="The hair layer grows by this / s before it is subtracted. Long hair lies over the "
+        "garment: a larger margin keeps more hair edge and leaves more garment next to it unmasked.",
+    )
     head_half_width_rel: float = Field(
         0.34, gt=0, description="Derived head ellipse (no 'face' layer): half width / s."
     )

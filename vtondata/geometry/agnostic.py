@@ -146,13 +146,16 @@ def agnostic_mask(
         coarse |= grid.pool(person) & band & ~grid.fill(_foreign_limbs(kp, frame, category, params))
     mask = grid.grow(grid.close(coarse, params.close_rel * s), params.dilate_rel * s)
 
-    evidence = _protected_evidence(layers, shape_hw, garment)
+    parts = _protected_evidence(layers, shape_hw, garment, exclude=("hair",))
+    hair = _protected_evidence(layers, shape_hw, garment, only=("hair",))
+    evidence = parts | hair
     margin_px = params.protect.margin_rel * s
     derived_core, derived_grown = _derived_protection(kp, frame, layers, params, margin_px)
     core = regions.fill_polygons(shape_hw, derived_core) | evidence
-    grown = regions.fill_polygons(shape_hw, derived_grown)
-    if evidence.any():
-        grown |= evidence | grid.grow(grid.pool(evidence), margin_px)
+    grown = regions.fill_polygons(shape_hw, derived_grown) | evidence
+    for layer, grow_px in ((parts, margin_px), (hair, params.protect.hair_margin_rel * s)):
+        if layer.any() and grow_px > 0:
+            grown |= grid.grow(grid.pool(layer), grow_px)
     mask &= ~grown
     if garment is not None:
         # Garment evidence beats the pose-derived guesses, never a protected evidence layer.
@@ -301,12 +304,20 @@ def _overlaps(layer: np.ndarray, polygon: np.ndarray) -> bool:
 
 
 def _protected_evidence(
-    layers: Mapping[str, np.ndarray], shape_hw: tuple[int, int], garment: np.ndarray | None
+    layers: Mapping[str, np.ndarray],
+    shape_hw: tuple[int, int],
+    garment: np.ndarray | None,
+    *,
+    only: tuple[str, ...] = PROTECTED_LAYERS,
+    exclude: tuple[str, ...] = (),
 ) -> np.ndarray:
-    """The protected layers' union; hair gives way to the category's garment evidence (hair over a
-    garment is the garment's edge as far as the mask is concerned)."""
+    """The union of the protected layers named in ``only`` and not in ``exclude``; hair gives way to
+    the category's garment evidence (hair over a garment is the garment's edge as far as the mask
+    is concerned)."""
     out = np.zeros(shape_hw, dtype=bool)
     for name in PROTECTED_LAYERS:
+        if name not in only or name in exclude:
+            continue
         layer = _layer(layers, name, shape_hw)
         if layer is not None:
             out |= layer & ~garment if name == "hair" and garment is not None else layer
