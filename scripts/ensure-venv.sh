@@ -30,7 +30,8 @@ if [[ ! -f "$deps/.complete" ]]; then
     fi
     echo "installing dependencies into $deps (about 3 minutes, 7.5 GB)" >&2
     rm -rf "$deps"
-    bash "$root/scripts/install.sh" "$deps"
+    # pip names every configured package index it cannot read; those lines say nothing about this install.
+    bash "$root/scripts/install.sh" "$deps" 2> >(grep -v "^WARNING: Location" >&2)
     touch "$deps/.complete"
 fi
 flock -u 9
@@ -47,16 +48,16 @@ fi
 if [[ ! -f "$marker" || "$(cat "$marker")" != "$stamp" || ! -x "$venv/bin/python" ]]; then
     rm -f "$marker"
     "$deps/bin/python" -m venv --clear --without-pip "$venv"
-    purelib="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    purelib="$(env -u PYTHONPATH "$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
     deps_purelib="$("$deps/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
     echo "import site; site.addsitedir('$deps_purelib')" >"$purelib/_vtondata_deps.pth"
     ln -sfn "$deps/bin/ruff" "$venv/bin/ruff"
-    "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation --no-warn-script-location \
+    env -u PYTHONPATH "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation --no-warn-script-location \
         -e "$root" 2>&1 | grep -v "^WARNING: Location" >&2 || true
     printf '%s' "$stamp" >"$marker"
 fi
 
-origin="$("$venv/bin/python" -c 'import importlib.util; print(importlib.util.find_spec("vtondata").origin)')"
+origin="$(env -u PYTHONPATH "$venv/bin/python" -c 'import importlib.util; print(importlib.util.find_spec("vtondata").origin)')"
 if [[ "$origin" != "$root/vtondata/__init__.py" ]]; then
     echo "error: $venv imports vtondata from $origin, not from $root" >&2
     exit 1
