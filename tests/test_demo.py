@@ -39,7 +39,7 @@ def test_missing_packages_are_left_out_and_none_at_all_is_an_error(tmp_path):
 
 def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path):
     (tmp_path / "mine.jpg").write_bytes(b"not ours")
-    with pytest.raises(InputError, match="mine.jpg"):
+    with pytest.raises(InputError, match=r"mine\.jpg"):
         write_demo_photos(tmp_path)
     assert [path.name for path in tmp_path.iterdir()] == ["mine.jpg"]
 
