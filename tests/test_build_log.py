@@ -18,8 +18,8 @@ def test_every_channel_lands_in_the_log_and_nothing_on_the_console(tmp_path, cap
         os.write(1, b"c-level stdout line\n")
         print("python print to stdout")
         print("python print to stderr", file=sys.stderr)
-        logging.getLogger("ray.data").warning("ray logger warning")
-        logging.getLogger("PIL").info("pillow info record")
+        logging.getLogger("a_library").warning("library logger warning")
+        logging.getLogger("a_library.module").info("library info record")
         warnings.warn("protobuf-like deprecation", DeprecationWarning, stacklevel=1)
     print("after the capture", file=sys.stderr)
 
@@ -29,8 +29,8 @@ def test_every_channel_lands_in_the_log_and_nothing_on_the_console(tmp_path, cap
         "c-level stdout line",
         "python print to stdout",
         "python print to stderr",
-        "ray logger warning",
-        "pillow info record",
+        "library logger warning",
+        "library info record",
         "protobuf-like deprecation",
     ):
         assert line in text
