@@ -209,7 +209,7 @@ def demo(
         Category, typer.Option("--category", "-c", help="Garment category.")
     ] = Category.UPPER,
 ) -> None:
-    """Build a small dataset with the offline recipe and show every photo's outcome (docs/demo.md)."""
+    """Build a small dataset with the offline recipe and show every photo's outcome (docs/cli.md)."""
     from vtondata.demo import DEMO_OVERRIDES, write_demo_photos
     from vtondata.output.verify import verify_dataset
 
