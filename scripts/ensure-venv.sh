@@ -36,8 +36,9 @@ if [[ ! -f "$deps/.complete" ]]; then
 fi
 flock -u 9
 
-# What this clone's .venv was made from; when it is unchanged there is nothing to do.
-stamp="$deps"$'\n'"$(sha256sum "$root/pyproject.toml" | cut -c1-16)"
+# What this clone's .venv was made from (a moved clone counts as changed); when it is unchanged
+# there is nothing to do.
+stamp="$root"$'\n'"$deps"$'\n'"$(sha256sum "$root/pyproject.toml" | cut -c1-16)"
 marker="$venv/.vtondata-clone-env"
 if [[ -L "$venv" ]]; then
     rm "$venv"  # a link to a shared environment, from an older layout: the link goes, its target stays
@@ -53,7 +54,7 @@ if [[ ! -f "$marker" || "$(cat "$marker")" != "$stamp" || ! -x "$venv/bin/python
     echo "import site; site.addsitedir('$deps_purelib')" >"$purelib/_vtondata_deps.pth"
     ln -sfn "$deps/bin/ruff" "$venv/bin/ruff"
     env -u PYTHONPATH "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation --no-warn-script-location \
-        -e "$root" 2>&1 | grep -v "^WARNING: Location" >&2 || true
+        -e "$root" 2> >(grep -v "^WARNING: Location" >&2)
     printf '%s' "$stamp" >"$marker"
 fi
 
