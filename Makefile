@@ -1,13 +1,16 @@
 # vtondata developer entry points. `make demo` installs everything and builds
-# a small dataset; `make test` runs the whole suite (what CI runs).
+# a small dataset from sample photos that the installed packages ship (or from
+# DEMO_RAW=folder); `make test` runs the whole suite (what CI runs).
 
 SHARED ?= $(abspath ../shared)
 export VTONDATA_SHARED ?= $(SHARED)
 export VTONDATA_WEIGHTS ?= $(SHARED)/weights
 export HF_HUB_OFFLINE := 1
 export YOLO_OFFLINE := 1
+# Each clone runs its own code: .venv imports this clone's vtondata, whatever the shell's PYTHONPATH.
+unexport PYTHONPATH
 PY := .venv/bin/python
-DEMO_RAW ?= $(SHARED)/data/persons
+DEMO_RAW ?=
 
 .PHONY: install browser demo test lint format bench clean
 
@@ -19,8 +22,7 @@ browser:
 	@bash scripts/install-chromium.sh >/dev/null
 
 demo: install
-	$(PY) -m vtondata build $(DEMO_RAW) out/demo --category upper --pipeline offline
-	$(PY) -m vtondata verify out/demo
+	@$(PY) -m vtondata demo --out out/demo $(if $(DEMO_RAW),--raw "$(DEMO_RAW)")
 
 test: install browser
 	$(PY) -m pytest

@@ -7,6 +7,7 @@ finished ones), run the stages with the chosen runner, write the manifest.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -18,6 +19,7 @@ import yaml
 
 from vtondata import __version__
 from vtondata.backends import build_pose_backend, build_segment_backend, resolve_backend_weights
+from vtondata.build_log import capture_build_log
 from vtondata.config import Recipe, load_recipe, recipe_sha256
 from vtondata.config.segment import Sam2SegmentConfig
 from vtondata.errors import InputError, RecipeError
@@ -27,6 +29,7 @@ from vtondata.output import layout
 from vtondata.output.encode import EncodeStage
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
+from vtondata.runners.choice import choose_runner
 from vtondata.runners.local import run_stages
 from vtondata.runners.resume import Plan, prepare_output
 from vtondata.sample import Category, Sample
@@ -41,7 +44,11 @@ from vtondata.stages.segment import SegmentStage
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build produced; ``counts`` always satisfy inputs = accepted + rejected."""
+    """What a build produced; ``counts`` always satisfy inputs = accepted + rejected.
+
+    ``runner`` is the runner that ran (``"local"`` or ``"ray"``) and ``runner_reason`` why it was
+    chosen; ``log_path`` is the captured library log, ``None`` when logs were left on the console.
+    """
 
     out: Path
     inputs: int
@@ -52,6 +59,10 @@ class BuildResult:
     manifest_path: Path
     resumed_chunks: int
     elapsed_s: float
+    runner: str = "local"
+    runner_reason: str = ""
+    report_path: Path | None = None
+    log_path: Path | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -129,6 +140,7 @@ def build(
     ray_address: str | None = None,
     limit: int | None = None,
     overwrite: bool = False,
+    capture_logs: bool = True,
     on_chunk_done: Callable[[ChunkRecord], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
@@ -136,7 +148,10 @@ def build(
 
     ``recipe`` is a bundled name (``"offline"``), a YAML path or a ``Recipe``;
     ``overrides`` are dotted keys (``{"output.chunk_size": 16}``). ``runner``
-    (``"local"`` or ``"ray"``) overrides the recipe's. ``on_plan(inputs,
+    (``"auto"``, ``"local"`` or ``"ray"``) overrides the recipe's; ``auto`` runs
+    small builds in-process (:func:`vtondata.runners.choice.choose_runner`).
+    With ``capture_logs`` the output of libraries and Ray workers goes to
+    ``OUT/logs/build.log`` instead of the console. ``on_plan(inputs,
     already_done)`` and ``on_chunk_done(record)`` feed progress displays.
     Re-running into the same ``out`` resumes; a different recipe or input set
     raises ``ResumeMismatch`` unless ``overwrite``.
@@ -173,34 +188,19 @@ def build(
     if on_plan is not None:
         on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
 
-    chosen = _make_runner(runner or recipe.runner.kind, recipe, workers, ray_address)
-    split = recipe.output.split
-    chosen.run(
-        stages,
-        pending,
-        category,
-        lambda index, samples: write_chunk(out, split, index, samples),
-        on_chunk_done,
-    )
-
-    records = [read_chunk_record(out, split, chunk.index) for chunk in chunks]
-    missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
-    if missing:
-        raise RuntimeError(f"chunks {missing} have no completion marker after the run")
-    complete = [record for record in records if record is not None]
-    manifest = build_manifest(
-        recipe=recipe,
-        recipe_sha256=plan.recipe_sha256,
-        inputs_sha256=plan.inputs_sha256,
-        category=category.value,
-        records=complete,
-        backends=_backend_versions(stages, weights),
-        producer_version=__version__,
-    )
-    write_manifest(out, manifest)
-    from vtondata.report import write_report  # matplotlib loads only when a build gets this far
-
-    write_report(out, raw)
+    choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
+    log_path = layout.build_log_path(out) if capture_logs else None
+    with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
+        chosen = _make_runner(choice.kind, recipe, workers, ray_address)
+        split = recipe.output.split
+        chosen.run(
+            stages,
+            pending,
+            category,
+            lambda index, samples: write_chunk(out, split, index, samples),
+            on_chunk_done,
+        )
+        complete = _finish(out, raw, recipe, plan, chunks, _backend_versions(stages, weights))
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
@@ -214,7 +214,36 @@ def build(
         manifest_path=layout.manifest_path(out),
         resumed_chunks=len(completed),
         elapsed_s=time.perf_counter() - started,
+        runner=choice.kind,
+        runner_reason=choice.reason,
+        report_path=layout.report_html_path(out),
+        log_path=log_path,
     )
+
+
+def _finish(
+    out: Path, raw: Path, recipe: Recipe, plan: Plan, chunks: list[Any], backends: dict[str, Any]
+) -> list[ChunkRecord]:
+    """Check every chunk is complete, then write the manifest and the report; the records, in order."""
+    records = [read_chunk_record(out, plan.split, chunk.index) for chunk in chunks]
+    missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
+    if missing:
+        raise RuntimeError(f"chunks {missing} have no completion marker after the run")
+    complete = [record for record in records if record is not None]
+    manifest = build_manifest(
+        recipe=recipe,
+        recipe_sha256=plan.recipe_sha256,
+        inputs_sha256=plan.inputs_sha256,
+        category=plan.category,
+        records=complete,
+        backends=backends,
+        producer_version=__version__,
+    )
+    write_manifest(out, manifest)
+    from vtondata.report import write_report  # matplotlib loads only when a build gets this far
+
+    write_report(out, raw)
+    return complete
 
 
 def _resolve_weights(recipe: Recipe) -> dict[str, Any]:

@@ -9,9 +9,10 @@ failed verification; 2 invalid recipe or option; 3 unusable input folder;
 from __future__ import annotations
 
 import logging
+import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +24,9 @@ from rich.text import Text
 from vtondata.config import bundled_recipes
 from vtondata.errors import RecipeError, VtonDataError
 from vtondata.sample import Category
+
+if TYPE_CHECKING:
+    from vtondata.api import BuildResult
 
 app = typer.Typer(
     name="vtondata",
@@ -62,6 +66,7 @@ def main(
 
 @app.command()
 def build(
+    ctx: typer.Context,
     raw: Annotated[Path, typer.Argument(help="Folder of person photos (searched recursively).")],
     out: Annotated[Path, typer.Argument(help="Output folder; re-running resumes finished chunks.")],
     category: Annotated[
@@ -80,7 +85,11 @@ def build(
         typer.Option("--set", help="Override a recipe value, e.g. --set output.chunk_size=16 (repeatable)."),
     ] = None,
     runner: Annotated[
-        str | None, typer.Option(help="'ray' (parallel) or 'local' (in-process); default: the recipe's.")
+        str | None,
+        typer.Option(
+            help="'auto', 'ray' (parallel) or 'local' (in-process); default: the recipe's (auto: local "
+            "below runner.ray_min_inputs inputs or on one CPU)."
+        ),
     ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Workers per model stage (default: one per CPU core).")
@@ -95,17 +104,41 @@ def build(
         bool, typer.Option(help="Replace an output built with another recipe or input set.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Show library and worker logs live, not in OUT/logs/build.log."),
+    ] = False,
 ) -> None:
     """Build a dataset: ingest, pose, segment, mask, write WebDataset shards."""
-    from vtondata import api
+    options = {"runner": runner, "workers": workers, "ray_address": ray_address, "limit": limit}
+    verbose = verbose or bool(ctx.find_root().params.get("verbose"))
+    options.update(overwrite=overwrite, capture_logs=not verbose)
+    result = _build_with_progress(raw, out, category, pipeline, set_ or [], options, quiet)
+    if not quiet:
+        _print_summary(result)
 
+
+def _build_with_progress(
+    raw: Path,
+    out: Path,
+    category: Category,
+    pipeline: str,
+    set_: list[str],
+    options: dict[str, Any],
+    quiet: bool,
+) -> BuildResult:
+    """Run ``api.build`` under one progress bar drawn on the terminal while library logs are captured."""
+    from vtondata import api
+    from vtondata.build_log import terminal_stream
+
+    terminal = terminal_stream()
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[counts]}"),
         TimeElapsedColumn(),
-        console=console,
+        console=Console(file=terminal),
         disable=quiet,
         transient=True,
     )
@@ -128,28 +161,27 @@ def build(
 
     try:
         with progress:
-            result = api.build(
+            return api.build(
                 raw,
                 out,
                 category,
                 pipeline,
-                _parse_overrides(set_ or []),
-                runner=runner,
-                workers=workers,
-                ray_address=ray_address,
-                limit=limit,
-                overwrite=overwrite,
+                _parse_overrides(set_),
+                **options,
                 on_plan=on_plan,
                 on_chunk_done=on_chunk_done,
             )
     except VtonDataError as error:
         raise _fail(error) from None
-    if not quiet:
-        _print_summary(result)
+    finally:
+        if terminal is not sys.stderr:
+            terminal.close()
 
 
 def _print_summary(result) -> None:
     table = Table(title=f"{result.out}", show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("inputs", str(result.inputs))
     table.add_row("accepted", str(result.accepted))
     table.add_row("rejected", str(result.rejected))
@@ -158,7 +190,63 @@ def _print_summary(result) -> None:
     table.add_row("shards", str(len(result.shards)))
     if result.resumed_chunks:
         table.add_row("chunks resumed", str(result.resumed_chunks))
+    table.add_row("runner", f"{result.runner} ({result.runner_reason})")
     table.add_row("time", f"{result.elapsed_s:.1f} s")
+    table.add_row("report", str(result.report_path))
+    if result.log_path is not None:
+        table.add_row("library logs", str(result.log_path))
+    console.print(table)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder (rebuilt on every run).")] = Path("out/demo"),
+    raw: Annotated[
+        Path | None,
+        typer.Option(help="Build this folder instead of the sample photos that installed packages ship."),
+    ] = None,
+    category: Annotated[
+        Category, typer.Option("--category", "-c", help="Garment category.")
+    ] = Category.UPPER,
+) -> None:
+    """Build a small dataset with the offline recipe and show every photo's outcome (docs/cli.md)."""
+    from vtondata.demo import DEMO_OVERRIDES, write_demo_photos
+    from vtondata.output.verify import verify_dataset
+
+    overrides: dict[str, str] = {}
+    if raw is None:
+        raw = out.with_name(f"{out.name}-photos")
+        try:
+            photos = write_demo_photos(raw)
+        except VtonDataError as error:
+            raise _fail(error) from None
+        overrides = DEMO_OVERRIDES
+        console.print(f"sample photos from installed packages: {', '.join(p.name for p in photos)} -> {raw}")
+        console.print(f"offline recipe with {' '.join(f'--set {k}={v}' for k, v in overrides.items())}")
+    settings = [f"{key}={value}" for key, value in overrides.items()]
+    options = {"overwrite": True, "capture_logs": True}
+    result = _build_with_progress(raw, out, category, "offline", settings, options, quiet=False)
+    _print_summary(result)
+    _print_outcomes(result.out)
+    report = verify_dataset(result.out)
+    console.print(f"verify: {'ok' if report.ok else report.problems}", highlight=False)
+    console.print(Text.assemble(("report: ", "bold"), str(result.report_path)), highlight=False)
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+def _print_outcomes(out: Path) -> None:
+    """One line per input photo: accepted, or rejected with its reason code and message."""
+    import vtondata
+
+    table = Table("photo", "outcome", "reason", title="every photo")
+    rows = vtondata.open(out).table.select(["source_path", "accepted", "reason_code", "reason_message"])
+    for row in rows.to_pylist():
+        outcome = "[green]accepted[/]" if row["accepted"] else "[red]rejected[/]"
+        reason = (
+            f"{row['reason_code']}: {row['reason_message']}" if not row["accepted"] else "masks in the shard"
+        )
+        table.add_row(row["source_path"], outcome, reason)
     console.print(table)
 
 

@@ -44,6 +44,7 @@ def test_ray_and_local_runners_write_identical_shards(raw, local_out, tmp_path):
     out = tmp_path / "ray"
     result = vtondata.build(raw, out, "upper", "offline", OVERRIDES, runner="ray", workers=1)
     assert result.inputs == 8 and result.accepted + result.rejected == 8
+    assert (result.runner, result.runner_reason) == ("ray", "--runner ray")
     digests = _shard_digests(out)
     assert len(digests) == 3
     assert digests == _shard_digests(local_out)

@@ -8,9 +8,21 @@ from vtondata.config.base import RecipeModel
 
 
 class RunnerConfig(RecipeModel):
-    kind: Literal["local", "ray"] = Field(
-        "ray",
-        description="'ray' streams stages over a Ray cluster (local by default); 'local' runs in-process.",
+    kind: Literal["auto", "local", "ray"] = Field(
+        "auto",
+        description=(
+            "'auto' picks 'local' for small runs (fewer than ray_min_inputs inputs, or one CPU) and 'ray' "
+            "otherwise or when an address is given; 'ray' streams stages over a Ray cluster (local by "
+            "default); 'local' runs in-process."
+        ),
+    )
+    ray_min_inputs: int = Field(
+        500,
+        ge=1,
+        description=(
+            "With kind 'auto', the fewest inputs worth starting Ray for: below it Ray's start-up and "
+            "per-worker model loading cost more than they save."
+        ),
     )
     workers: int | None = Field(
         None, ge=1, description="Parallel workers per model stage; None = one per CPU core."

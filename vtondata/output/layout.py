@@ -10,6 +10,7 @@ This is the one module that knows file names::
       plan.json                            what the run was asked to do (resume check)
       config.yaml                          the resolved recipe
       report.html, report.json             the quality report
+      logs/build.log                       library and worker logs of the last build
 
 Every file is written through :func:`atomic_path`: the bytes go to a hidden
 temporary name in the same folder, are flushed to disk, then renamed. A crash
@@ -35,6 +36,8 @@ PLAN_NAME = "plan.json"
 CONFIG_NAME = "config.yaml"
 REPORT_HTML_NAME = "report.html"
 REPORT_JSON_NAME = "report.json"
+LOGS_DIR = "logs"
+BUILD_LOG_NAME = "build.log"
 
 CHUNK_FOLDERS: dict[str, str] = {SHARDS_DIR: ".tar", INDEX_DIR: ".parquet", CHUNKS_DIR: ".json"}
 """Per-chunk folder -> suffix of the one file each chunk has there."""
@@ -77,6 +80,10 @@ def plan_path(out: Path) -> Path:
 
 def config_path(out: Path) -> Path:
     return out / CONFIG_NAME
+
+
+def build_log_path(out: Path) -> Path:
+    return out / LOGS_DIR / BUILD_LOG_NAME
 
 
 def report_html_path(out: Path) -> Path:

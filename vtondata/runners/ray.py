@@ -94,7 +94,7 @@ class RayRunner:
         options: dict[str, Any] = {
             "include_dashboard": False,
             "logging_level": logging.WARNING,
-            "log_to_driver": False,
+            "log_to_driver": True,
             "configure_logging": True,
         }
         if self.address:

@@ -21,6 +21,7 @@ from vtondata.output.encode import json_bytes
 from vtondata.output.layout import (
     CHUNK_FOLDERS,
     CONFIG_NAME,
+    LOGS_DIR,
     TOP_LEVEL_FILES,
     chunk_files,
     index_path,
@@ -139,7 +140,7 @@ def _refuse_foreign_folder(out: Path) -> None:
     """Stop unless ``OUT`` is missing, empty, or holds a vtondata output."""
     if not out.is_dir() or plan_path(out).is_file():
         return
-    ours = set(CHUNK_FOLDERS) | set(TOP_LEVEL_FILES)
+    ours = set(CHUNK_FOLDERS) | set(TOP_LEVEL_FILES) | {LOGS_DIR}
     foreign = sorted(path.name for path in out.iterdir() if path.name not in ours and not is_temporary(path))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
