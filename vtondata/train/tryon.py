@@ -2,9 +2,14 @@
 
 The run folder carries everything besides the base model: ``train.yaml`` (base
 model path, canvas size, prompt), ``prompt_embeds.safetensors`` (so no text
-encoder is loaded) and ``weights/`` (a LoRA file or a whole transformer).
-Without ``--mask``, the person's repaint mask comes from ``vtondata.build``
-with the offline recipe on that one photo, exactly as for training data.
+encoder is loaded) and ``weights/`` (a LoRA file, the trained attention
+parameters, or a whole transformer). Without ``--mask``, the person's repaint
+mask comes from ``vtondata.build`` with the offline recipe on that one photo,
+exactly as for training data.
+
+The model repaints the person half of a canvas; :func:`paste_back` scales
+that half back to the photo's own size and replaces only the masked pixels,
+so everything the mask keeps is the original photo, pixel for pixel.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from diffusers import FluxFillPipeline, FluxTransformer2DModel
 from PIL import Image
 
 from vtondata.errors import InputError
-from vtondata.train.canvas import compose, fit, to_binary, to_signed
+from vtondata.train.canvas import compose, fit, fit_box, to_binary, to_signed
+from vtondata.train.checkpoints import load_trainable
 from vtondata.train.conditioning import CACHE_FILE, PromptCache
 from vtondata.train.config import TrainRecipe
 from vtondata.train.data import decode_mask, decode_rgb, shard_urls
@@ -50,7 +56,7 @@ def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOn
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     components = {"text_encoder": None, "tokenizer": None, "text_encoder_2": None, "tokenizer_2": None}
-    if recipe.training.mode != "lora":
+    if recipe.training.mode == "full":
         components["transformer"] = FluxTransformer2DModel.from_pretrained(
             weights_dir / "transformer", dtype=dtype
         )
@@ -59,6 +65,12 @@ def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOn
     )
     if recipe.training.mode == "lora":
         pipeline.load_lora_weights(str(weights_dir))
+    elif recipe.training.mode == "attention":
+        pipeline.transformer.requires_grad_(False)
+        for name, parameter in pipeline.transformer.named_parameters():
+            parameter.requires_grad_(".attn." in name)
+        load_trainable(pipeline.transformer, "attention", weights_dir)
+        pipeline.transformer.requires_grad_(False)
     pipeline.set_progress_bar_config(disable=True)
     return TryOnModel(pipeline=pipeline.to(device), recipe=recipe, prompts=PromptCache.load(run / CACHE_FILE))
 
@@ -72,7 +84,12 @@ def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.
     ``InputError`` with the rejection reason.
     """
     if mask is not None:
-        return decode_rgb(person.read_bytes()), decode_mask(mask.read_bytes())
+        person_rgb, mask_u8 = decode_rgb(person.read_bytes()), decode_mask(mask.read_bytes())
+        if mask_u8.shape != person_rgb.shape[:2]:
+            raise InputError(
+                f"{mask}: mask is {mask_u8.shape[::-1]} pixels, the person photo {person_rgb.shape[1::-1]}"
+            )
+        return person_rgb, mask_u8
     from vtondata.api import build
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -96,7 +113,11 @@ def tryon(
     guidance_scale: float | None = None,
     seed: int = 0,
 ) -> Image.Image:
-    """The person half of the repainted canvas (``canvas.half_width_px`` x ``half_height_px``, RGB)."""
+    """The person half of the repainted canvas (``canvas.half_width_px`` x ``half_height_px``, RGB).
+
+    ``guidance_scale`` and ``num_inference_steps`` default to the recipe's
+    validation settings; ``seed`` fixes the initial noise.
+    """
     width, height = model.recipe.canvas.half_width_px, model.recipe.canvas.half_height_px
     canvas = compose(
         fit(to_signed(garment_rgb), width, height, is_mask=False),
@@ -115,6 +136,21 @@ def tryon(
     )
 
 
+def paste_back(person_rgb: np.ndarray, mask_u8: np.ndarray, person_half: Image.Image) -> Image.Image:
+    """The photo at its own size with its masked pixels (``mask_u8 > 127``) taken from ``person_half``.
+
+    ``person_half`` is the canvas half the photo was fitted into (scaled and
+    letterboxed by :func:`~vtondata.train.canvas.fit`); the letterbox is cut
+    off and the rest scaled back to the photo's size.
+    """
+    height, width = person_rgb.shape[:2]
+    left, top, new_w, new_h = fit_box(width, height, *person_half.size)
+    repainted = person_half.convert("RGB").crop((left, top, left + new_w, top + new_h))
+    repainted = repainted.resize((width, height), Image.Resampling.LANCZOS)
+    keep = Image.fromarray(np.where(mask_u8 > 127, 255, 0).astype(np.uint8))
+    return Image.composite(repainted, Image.fromarray(person_rgb), keep)
+
+
 def tryon_files(
     person: Path,
     garment: Path,
@@ -127,7 +163,11 @@ def tryon_files(
     guidance_scale: float | None = None,
     seed: int = 0,
 ) -> Path:
-    """File-to-file try-on, what ``vtondata tryon`` calls; writes ``output`` (format from its suffix)."""
+    """File-to-file try-on, what ``vtondata tryon`` calls; writes ``output`` (format from its suffix).
+
+    The output has the person photo's size (the stored photo's, when the
+    mask comes from ``vtondata.build``): see :func:`paste_back`.
+    """
     model = load_tryon_model(weights)
     person_rgb, mask_u8 = person_and_mask(person, category, mask)
     image = tryon(
@@ -139,6 +179,7 @@ def tryon_files(
         guidance_scale=guidance_scale,
         seed=seed,
     )
+    image = paste_back(person_rgb, mask_u8, image)
     output.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     image.save(buffer, format=Image.registered_extensions().get(output.suffix.lower(), "PNG"))
