@@ -290,10 +290,20 @@ def build_optimizer(
     optim = recipe.optim
     optimizer: torch.optim.Optimizer
     if recipe.optimizer == "adafactor_bf16":
-        optimizer = AdafactorBF16(parameters, lr=optim.learning_rate, weight_decay=optim.weight_decay)
+        optimizer = AdafactorBF16(
+            parameters, lr=optim.learning_rate, weight_decay=optim.weight_decay, seed=recipe.training.seed
+        )
+    elif recipe.optimizer == "adamw_bf16":
+        optimizer = AdamWBF16(
+            parameters,
+            lr=optim.learning_rate,
+            betas=(optim.adam_beta1, optim.adam_beta2),
+            weight_decay=optim.weight_decay,
+            eps=optim.adam_epsilon,
+            seed=recipe.training.seed,
+        )
     else:
-        adamw = AdamWBF16 if recipe.optimizer == "adamw_bf16" else torch.optim.AdamW
-        optimizer = adamw(
+        optimizer = torch.optim.AdamW(
             parameters,
             lr=optim.learning_rate,
             betas=(optim.adam_beta1, optim.adam_beta2),

@@ -22,6 +22,11 @@ updates accumulate over steps instead of vanishing.
 
 float32 parameters (LoRA adapters, attention-only training) are updated
 exactly, without rounding noise.
+
+The rounding noise of a parameter at a step comes from a generator seeded
+with ``(seed, step, parameter index)``, not from the global RNG: every
+process of a data-parallel run then rounds its replica identically (the
+replicas stay equal), and a resumed run rounds as the uninterrupted one did.
 """
 
 from __future__ import annotations
@@ -55,7 +60,63 @@ def stochastic_round_(
     target.copy_(truncated.view(torch.float32))
 
 
-class AdamWBF16(torch.optim.Optimizer):
+class _RoundingOptimizer(torch.optim.Optimizer):
+    """Loops over parameters with gradients; subclasses update one parameter in float32."""
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], defaults: dict, seed: int) -> None:
+        super().__init__(params, defaults)
+        self.seed = seed
+
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        loss = None if closure is None else closure()
+        index = 0
+        for group in self.param_groups:
+            for param in group["params"]:
+                index += 1
+                if param.grad is None:
+                    continue
+                state = self.state[param]
+                if not state:
+                    state["step"] = torch.zeros((), dtype=torch.float32)
+                    self._init_state(param, state)
+                state["step"] += 1
+                step = int(state["step"].item())
+                generator = None
+                if param.dtype == torch.bfloat16:
+                    generator = torch.Generator(device=param.device)
+                    generator.manual_seed(hash((self.seed, step, index)) & (2**63 - 1))
+                self._update(param, state, group, step, generator)
+        return loss
+
+    float32_state: tuple[str, ...] = ()
+    """State kept in float32 whatever the parameter's dtype."""
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """torch casts floating state to its parameter's dtype on loading; undo that for float32 state."""
+        super().load_state_dict(state_dict)
+        params = [param for group in self.param_groups for param in group["params"]]
+        for number, saved in state_dict["state"].items():
+            state = self.state[params[number]]
+            for key in self.float32_state:
+                if key in saved:
+                    state[key] = saved[key].to(device=params[number].device, dtype=torch.float32)
+
+    def _init_state(self, param: torch.nn.Parameter, state: dict) -> None:
+        raise NotImplementedError
+
+    def _update(
+        self,
+        param: torch.nn.Parameter,
+        state: dict,
+        group: dict,
+        step: int,
+        generator: torch.Generator | None,
+    ) -> None:
+        raise NotImplementedError
+
+
+class AdamWBF16(_RoundingOptimizer):
     """AdamW (decoupled weight decay, bias correction) whose weights and moments may be bfloat16."""
 
     def __init__(
@@ -65,44 +126,47 @@ class AdamWBF16(torch.optim.Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
+        seed: int = 0,
     ) -> None:
-        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
+        super().__init__(params, defaults, seed)
 
-    @torch.no_grad()
-    def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        loss = None if closure is None else closure()
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = torch.zeros((), dtype=torch.float32)
-                    state["exp_avg"] = torch.zeros_like(param)
-                    state["exp_avg_sq"] = torch.zeros_like(param)
-                state["step"] += 1
-                step = state["step"].item()
-                grad = param.grad.float()
-                exp_avg = state["exp_avg"].float().lerp_(grad, 1 - beta1)
-                exp_avg_sq = state["exp_avg_sq"].float().mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denominator = (exp_avg_sq / (1 - beta2**step)).sqrt_().add_(group["eps"])
-                weight = param.float().mul_(1 - group["lr"] * group["weight_decay"])
-                weight.addcdiv_(exp_avg, denominator, value=-group["lr"] / (1 - beta1**step))
-                stochastic_round_(state["exp_avg"], exp_avg)
-                stochastic_round_(state["exp_avg_sq"], exp_avg_sq)
-                stochastic_round_(param, weight)
-        return loss
+    def _init_state(self, param: torch.nn.Parameter, state: dict) -> None:
+        state["exp_avg"] = torch.zeros_like(param)
+        state["exp_avg_sq"] = torch.zeros_like(param)
+
+    def _update(
+        self,
+        param: torch.nn.Parameter,
+        state: dict,
+        group: dict,
+        step: int,
+        generator: torch.Generator | None,
+    ) -> None:
+        beta1, beta2 = group["betas"]
+        grad = param.grad.float()
+        exp_avg = state["exp_avg"].float().lerp_(grad, 1 - beta1)
+        exp_avg_sq = state["exp_avg_sq"].float().mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denominator = (exp_avg_sq / (1 - beta2**step)).sqrt_().add_(group["eps"])
+        weight = param.float().mul_(1 - group["lr"] * group["weight_decay"])
+        weight.addcdiv_(exp_avg, denominator, value=-group["lr"] / (1 - beta1**step))
+        stochastic_round_(state["exp_avg"], exp_avg, generator)
+        stochastic_round_(state["exp_avg_sq"], exp_avg_sq, generator)
+        stochastic_round_(param, weight, generator)
 
 
-class AdafactorBF16(torch.optim.Optimizer):
+class AdafactorBF16(_RoundingOptimizer):
     """Adafactor with an external learning rate: factored second moments, no momentum, update clipping.
 
     The second-moment decay follows the paper, ``beta2_t = 1 - t^decay_rate``
     (``decay_rate = -0.8``); matrices keep one running mean of squared
-    gradients per row and per column, other tensors a full one. The update
-    ``grad / sqrt(v)`` is scaled down when its RMS exceeds ``clip_threshold``.
+    gradients per row and per column, other tensors a full one, all in
+    float32. The update ``grad / sqrt(v)`` is scaled down when its RMS
+    exceeds ``clip_threshold``. This is ``transformers.optimization.Adafactor``
+    with ``relative_step=False, scale_parameter=False, beta1=None``.
     """
+
+    float32_state = ("row_sq", "col_sq", "sq")
 
     def __init__(
         self,
@@ -112,6 +176,7 @@ class AdafactorBF16(torch.optim.Optimizer):
         clip_threshold: float = 1.0,
         decay_rate: float = -0.8,
         weight_decay: float = 0.0,
+        seed: int = 0,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -120,42 +185,39 @@ class AdafactorBF16(torch.optim.Optimizer):
             "decay_rate": decay_rate,
             "weight_decay": weight_decay,
         }
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, seed)
 
-    @torch.no_grad()
-    def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        loss = None if closure is None else closure()
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                grad = param.grad.to(torch.float32, copy=True)
-                state = self.state[param]
-                factored = grad.dim() >= 2
-                if not state:
-                    state["step"] = torch.zeros((), dtype=torch.float32)
-                    if factored:
-                        state["row_sq"] = torch.zeros(grad.shape[:-1], device=grad.device)
-                        state["col_sq"] = torch.zeros(grad.shape[:-2] + grad.shape[-1:], device=grad.device)
-                    else:
-                        state["sq"] = torch.zeros_like(grad)
-                state["step"] += 1
-                beta2 = 1.0 - math.pow(state["step"].item(), group["decay_rate"])
-                squared = grad.square().add_(group["eps"])
-                if factored:
-                    row_sq, col_sq = state["row_sq"], state["col_sq"]
-                    row_sq.lerp_(squared.mean(dim=-1), 1.0 - beta2)
-                    col_sq.lerp_(squared.mean(dim=-2), 1.0 - beta2)
-                    row_factor = (row_sq / row_sq.mean(dim=-1, keepdim=True)).rsqrt_().unsqueeze(-1)
-                    update = grad.mul_(row_factor).mul_(col_sq.rsqrt().unsqueeze(-2))
-                else:
-                    state["sq"].lerp_(squared, 1.0 - beta2)
-                    update = grad.mul_(state["sq"].rsqrt())
-                rms = update.square().mean().sqrt()
-                update.div_((rms / group["clip_threshold"]).clamp_(min=1.0))
-                weight = param.float()
-                if group["weight_decay"]:
-                    weight.mul_(1 - group["lr"] * group["weight_decay"])
-                weight.add_(update, alpha=-group["lr"])
-                stochastic_round_(param, weight)
-        return loss
+    def _init_state(self, param: torch.nn.Parameter, state: dict) -> None:
+        if param.dim() >= 2:
+            state["row_sq"] = torch.zeros(param.shape[:-1], device=param.device)
+            state["col_sq"] = torch.zeros(param.shape[:-2] + param.shape[-1:], device=param.device)
+        else:
+            state["sq"] = torch.zeros(param.shape, device=param.device)
+
+    def _update(
+        self,
+        param: torch.nn.Parameter,
+        state: dict,
+        group: dict,
+        step: int,
+        generator: torch.Generator | None,
+    ) -> None:
+        grad = param.grad.to(torch.float32, copy=True)
+        beta2 = 1.0 - math.pow(step, group["decay_rate"])
+        squared = grad.square().add_(group["eps"])
+        if "row_sq" in state:
+            row_sq, col_sq = state["row_sq"], state["col_sq"]
+            row_sq.lerp_(squared.mean(dim=-1), 1.0 - beta2)
+            col_sq.lerp_(squared.mean(dim=-2), 1.0 - beta2)
+            row_factor = (row_sq / row_sq.mean(dim=-1, keepdim=True)).rsqrt_().unsqueeze(-1)
+            update = grad.mul_(row_factor).mul_(col_sq.rsqrt().unsqueeze(-2))
+        else:
+            state["sq"].lerp_(squared, 1.0 - beta2)
+            update = grad.mul_(state["sq"].rsqrt())
+        rms = update.square().mean().sqrt()
+        update.div_((rms / group["clip_threshold"]).clamp_(min=1.0))
+        weight = param.float()
+        if group["weight_decay"]:
+            weight.mul_(1 - group["lr"] * group["weight_decay"])
+        weight.add_(update, alpha=-group["lr"])
+        stochastic_round_(param, weight, generator)

@@ -44,14 +44,20 @@ class TryOnModel:
     prompts: PromptCache
 
 
-def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOnModel:
-    """Load ``RUN`` (or ``RUN/weights``): the base pipeline from the run's recipe plus the trained weights."""
+def run_weights_dir(weights: Path) -> Path:
+    """``RUN/weights`` of a run given as ``RUN`` or ``RUN/weights``; an ``InputError`` if it is none."""
     weights_dir = weights if (weights / WEIGHTS_INFO).is_file() else weights / WEIGHTS_DIR
-    run = weights_dir.parent
-    if not (weights_dir / WEIGHTS_INFO).is_file() or not (run / RECIPE_FILE).is_file():
+    if not (weights_dir / WEIGHTS_INFO).is_file() or not (weights_dir.parent / RECIPE_FILE).is_file():
         raise InputError(
             f"{weights}: not a training run (expected {RECIPE_FILE} and {WEIGHTS_DIR}/{WEIGHTS_INFO})"
         )
+    return weights_dir
+
+
+def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOnModel:
+    """Load ``RUN`` (or ``RUN/weights``): the base pipeline from the run's recipe plus the trained weights."""
+    weights_dir = run_weights_dir(weights)
+    run = weights_dir.parent
     recipe = TrainRecipe.model_validate(yaml.safe_load((run / RECIPE_FILE).read_text(encoding="utf-8")))
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
@@ -86,8 +92,9 @@ def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.
     if mask is not None:
         person_rgb, mask_u8 = decode_rgb(person.read_bytes()), decode_mask(mask.read_bytes())
         if mask_u8.shape != person_rgb.shape[:2]:
+            (mask_h, mask_w), (photo_h, photo_w) = mask_u8.shape, person_rgb.shape[:2]
             raise InputError(
-                f"{mask}: mask is {mask_u8.shape[::-1]} pixels, the person photo {person_rgb.shape[1::-1]}"
+                f"{mask}: mask and person photo differ in size ({mask_w}x{mask_h} and {photo_w}x{photo_h})"
             )
         return person_rgb, mask_u8
     from vtondata.api import build
@@ -168,8 +175,12 @@ def tryon_files(
     The output has the person photo's size (the stored photo's, when the
     mask comes from ``vtondata.build``): see :func:`paste_back`.
     """
-    model = load_tryon_model(weights)
+    run_weights_dir(weights)
+    missing = [path for path in (person, garment, mask) if path is not None and not path.is_file()]
+    if missing:
+        raise InputError(f"{missing[0]}: no such file")
     person_rgb, mask_u8 = person_and_mask(person, category, mask)
+    model = load_tryon_model(weights)
     image = tryon(
         model,
         person_rgb,
