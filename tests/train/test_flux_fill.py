@@ -146,3 +146,27 @@ def test_a_run_logs_to_tensorboard_and_scans_the_shards_once(shards, run_dir, mo
     for tag in ("train/loss", "train/lr", "train/grad_norm"):
         assert sorted(steps[tag]) == [1, 2, 3], tag
     assert sorted(steps["validation/grid"]) == [2, 3]
+
+
+@pytest.mark.parametrize("mode", ["lora", "attention"])
+def test_recipe_precision_trains_float32_parameters_over_bfloat16_frozen_weights(shards, run_dir, mode):
+    """The bundled recipe's bf16 mixed precision and gradient checkpointing, not the tests' fp32."""
+    recipe = tiny_recipe(
+        **{
+            "training.mode": mode,
+            "training.steps": 2,
+            "training.mixed_precision": "bf16",
+            "training.gradient_checkpointing": True,
+        }
+    )
+    models = tiny_models()
+    before = {name: p.detach().float().clone() for name, p in models.transformer.named_parameters()}
+    result = train(shards, run_dir, recipe, models=models)
+    assert all(torch.isfinite(torch.tensor(list(result.losses.values()))))
+    named = dict(models.transformer.named_parameters())
+    trained = {name for name, p in named.items() if p.requires_grad}
+    assert trained and {named[name].dtype for name in trained} == {torch.float32}
+    assert {p.dtype for name, p in named.items() if name not in trained} == {torch.bfloat16}
+    assert all(
+        not torch.equal(named[name].detach().float(), before[name]) for name in trained if name in before
+    )

@@ -35,6 +35,8 @@ def _train(tmp_path, shards, tiny_base, mode):
     ]
     trained = CliRunner().invoke(app, arguments)
     assert trained.exit_code == 0, trained.output
+    progress = " ".join(trained.output.split())
+    assert "train" in progress and "2/2 loss" in progress and "steps/s" in progress, "the progress bar"
     assert (run / "prompt_embeds.safetensors").is_file(), "prompt encoded by the tiny text encoders"
     return run
 
