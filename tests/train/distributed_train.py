@@ -1,8 +1,8 @@
 """One process of a multi-process training run, launched by ``torch.distributed.run`` from the tests.
 
 Usage: ``python -m torch.distributed.run --nproc_per_node 2 tests/train/distributed_train.py
-SHARDS WORK MODE``. Trains the tiny FLUX Fill for 4 steps into ``WORK/whole``,
-copies its step-2 checkpoint into ``WORK/resumed`` and resumes there; the
+SHARDS WORK MODE PRECISION`` (``fp32`` or ``bf16``). Trains the tiny FLUX Fill
+for 4 steps into ``WORK/whole``, copies its step-2 checkpoint into ``WORK/resumed`` and resumes there; the
 main process writes ``WORK/result.json``: both runs' losses, the world size,
 and a checksum of the trained parameters of every process.
 """
@@ -28,9 +28,12 @@ def trained_checksum(models) -> float:
 
 
 def main() -> None:
-    shards, work, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    shards, work, mode, precision = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
     torch.set_num_threads(1)
-    recipe = tiny_recipe(**{"training.mode": mode, "training.gradient_accumulation_steps": 2})
+    settings = {"training.mode": mode, "training.gradient_accumulation_steps": 2}
+    if precision == "bf16":
+        settings |= {"training.mixed_precision": "bf16", "training.gradient_checkpointing": True}
+    recipe = tiny_recipe(**settings)
     runs = {name: work / name for name in ("whole", "resumed")}
     for run in runs.values():
         random_prompt_cache([recipe.conditioning.prompt]).save(run / CACHE_FILE)
