@@ -1,30 +1,43 @@
-"""Optimizer steps per second and peak memory of the Flux Fill trainer.
+"""Seconds per optimizer step and peak memory of the Flux Fill trainer, per mode.
 
-Usage: ``python bench/train_speed.py [--steps N]`` runs the tiny random
-FLUX Fill of the tests (32x48 halves, batch 2, float32) in each mode on
-synthetic shards; ``python bench/train_speed.py --full`` builds a full-size
-FluxTransformer2DModel and VAE from the FLUX.1 Fill configuration with random
-weights (no download) and times bf16, batch 1, 1152x768 canvases, attention-only
-with gradient checkpointing and LoRA rank 64 (needs a GPU with about 80 GB).
-Prints a Markdown table; peak memory is the process RSS (``ru_maxrss``) and,
-on a GPU, ``torch.cuda.max_memory_allocated``.
+Usage: ``python bench/train_speed.py [--steps N] [--modes lora,attention,...]``
+runs the tiny random FLUX Fill of the tests (32x48 halves, batch 2, float32)
+on synthetic shards; ``python bench/train_speed.py --full`` builds a full-size
+FluxTransformer2DModel (11.9 B parameters) and VAE from the FLUX.1 Fill
+configuration with random weights, directly on the GPU in bfloat16 (no
+download), and trains bf16, batch 1, 1152x768 canvases (576x768 halves),
+512 T5 tokens, gradient checkpointing, one micro-batch per step.
+
+Modes: ``lora`` (rank 64), ``attention`` (AdamW, float32 trained weights),
+``full`` (``adafactor_bf16``), ``full-adamw`` (``adamw_bf16``); the tiny
+float32 model runs ``lora``, ``attention`` and ``full`` with AdamW. A mode
+that runs out of GPU memory or fails is reported as such and the next one runs.
+
+Prints a Markdown table: median seconds per step after the first step, peak
+RSS (``ru_maxrss``, the process so far) and, on a GPU, the peak of
+``torch.cuda.max_memory_allocated`` / ``max_memory_reserved`` during the mode
+(model weights included). Checkpoint and weight saving are switched off:
+they time the disk, not the step (a full checkpoint would need 24-72 GB).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
+import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxTransformer2DModel
 
+import vtondata.train.flux_fill as flux_fill
 from tests.output.synthetic import encoded_chunk, write_dataset
 from tests.train.tiny import random_prompt_cache, tiny_models, tiny_recipe
 from vtondata.train.conditioning import CACHE_FILE, PromptCache
 from vtondata.train.flux_fill import FluxFillModels, train
+from vtondata.train.tracking import StepRecord
 
 FLUX_FILL_TRANSFORMER = {
     "patch_size": 1,
@@ -54,12 +67,29 @@ FLUX_VAE = {
     "shift_factor": 0.1159,
     "scaling_factor": 0.3611,
 }
+MODES = {
+    "lora": {"training.mode": "lora"},
+    "attention": {"training.mode": "attention", "optim.optimizer": "adamw"},
+    "full": {"training.mode": "full", "optim.optimizer": "adafactor_bf16"},
+    "full-adamw": {"training.mode": "full", "optim.optimizer": "adamw_bf16"},
+}
+TINY_MODES = {
+    "lora": MODES["lora"],
+    "attention": MODES["attention"],
+    "full": {"training.mode": "full", "optim.optimizer": "adamw"},
+}
+"""The tiny model trains in float32, where the ``*_bf16`` optimizers do not apply."""
 
 
-def full_models() -> FluxFillModels:
+def full_models(device: torch.device) -> FluxFillModels:
+    """Full-size random FLUX.1 Fill transformer and VAE: initialised on ``device`` in float32
+    (fast on a GPU), then cast to bfloat16 as ``from_pretrained(torch_dtype=bfloat16)`` would load them."""
+    with device:
+        transformer = FluxTransformer2DModel(**FLUX_FILL_TRANSFORMER).to(torch.bfloat16)
+        vae = AutoencoderKL(**FLUX_VAE)
     return FluxFillModels(
-        transformer=FluxTransformer2DModel(**FLUX_FILL_TRANSFORMER).to(torch.bfloat16),
-        vae=AutoencoderKL(**FLUX_VAE),
+        transformer=transformer,
+        vae=vae,
         scheduler=FlowMatchEulerDiscreteScheduler(shift=1.0, use_dynamic_shifting=True),
     )
 
@@ -68,17 +98,12 @@ def full_prompt_cache(prompt: str) -> PromptCache:
     return PromptCache({prompt: torch.randn(512, 4096)}, {prompt: torch.randn(768)})
 
 
-def measure(
-    shards: Path, run: Path, recipe, models: FluxFillModels, cache: PromptCache
-) -> tuple[float, float, float]:
-    """Steps per second after the first step, peak RSS in GiB, peak CUDA memory in GiB (0 without a GPU)."""
+def measure(shards: Path, run: Path, recipe, models: FluxFillModels, cache: PromptCache) -> float:
+    """Median seconds per optimizer step after the first one."""
     cache.save(run / CACHE_FILE)
-    stamps: list[float] = []
-    train(shards, run, recipe, models=models, on_step=lambda step, loss: stamps.append(time.perf_counter()))
-    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
-    rss_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    cuda_gib = torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else 0.0
-    return rate, rss_gib, cuda_gib
+    records: list[StepRecord] = []
+    train(shards, run, recipe, models=models, on_step=records.append)
+    return statistics.median(record.seconds for record in records[1:])
 
 
 def main() -> None:
@@ -87,11 +112,12 @@ def main() -> None:
         "--steps", type=int, default=20, help="Optimizer steps per mode (the first is not timed)."
     )
     parser.add_argument("--full", action="store_true", help="Full-size FLUX.1 Fill, bf16, 1152x768 (GPU).")
+    parser.add_argument("--modes", help=f"Comma-separated, of {', '.join(MODES)} (default: all that apply).")
     args = parser.parse_args()
+    flux_fill.save_checkpoint = lambda *args, **kwargs: None
+    flux_fill.save_weights = lambda *args, **kwargs: None
     common = {
         "training.steps": args.steps,
-        "checkpoint.every_steps": 10**6,
-        "checkpoint.keep_last": 1,
         "validation.every_steps": None,
         "validation.num_samples": 0,
     }
@@ -106,24 +132,40 @@ def main() -> None:
             "lora.rank": 64,
             "lora.alpha": 64,
         }
-        cases = {"attention (grad. checkpointing)": "attention", "LoRA rank 64": "lora"}
-    else:
-        cases = {"full": "full", "attention": "attention", "LoRA rank 4": "lora"}
-    print("| mode | steps/s | peak RSS (GiB) | peak CUDA (GiB) |\n|---|---|---|---|")
+    cuda = torch.cuda.is_available()
+    print(
+        "| mode | optimizer | s/step | peak RSS (GiB) | peak CUDA alloc. (GiB) | peak CUDA reserved (GiB) |"
+    )
+    print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
         shards = Path(scratch) / "shards"
         write_dataset(shards, [encoded_chunk(range(0, 8))])
-        for label, mode in cases.items():
-            recipe = tiny_recipe(**common, **{"training.mode": mode})
-            models = full_models() if args.full else tiny_models()
-            cache = (full_prompt_cache if args.full else lambda p: random_prompt_cache([p]))(
-                recipe.conditioning.prompt
-            )
-            if torch.cuda.is_available():
+        modes = MODES if args.full else TINY_MODES
+        for mode in args.modes.split(",") if args.modes else modes:
+            settings = modes[mode]
+            recipe = tiny_recipe(**common, **settings)
+            device = torch.device("cuda" if cuda else "cpu")
+            models = full_models(device) if args.full else tiny_models()
+            if cuda:
+                torch.cuda.empty_cache()
                 torch.cuda.reset_peak_memory_stats()
-            rate, rss, cuda = measure(shards, Path(scratch) / mode, recipe, models, cache)
-            print(f"| {label} | {rate:.2f} | {rss:.2f} | {cuda:.2f} |")
-            del models
+            prompt = recipe.conditioning.prompt
+            cache = full_prompt_cache(prompt) if args.full else random_prompt_cache([prompt])
+            try:
+                seconds = f"{measure(shards, Path(scratch) / mode, recipe, models, cache):.3f}"
+            except torch.OutOfMemoryError:
+                seconds = "out of memory"
+            except RuntimeError as error:
+                seconds = f"failed: {str(error).splitlines()[0][:120]}"
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+            allocated = torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0
+            reserved = torch.cuda.max_memory_reserved() / 2**30 if cuda else 0.0
+            print(
+                f"| {mode} | {recipe.optimizer} | {seconds} | {rss:.1f} | {allocated:.1f} | {reserved:.1f} |",
+                flush=True,
+            )
+            del models, cache
+            gc.collect()
 
 
 if __name__ == "__main__":

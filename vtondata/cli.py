@@ -445,9 +445,13 @@ def train(
     """Train FLUX.1 Fill for try-on on the shards (docs/training.md)."""
     from vtondata.train import load_train_recipe
     from vtondata.train import train as run_training
+    from vtondata.train.progress import TrainProgress
 
+    logging.getLogger("vtondata.train").setLevel(min(logging.INFO, logging.getLogger().level))
     try:
-        result = run_training(shards, output, load_train_recipe(recipe, _parse_overrides(set_ or [])))
+        train_recipe = load_train_recipe(recipe, _parse_overrides(set_ or []))
+        with TrainProgress(console) as progress:
+            result = run_training(shards, output, train_recipe, on_step=progress)
     except VtonDataError as error:
         raise _fail(error) from None
     console.print(f"{output}: {result.steps} steps, weights in {result.weights}", highlight=False)
@@ -464,12 +468,26 @@ def tryon(
     ] = None,
     category: Annotated[Category, typer.Option(help="Category of the mask to build.")] = Category.UPPER,
     steps: Annotated[int | None, typer.Option(min=1, help="Denoising steps (default: the run's).")] = None,
+    guidance: Annotated[
+        float | None, typer.Option(min=0, help="Guidance scale (default: the run's validation value).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the initial noise.")] = 0,
 ) -> None:
-    """Dress the person in the garment with trained weights; write one image."""
+    """Dress the person in the garment with trained weights; write the photo at its own size."""
     from vtondata.train import tryon_files
 
     try:
-        tryon_files(person, garment, weights, output, mask=mask, category=category, num_inference_steps=steps)
+        tryon_files(
+            person,
+            garment,
+            weights,
+            output,
+            mask=mask,
+            category=category,
+            num_inference_steps=steps,
+            guidance_scale=guidance,
+            seed=seed,
+        )
     except VtonDataError as error:
         raise _fail(error) from None
     console.print(f"wrote {output}", highlight=False)

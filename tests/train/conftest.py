@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from accelerate.state import AcceleratorState
 
 from tests.output.synthetic import encoded_chunk, write_dataset
 from tests.train.tiny import random_prompt_cache, tiny_pipeline, tiny_recipe
@@ -33,3 +34,10 @@ def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tiny-flux-fill")
     tiny_pipeline().save_pretrained(path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def fresh_accelerator_state():
+    """accelerate keeps one precision per process; tests switch between fp32 and bf16 runs."""
+    yield
+    AcceleratorState._reset_state()

@@ -57,15 +57,18 @@ def test_mask_is_binary_after_every_resize_and_padding_keeps():
     assert fit(to_binary(np.full((64, 64), 255, np.uint8)), W, H, is_mask=True)[0, 0, 0] == 0, "bars keep"
 
 
-def test_mask_augmentation_moves_the_mask_and_keeps_it_binary():
+def test_mask_augmentation_grows_the_mask_and_never_uncovers_a_pixel():
+    """A shrunk or moved mask would uncover the old garment's outline: every augmented mask covers it."""
     _, _, mask = _halves()
-    params = MaskAugmentSection(
-        probability=1.0, max_dilation_frac=0.1, max_erosion_frac=0.05, max_shift_frac=0.1
-    )
-    changed = [augment_mask(mask, params, torch.Generator().manual_seed(seed)) for seed in range(8)]
+    params = MaskAugmentSection(probability=1.0, max_dilation_frac=0.1, max_shift_frac=0.1)
+    changed = [augment_mask(mask, params, torch.Generator().manual_seed(seed)) for seed in range(16)]
     assert all(set(m.unique().tolist()) <= {0.0, 1.0} for m in changed)
-    assert sum(not torch.equal(m, mask) for m in changed) >= 6
-    assert len({m.sum().item() for m in changed}) > 2, "both growth and shrinkage happen"
+    assert all(torch.all(m >= mask) for m in changed), "no pixel of the original mask is given back"
+    assert sum(not torch.equal(m, mask) for m in changed) >= 12
+    assert len({m.sum().item() for m in changed}) > 4, "growth and shift vary per sample"
+    shift_only = MaskAugmentSection(probability=1.0, max_dilation_frac=0.0, max_shift_frac=0.2)
+    shifted = [augment_mask(mask, shift_only, torch.Generator().manual_seed(seed)) for seed in range(8)]
+    assert all(torch.all(m >= mask) for m in shifted) and any(m.sum() > mask.sum() for m in shifted)
     off = MaskAugmentSection(enabled=False)
     assert torch.equal(augment_mask(mask, off, torch.Generator().manual_seed(0)), mask)
 

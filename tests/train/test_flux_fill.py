@@ -1,5 +1,6 @@
 """The trainer on a tiny random FLUX Fill: three modes, overfitting, exact resumption, LoRA loading."""
 
+import json
 import shutil
 
 import pytest
@@ -16,9 +17,10 @@ from tests.train.tiny import (
     tiny_pipeline,
     tiny_recipe,
 )
+from vtondata.train.checkpoints import LORA_FILE
 from vtondata.train.conditioning import CACHE_FILE
 from vtondata.train.data import shard_urls, training_pipeline
-from vtondata.train.flux_fill import LORA_FILE, compute_loss, step_generator, train
+from vtondata.train.flux_fill import compute_loss, sample_timesteps, step_generator, train
 
 
 @pytest.mark.parametrize("mode", ["attention", "full", "lora"])
@@ -43,9 +45,9 @@ def test_every_mode_trains_only_its_weights_with_a_finite_loss(shards, run_dir, 
 
 
 def test_overfitting_two_samples_lowers_the_loss(tmp_path, run_dir):
-    """The loss on fixed noise and timesteps drops by over a fifth after 200 steps on the same two samples."""
+    """The loss on fixed noise and timesteps drops by over a fifth after 300 steps on the same two samples."""
     write_dataset(tmp_path / "two", [encoded_chunk(range(0, 2))])
-    settings = {"training.steps": 200, "optim.learning_rate": 3e-3, "checkpoint.every_steps": 1000}
+    settings = {"training.steps": 300, "optim.learning_rate": 3e-3, "checkpoint.every_steps": 1000}
     recipe = tiny_recipe(**settings, **{"validation.num_samples": 0, "mask_augment.enabled": False})
     models = tiny_models(heads=8)
     batch = next(iter(training_pipeline(shard_urls(tmp_path / "two"), recipe)))
@@ -99,3 +101,72 @@ def test_lora_weights_load_into_flux_fill_pipeline_and_validation_grid_is_saved(
     assert adapter.lora_alpha == recipe.lora.alpha and adapter.r == recipe.lora.rank
     grid = Image.open(run_dir / "validation" / "step-0000002.png")
     assert grid.size == (4 * HALF_WIDTH_PX, recipe.validation.num_samples * HEIGHT_PX)
+
+
+@pytest.mark.parametrize(("logit_mean", "noisier"), [(1.0, True), (-1.0, False)])
+def test_positive_logit_mean_draws_noisier_timesteps(logit_mean, noisier):
+    """SD3's logit-normal density is over t = sigma: a positive mean gives more noise (median above 0.5)."""
+    recipe = tiny_recipe(**{"training.logit_mean": logit_mean})
+    scheduler = tiny_models().scheduler
+    timesteps, sigmas = sample_timesteps(scheduler, 4000, recipe.training, torch.Generator().manual_seed(0))
+    median = sigmas.median().item()
+    assert (median > 0.6) if noisier else (median < 0.4)
+    assert torch.allclose(timesteps / 1000, sigmas, atol=1e-3), "timesteps and sigmas stay paired"
+
+
+def test_a_run_logs_to_tensorboard_and_scans_the_shards_once(shards, run_dir, monkeypatch):
+    import vtondata.train.data as data
+
+    scans = []
+    original = data.scan_shards
+    monkeypatch.setattr(data, "scan_shards", lambda *args: scans.append(1) or original(*args))
+    records = []
+    recipe = tiny_recipe(**{"training.mode": "lora", "training.steps": 2, "validation.every_steps": 2})
+    train(shards, run_dir, recipe, models=tiny_models(), on_step=records.append)
+    resumed = tiny_recipe(**{"training.mode": "lora", "training.steps": 3, "validation.every_steps": 2})
+    train(shards, run_dir, resumed, models=tiny_models(), on_step=records.append)
+    assert len(scans) == 1, "the resumed run reads RUN/data.json instead of every shard"
+    assert [record.step for record in records] == [1, 2, 3]
+    assert all(record.grad_norm is not None and record.grad_norm > 0 for record in records)
+    lines = [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
+    assert [line["step"] for line in lines] == [1, 2, 3] and all("grad_norm" in line for line in lines)
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = sorted((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
+    assert events
+    steps: dict[str, list[int]] = {}
+    for event_file in events:
+        accumulator = EventAccumulator(str(event_file), size_guidance={"images": 0, "scalars": 0})
+        accumulator.Reload()
+        for tag in accumulator.Tags()["scalars"]:
+            steps.setdefault(tag, []).extend(event.step for event in accumulator.Scalars(tag))
+        for tag in accumulator.Tags()["images"]:
+            steps.setdefault(tag, []).extend(event.step for event in accumulator.Images(tag))
+    for tag in ("train/loss", "train/lr", "train/grad_norm"):
+        assert sorted(steps[tag]) == [1, 2, 3], tag
+    assert sorted(steps["validation/grid"]) == [2, 3]
+
+
+@pytest.mark.parametrize("mode", ["lora", "attention"])
+def test_recipe_precision_trains_float32_parameters_over_bfloat16_frozen_weights(shards, run_dir, mode):
+    """The bundled recipe's bf16 mixed precision and gradient checkpointing, not the tests' fp32."""
+    recipe = tiny_recipe(
+        **{
+            "training.mode": mode,
+            "training.steps": 2,
+            "training.mixed_precision": "bf16",
+            "training.gradient_checkpointing": True,
+        }
+    )
+    models = tiny_models()
+    before = {name: p.detach().float().clone() for name, p in models.transformer.named_parameters()}
+    result = train(shards, run_dir, recipe, models=models)
+    assert all(torch.isfinite(torch.tensor(list(result.losses.values()))))
+    named = dict(models.transformer.named_parameters())
+    trained = {name for name, p in named.items() if p.requires_grad}
+    assert trained and {named[name].dtype for name in trained} == {torch.float32}
+    assert {p.dtype for name, p in named.items() if name not in trained} == {torch.bfloat16}
+    assert all(
+        not torch.equal(named[name].detach().float(), before[name]) for name in trained if name in before
+    )

@@ -65,6 +65,14 @@ def binarize(mask: torch.Tensor) -> torch.Tensor:
     return (mask > 0.5).to(mask.dtype)
 
 
+def fit_box(width: int, height: int, width_px: int, height_px: int) -> tuple[int, int, int, int]:
+    """Where :func:`fit` puts a ``width x height`` image inside ``width_px x height_px``:
+    ``(left, top, new_width, new_height)``, scaled to touch two sides and centred."""
+    scale = min(width_px / width, height_px / height)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    return (width_px - new_w) // 2, (height_px - new_h) // 2, new_w, new_h
+
+
 def fit(image: torch.Tensor, width_px: int, height_px: int, *, is_mask: bool) -> torch.Tensor:
     """Scale ``(C, h, w)`` to fit inside ``width_px x height_px`` keeping its aspect, centred.
 
@@ -72,12 +80,10 @@ def fit(image: torch.Tensor, width_px: int, height_px: int, *, is_mask: bool) ->
     masks are resized the same way, padded with 0 (keep) and binarised.
     """
     _, height, width = image.shape
-    scale = min(width_px / width, height_px / height)
-    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    left, top, new_w, new_h = fit_box(width, height, width_px, height_px)
     resized = F.interpolate(
         image[None], size=(new_h, new_w), mode="bilinear", antialias=True, align_corners=False
     )[0]
-    left, top = (width_px - new_w) // 2, (height_px - new_h) // 2
     padding = (left, width_px - new_w - left, top, height_px - new_h - top)
     fitted = F.pad(resized, padding, value=0.0 if is_mask else WHITE)
     return binarize(fitted) if is_mask else fitted.clamp(-1, 1)
@@ -108,26 +114,24 @@ def garment_from_person(
 
 
 def augment_mask(mask: torch.Tensor, params: MaskAugmentSection, generator: torch.Generator) -> torch.Tensor:
-    """Randomly grow or shrink, then shift, a (1, H, W) {0, 1} mask; the result is binary too.
+    """Randomly grow a (1, H, W) {0, 1} mask; the result is binary and covers the original mask.
 
     The model must not learn the old garment's outline from the mask's shape,
-    so each sample's mask moves a little: a radius drawn uniformly in
-    ``[-max_erosion, +max_dilation]`` (fractions of H) and a shift in
-    ``[-max_shift, +max_shift]`` on each axis. Shifted-in pixels are 0.
+    so each sample's mask changes a little: a copy grown by a radius drawn
+    uniformly in ``[0, max_dilation]`` (fraction of H) and shifted by up to
+    ``max_shift`` on each axis is added to the mask. The mask never loses a
+    pixel: shrinking or moving it would uncover a strip of the old garment
+    along its outline, the very cue the mask exists to hide.
     """
     draws = torch.rand(4, generator=generator).tolist()
     if not params.enabled or draws[0] >= params.probability:
         return mask
     height = mask.shape[-2]
-    grow, shrink = params.max_dilation_frac * height, params.max_erosion_frac * height
-    radius = round(-shrink + draws[1] * (grow + shrink))
-    if radius > 0:
-        mask = _dilate(mask, radius)
-    elif radius < 0:
-        mask = 1.0 - _dilate(1.0 - mask, -radius)
+    radius = round(draws[1] * params.max_dilation_frac * height)
+    grown = _dilate(mask, radius) if radius > 0 else mask
     max_shift = params.max_shift_frac * height
     dy, dx = (round((2 * draw - 1) * max_shift) for draw in draws[2:])
-    return binarize(_shift(mask, dy, dx))
+    return binarize(torch.maximum(mask, _shift(grown, dy, dx)))
 
 
 def _dilate(mask: torch.Tensor, radius: int) -> torch.Tensor:

@@ -63,11 +63,16 @@ class DataSection(RecipeModel):
 
 
 class MaskAugmentSection(RecipeModel):
-    enabled: bool = Field(True, description="Randomly reshape the repaint mask against mask-shape shortcuts.")
+    enabled: bool = Field(
+        True,
+        description="Randomly grow the repaint mask against mask-shape shortcuts (it never shrinks: a "
+        "shrunk mask would expose the old garment's outline).",
+    )
     probability: float = Field(0.8, ge=0, le=1, description="Chance that a sample's mask is changed at all.")
     max_dilation_frac: float = Field(0.04, ge=0, le=0.5, description="Largest growth radius.")
-    max_erosion_frac: float = Field(0.01, ge=0, le=0.5, description="Largest shrink radius.")
-    max_shift_frac: float = Field(0.02, ge=0, le=0.5, description="Largest shift in x and y.")
+    max_shift_frac: float = Field(
+        0.02, ge=0, le=0.5, description="Largest shift in x and y of the grown copy added to the mask."
+    )
 
 
 class ConditioningSection(RecipeModel):
@@ -81,7 +86,13 @@ class ConditioningSection(RecipeModel):
 
 
 class OptimSection(RecipeModel):
-    learning_rate: float = Field(1e-5, gt=0, description="Peak learning rate (AdamW).")
+    optimizer: Literal["auto", "adamw", "adamw_bf16", "adafactor_bf16"] = Field(
+        "auto",
+        description="adamw: torch AdamW on float32 trained weights; adamw_bf16 / adafactor_bf16: trained "
+        "weights kept in bfloat16 and updated with stochastic rounding (vtondata.train.optim), for full "
+        "fine-tuning on one GPU; auto: adafactor_bf16 in full mode under bf16, else adamw.",
+    )
+    learning_rate: float = Field(1e-5, gt=0, description="Peak learning rate.")
     lr_scheduler: Literal["constant", "constant_with_warmup", "linear", "cosine"] = Field(
         "constant_with_warmup", description="diffusers.optimization.get_scheduler name."
     )
@@ -118,7 +129,9 @@ class TrainingSection(RecipeModel):
     timestep_sampling: Literal["uniform", "logit_normal", "mode"] = Field(
         "logit_normal", description="Density of training timesteps (SD3 paper, diffusers training_utils)."
     )
-    logit_mean: float = Field(0.0, description="Mean of the logit-normal density.")
+    logit_mean: float = Field(
+        0.0, description="Mean of the logit-normal density of sigma: above 0 = noisier training samples."
+    )
     logit_std: float = Field(1.0, gt=0, description="Std of the logit-normal density.")
     mode_scale: float = Field(1.29, description="Scale of the 'mode' density.")
     loss_weighting: Literal["none", "sigma_sqrt", "cosmap"] = Field(
@@ -136,7 +149,9 @@ class TrainingSection(RecipeModel):
 
 class CheckpointSection(RecipeModel):
     every_steps: int = Field(500, ge=1, description="Save a resumable checkpoint every N optimizer steps.")
-    keep_last: int = Field(2, ge=1, description="Checkpoints kept; older ones are deleted.")
+    keep_last: int = Field(
+        2, ge=1, description="Complete checkpoints kept; older ones (and older incomplete ones) are deleted."
+    )
     resume: bool = Field(True, description="Continue from the newest checkpoint under RUN/checkpoints.")
 
 
@@ -171,6 +186,20 @@ class TrainRecipe(RecipeModel):
         if self.optim.warmup_steps > self.training.steps:
             raise ValueError("optim.warmup_steps must not exceed training.steps")
         return self
+
+    @model_validator(mode="after")
+    def _bf16_optimizers_need_bf16(self) -> TrainRecipe:
+        if self.optim.optimizer.endswith("_bf16") and self.training.mixed_precision != "bf16":
+            raise ValueError(f"optim.optimizer {self.optim.optimizer} needs training.mixed_precision bf16")
+        return self
+
+    @property
+    def optimizer(self) -> str:
+        """The optimizer this run uses, with ``auto`` resolved (see ``optim.optimizer``)."""
+        if self.optim.optimizer != "auto":
+            return self.optim.optimizer
+        full_bf16 = self.training.mode == "full" and self.training.mixed_precision == "bf16"
+        return "adafactor_bf16" if full_bf16 else "adamw"
 
 
 def train_recipes_dir() -> Path:

@@ -11,6 +11,12 @@ Every random choice after the shuffle is seeded from ``(seed, rank, worker,
 sample counter)``, and the shuffles are seeded too, so a run that resumes
 after ``n`` batches sees exactly the batches an uninterrupted run would.
 
+Every process of a distributed run builds its own stream: training shards
+are resampled with a per-process seed or split by node; the one-off passes
+(:func:`scan_shards`, :func:`held_out`) read every shard in whichever
+process calls them, which webdataset refuses unless told (its default node
+splitter raises when there is more than one process).
+
 Samples without ``cloth.jpg`` (today's builder pairs no garment photos) use
 ``data.missing_cloth``: ``person_crop`` cuts the worn garment out of
 ``person.jpg`` with ``garment_mask.png``; samples with neither garment photo
@@ -123,6 +129,16 @@ def decode_canvas(
     )
 
 
+def every_shard(urls: Iterator[Any]) -> Iterator[Any]:
+    """Node splitter that keeps every shard: for passes that each process makes over the whole data."""
+    yield from urls
+
+
+def whole_dataset(urls: list[str]) -> wds.WebDataset:
+    """All samples of all shards in shard order, in this process, whatever the world size."""
+    return wds.WebDataset(urls, shardshuffle=False, empty_check=False, nodesplitter=every_shard)
+
+
 @dataclass(frozen=True)
 class ShardScan:
     """What one pass over the shards found: sample count, garment source per sample, prompts needed."""
@@ -138,13 +154,51 @@ def scan_shards(urls: list[str], recipe: TrainRecipe) -> ShardScan:
     by_source: Counter[str] = Counter()
     prompts: set[str] = set()
     count = 0
-    for sample in wds.WebDataset(urls, shardshuffle=False, empty_check=False):
+    for sample in whole_dataset(urls):
         count += 1
         source = _garment_source(sample, recipe)
         by_source[source] += 1
         if source != "data.no_cloth":
             prompts.add(sample_prompt(sample, recipe))
     return ShardScan(samples=count, by_source=dict(sorted(by_source.items())), prompts=frozenset(prompts))
+
+
+def scan_fingerprint(urls: list[str], recipe: TrainRecipe) -> dict[str, Any]:
+    """What a scan depends on: shard paths and sizes, and the settings that decide garments and prompts."""
+    return {
+        "shards": [[url, Path(url).stat().st_size] for url in urls],
+        "missing_cloth": recipe.data.missing_cloth,
+        "use_captions": recipe.conditioning.use_captions,
+        "prompt": recipe.conditioning.prompt,
+    }
+
+
+def read_scan(path: Path, urls: list[str], recipe: TrainRecipe) -> ShardScan | None:
+    """The scan saved at ``path`` when it was made of these shards with these settings, else ``None``."""
+    if not path.is_file():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    if saved.get("fingerprint") != scan_fingerprint(urls, recipe):
+        return None
+    return ShardScan(
+        samples=saved["samples"], by_source=saved["by_source"], prompts=frozenset(saved["prompts"])
+    )
+
+
+def cached_scan(path: Path, urls: list[str], recipe: TrainRecipe) -> ShardScan:
+    """:func:`read_scan`, or scan the shards and save the result at ``path`` (``RUN/data.json``)."""
+    scan = read_scan(path, urls, recipe)
+    if scan is not None:
+        return scan
+    scan = scan_shards(urls, recipe)
+    saved = {
+        "samples": scan.samples,
+        "by_source": scan.by_source,
+        "prompts": sorted(scan.prompts),
+        "fingerprint": scan_fingerprint(urls, recipe),
+    }
+    path.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
+    return scan
 
 
 def _garment_source(sample: Mapping[str, Any], recipe: TrainRecipe) -> str:
@@ -168,7 +222,7 @@ def held_out(urls: list[str], recipe: TrainRecipe) -> list[tuple[str, str, Canva
     chosen: list[tuple[str, str, Canvas]] = []
     if wanted == 0:
         return chosen
-    for sample in wds.WebDataset(urls, shardshuffle=False, empty_check=False):
+    for sample in whole_dataset(urls):
         canvas = decode_canvas(sample, recipe, generator=None)
         if canvas is not None:
             chosen.append((sample["__key__"], sample_prompt(sample, recipe), canvas))

@@ -9,6 +9,12 @@ exactly as ``FluxFillPipeline`` builds them), :func:`sample_timesteps` and
 timestep densities), :func:`compute_loss`, the checkpoint functions, the
 validation grid, and :func:`train`, which ties them together with
 ``accelerate`` (device, mixed precision, gradient accumulation, multi-GPU).
+Checkpoints live in :mod:`vtondata.train.checkpoints`, progress records and
+TensorBoard in :mod:`vtondata.train.tracking`, and the bfloat16 optimizers
+of full fine-tuning in :mod:`vtondata.train.optim`.
+
+Models handed to ``accelerate.prepare`` may come back wrapped (DDP,
+DeepSpeed); code that reads a model's ``config`` or saves it unwraps first.
 
 Randomness is a function of ``(seed, process, step, micro-batch)`` and the
 data stream resumes at the batch it stopped at (:mod:`vtondata.train.data`),
@@ -21,8 +27,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import math
-import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +36,7 @@ import numpy as np
 import torch
 import yaml
 from accelerate import Accelerator
+from accelerate.utils import DistributedDataParallelKwargs, ProjectConfiguration, extract_model_from_parallel
 from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxFillPipeline, FluxTransformer2DModel
 from diffusers.optimization import get_scheduler
 from diffusers.pipelines.flux.pipeline_flux_fill import retrieve_latents
@@ -39,22 +45,46 @@ from diffusers.training_utils import (
     compute_density_for_timestep_sampling,
     compute_loss_weighting_for_sd3,
 )
-from peft import LoraConfig, get_peft_model_state_dict
+from peft import LoraConfig
 from PIL import Image
 
 from vtondata.train.canvas import Canvas, fill_condition, latent_image_ids, pack_latents, to_uint8
+from vtondata.train.checkpoints import (
+    checkpoints_dir,
+    latest_checkpoint,
+    prune_checkpoints,
+    read_state,
+    register_trainable_state_hooks,
+    save_trainable,
+    write_state,
+)
 from vtondata.train.conditioning import CACHE_FILE, PromptCache, ensure_prompt_cache
 from vtondata.train.config import TrainingSection, TrainRecipe
-from vtondata.train.data import Batch, ShardScan, held_out, scan_shards, shard_urls, training_loader
+from vtondata.train.data import (
+    Batch,
+    ShardScan,
+    cached_scan,
+    held_out,
+    read_scan,
+    shard_urls,
+    training_loader,
+)
+from vtondata.train.optim import AdafactorBF16, AdamWBF16
+from vtondata.train.tracking import (
+    TENSORBOARD_DIR,
+    StepRecord,
+    finish_tracking,
+    record_grid,
+    record_step,
+    start_tracking,
+)
 
 logger = logging.getLogger(__name__)
 
 RECIPE_FILE = "train.yaml"
-LOG_FILE = "log.jsonl"
-STATE_FILE = "trainer_state.json"
+DATA_FILE = "data.json"
 WEIGHTS_DIR = "weights"
 WEIGHTS_INFO = "weights.json"
-LORA_FILE = "pytorch_lora_weights.safetensors"
 
 
 @dataclass
@@ -171,7 +201,10 @@ def sample_timesteps(
     """Draw B of the scheduler's training timesteps with the configured density.
 
     Returns ``(timesteps, sigmas)``, both (B,): timesteps in [0, 1000] as the
-    scheduler lists them, and their noise levels sigma in [0, 1].
+    scheduler lists them, and their noise levels sigma in [0, 1]. The density
+    draws u in (0, 1) as the SD3 paper's t, the noise level: the scheduler
+    lists its timesteps from the noisiest down, so u picks index ``(1 - u) N``
+    and a positive ``logit_mean`` gives noisier samples.
     """
     density = compute_density_for_timestep_sampling(
         weighting_scheme=training.timestep_sampling,
@@ -181,7 +214,8 @@ def sample_timesteps(
         mode_scale=training.mode_scale,
         generator=generator,
     )
-    indices = (density * scheduler.config.num_train_timesteps).long().clamp(0, len(scheduler.timesteps) - 1)
+    count = len(scheduler.timesteps)
+    indices = ((1.0 - density) * count).long().clamp(0, count - 1)
     return scheduler.timesteps[indices], scheduler.sigmas[indices]
 
 
@@ -225,7 +259,7 @@ def compute_loss(
     noisy = models.scheduler.scale_noise(inputs.latents, timesteps, noise)
     prompt_embeds, pooled = prompts.batch(batch["prompts"], device, inputs.latents.dtype)
     guidance = None
-    if transformer.config.guidance_embeds:
+    if extract_model_from_parallel(transformer).config.guidance_embeds:
         guidance = torch.full((batch_size,), recipe.training.guidance_scale, device=device)
     prediction = transformer(
         hidden_states=torch.cat([noisy, inputs.condition], dim=2),
@@ -251,15 +285,31 @@ def step_generator(seed: int, process: int, step: int, micro_batch: int) -> torc
 def build_optimizer(
     parameters: list[torch.nn.Parameter], recipe: TrainRecipe, num_processes: int
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
-    """AdamW and its schedule; schedule lengths count scheduler calls (accelerate steps it per process)."""
+    """The recipe's optimizer and its schedule; schedule lengths count scheduler calls (accelerate
+    steps it once per process)."""
     optim = recipe.optim
-    optimizer = torch.optim.AdamW(
-        parameters,
-        lr=optim.learning_rate,
-        betas=(optim.adam_beta1, optim.adam_beta2),
-        weight_decay=optim.weight_decay,
-        eps=optim.adam_epsilon,
-    )
+    optimizer: torch.optim.Optimizer
+    if recipe.optimizer == "adafactor_bf16":
+        optimizer = AdafactorBF16(
+            parameters, lr=optim.learning_rate, weight_decay=optim.weight_decay, seed=recipe.training.seed
+        )
+    elif recipe.optimizer == "adamw_bf16":
+        optimizer = AdamWBF16(
+            parameters,
+            lr=optim.learning_rate,
+            betas=(optim.adam_beta1, optim.adam_beta2),
+            weight_decay=optim.weight_decay,
+            eps=optim.adam_epsilon,
+            seed=recipe.training.seed,
+        )
+    else:
+        optimizer = torch.optim.AdamW(
+            parameters,
+            lr=optim.learning_rate,
+            betas=(optim.adam_beta1, optim.adam_beta2),
+            weight_decay=optim.weight_decay,
+            eps=optim.adam_epsilon,
+        )
     lr_scheduler = get_scheduler(
         optim.lr_scheduler,
         optimizer=optimizer,
@@ -270,13 +320,28 @@ def build_optimizer(
 
 
 def make_accelerator(recipe: TrainRecipe, output: Path) -> Accelerator:
-    return Accelerator(
+    """accelerate for this run: precision, accumulation, TensorBoard under ``RUN/tensorboard``.
+
+    DDP reuses its communication buckets as gradients (one copy of the
+    gradients, not two). DeepSpeed sizes its batches from the dataloaders
+    given to ``prepare``; the webdataset loader shards itself by process and
+    is not given, so the micro-batch size is set in DeepSpeed's config here.
+    """
+    accelerator = Accelerator(
         gradient_accumulation_steps=recipe.training.gradient_accumulation_steps,
         mixed_precision="no"
         if recipe.training.mixed_precision == "fp32"
         else recipe.training.mixed_precision,
-        project_dir=str(output),
+        project_config=ProjectConfiguration(
+            project_dir=str(output), logging_dir=str(output / TENSORBOARD_DIR)
+        ),
+        log_with="tensorboard",
+        kwargs_handlers=[DistributedDataParallelKwargs(gradient_as_bucket_view=True)],
     )
+    deepspeed = accelerator.state.deepspeed_plugin
+    if deepspeed is not None:
+        deepspeed.deepspeed_config["train_micro_batch_size_per_gpu"] = recipe.training.batch_size
+    return accelerator
 
 
 def weight_dtype(accelerator: Accelerator) -> torch.dtype:
@@ -285,40 +350,35 @@ def weight_dtype(accelerator: Accelerator) -> torch.dtype:
 
 
 def place_models(models: FluxFillModels, recipe: TrainRecipe, accelerator: Accelerator) -> None:
-    """Move to the device; frozen weights in the mixed-precision dtype, trained ones in float32."""
+    """Move to the device in the mixed-precision dtype; trained weights in float32 unless the
+    optimizer updates them in bfloat16 (``*_bf16``).
+
+    PyTorch's cuDNN attention backend is switched off for the process: its
+    backward pass failed on FLUX-size inputs on an H200 (torch 2.11, cuDNN
+    9.19: ``mha_graph.execute(...).is_good()``, or an illegal memory access
+    reported by the next cuBLAS call); the flash and memory-efficient kernels
+    take over.
+    """
+    torch.backends.cuda.enable_cudnn_sdp(False)
     dtype = weight_dtype(accelerator)
     cast = {} if dtype == torch.float32 else {"dtype": dtype}
     models.vae.requires_grad_(False).eval()
     models.vae.to(accelerator.device, **cast)
-    if recipe.training.mode == "full":
-        models.transformer.to(accelerator.device)
-    else:
-        models.transformer.to(accelerator.device, **cast)
+    models.transformer.to(accelerator.device, **cast)
+    if not recipe.optimizer.endswith("_bf16"):
         cast_training_params(models.transformer, dtype=torch.float32)
     if recipe.training.gradient_checkpointing:
         models.transformer.enable_gradient_checkpointing()
     models.transformer.train()
 
 
-def checkpoints_dir(output: Path) -> Path:
-    return output / "checkpoints"
-
-
-def latest_checkpoint(output: Path) -> Path | None:
-    """The newest complete checkpoint (one with its state file), or ``None``."""
-    complete = [path for path in checkpoints_dir(output).glob("step-*") if (path / STATE_FILE).is_file()]
-    return max(complete, key=lambda path: int(path.name.removeprefix("step-")), default=None)
-
-
 def save_checkpoint(accelerator: Accelerator, output: Path, step: int, keep_last: int) -> Path:
-    """accelerate state (model, optimizer, schedule, RNG) + the step; the state file is written last."""
+    """accelerate state (trained weights, optimizer, schedule, RNG), then the step; prune old ones."""
     directory = checkpoints_dir(output) / f"step-{step:07d}"
     accelerator.save_state(str(directory))
     if accelerator.is_main_process:
-        (directory / STATE_FILE).write_text(json.dumps({"step": step}) + "\n")
-        complete = sorted(checkpoints_dir(output).glob("step-*"))
-        for stale in complete[:-keep_last]:
-            shutil.rmtree(stale)
+        write_state(directory, step)
+        prune_checkpoints(output, keep_last)
     accelerator.wait_for_everyone()
     return directory
 
@@ -329,7 +389,7 @@ def resume(accelerator: Accelerator, output: Path, recipe: TrainRecipe) -> int:
     if checkpoint is None:
         return 0
     accelerator.load_state(str(checkpoint))
-    step = int(json.loads((checkpoint / STATE_FILE).read_text())["step"])
+    step = read_state(checkpoint)
     logger.info("resumed from %s (step %d)", checkpoint, step)
     return step
 
@@ -341,20 +401,17 @@ def save_weights(
     output: Path,
     step: int,
 ) -> Path:
-    """Final weights under ``RUN/weights``: a LoRA file ``FluxFillPipeline.load_lora_weights`` reads,
-    or a whole ``transformer/`` folder (attention-only and full modes), plus ``weights.json``."""
+    """Final weights under ``RUN/weights``, plus ``weights.json``: the LoRA file that
+    ``FluxFillPipeline.load_lora_weights`` reads (``lora``), the trained parameters by name
+    (``attention``, loaded over the base transformer), or a whole ``transformer/`` folder (``full``)."""
     directory = output / WEIGHTS_DIR
     if accelerator.is_main_process:
         model = accelerator.unwrap_model(transformer)
         directory.mkdir(parents=True, exist_ok=True)
-        if recipe.training.mode == "lora":
-            FluxFillPipeline.save_lora_weights(
-                str(directory),
-                transformer_lora_layers=get_peft_model_state_dict(model),
-                transformer_lora_adapter_metadata=model.peft_config["default"].to_dict(),
-            )
-        else:
+        if recipe.training.mode == "full":
             model.save_pretrained(str(directory / "transformer"))
+        else:
+            save_trainable(model, recipe.training.mode, directory)
         info = {
             "mode": recipe.training.mode,
             "base": recipe.model.path,
@@ -455,6 +512,7 @@ def run_validation(
     path = output / "validation" / f"step-{step:07d}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     grid.save(path)
+    record_grid(accelerator, grid, step)
     return path
 
 
@@ -488,9 +546,14 @@ def optimizer_step(
     prompts: PromptCache,
     recipe: TrainRecipe,
     step: int,
-) -> float:
-    """Run the micro-batches of optimizer step ``step`` (0-based); return their mean loss over processes."""
+) -> tuple[float, float | None]:
+    """Run the micro-batches of optimizer step ``step`` (0-based).
+
+    Returns their mean loss over processes and the gradient norm before
+    clipping (``None`` where the engine clips by itself, as DeepSpeed does).
+    """
     losses = []
+    grad_norm = None
     for micro_batch in range(recipe.training.gradient_accumulation_steps):
         batch = next(batches)
         generator = step_generator(recipe.training.seed, accelerator.process_index, step, micro_batch)
@@ -498,12 +561,30 @@ def optimizer_step(
             loss = compute_loss(models, batch, prompts, recipe, generator)
             accelerator.backward(loss)
             if accelerator.sync_gradients:
-                accelerator.clip_grad_norm_(parameters, recipe.optim.max_grad_norm)
+                norm = accelerator.clip_grad_norm_(parameters, recipe.optim.max_grad_norm)
+                grad_norm = None if norm is None else float(norm)
             optimizer.step()
             lr_scheduler.step()
             optimizer.zero_grad(set_to_none=True)
         losses.append(loss.detach())
-    return accelerator.gather(torch.stack(losses).mean()[None]).mean().item()
+    return accelerator.gather(torch.stack(losses).mean()[None]).mean().item(), grad_norm
+
+
+def prepare_data(output: Path, urls: list[str], recipe: TrainRecipe, accelerator: Accelerator) -> ShardScan:
+    """What the shards hold (``RUN/data.json``): scanned once by the main process, then reused.
+
+    A resumed run, and every other process, reads the file instead of the
+    shards; a changed shard list (paths, sizes) or data setting scans again.
+    """
+    path = output / DATA_FILE
+    if accelerator.is_main_process:
+        scan = cached_scan(path, urls, recipe)
+        logger.info("data: %d samples, garment sources %s", scan.samples, scan.by_source)
+    accelerator.wait_for_everyone()
+    scan = read_scan(path, urls, recipe)
+    if scan is None:
+        raise RuntimeError(f"{path}: the main process wrote no scan of these shards")
+    return scan
 
 
 def train(
@@ -512,33 +593,40 @@ def train(
     recipe: TrainRecipe,
     *,
     models: FluxFillModels | None = None,
-    on_step: Callable[[int, float], None] | None = None,
+    on_step: Callable[[StepRecord], None] | None = None,
 ) -> TrainResult:
     """Train on the shards of a dataset (``OUT``, a folder of tars or one tar) into ``output`` (RUN).
 
     ``models`` defaults to :func:`load_models` of ``recipe.model.path``.
-    ``on_step(step, loss)`` is called after every optimizer step (progress displays).
+    ``on_step(record)`` is called after every optimizer step in every process
+    (progress displays, benchmarks).
     """
     output.mkdir(parents=True, exist_ok=True)
     accelerator = make_accelerator(recipe, output)
     urls = shard_urls(shards)
-    scan = scan_shards(urls, recipe)
-    logger.info("data: %d samples, garment sources %s", scan.samples, scan.by_source)
+    recipe_dump = recipe.model_dump(mode="json")
     if accelerator.is_main_process:
-        (output / RECIPE_FILE).write_text(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False))
-        (output / "data.json").write_text(
-            json.dumps({"samples": scan.samples, **scan.by_source}, indent=2) + "\n"
-        )
+        (output / RECIPE_FILE).write_text(yaml.safe_dump(recipe_dump, sort_keys=False))
+    scan = prepare_data(output, urls, recipe, accelerator)
     prompts = prepare_prompts(output, scan, recipe, accelerator)
     models = models if models is not None else load_models(recipe)
     models.scheduler = copy.deepcopy(models.scheduler)
     validation = held_out(urls, recipe)
     parameters = configure_trainable(models.transformer, recipe)
+    logger.info(
+        "mode %s: %.3g M trained parameters, optimizer %s, %d process(es)",
+        recipe.training.mode,
+        sum(parameter.numel() for parameter in parameters) / 1e6,
+        recipe.optimizer,
+        accelerator.num_processes,
+    )
     place_models(models, recipe, accelerator)
     optimizer, lr_scheduler = build_optimizer(parameters, recipe, accelerator.num_processes)
+    register_trainable_state_hooks(accelerator, recipe)
     models.transformer, optimizer, lr_scheduler = accelerator.prepare(
         models.transformer, optimizer, lr_scheduler
     )
+    start_tracking(accelerator, recipe_dump)
     step = resume(accelerator, output, recipe)
     consumed = step * recipe.training.gradient_accumulation_steps
     batches = iter(
@@ -548,35 +636,28 @@ def train(
     )
     losses: dict[int, float] = {}
     while step < recipe.training.steps:
-        loss = optimizer_step(
+        started = time.perf_counter()
+        loss, grad_norm = optimizer_step(
             accelerator, models, batches, parameters, optimizer, lr_scheduler, prompts, recipe, step
         )
         step += 1
         losses[step] = loss
-        log_step(accelerator, output, step, loss, lr_scheduler.get_last_lr()[0], on_step)
+        record = StepRecord(
+            step=step,
+            total_steps=recipe.training.steps,
+            loss=loss,
+            lr=lr_scheduler.get_last_lr()[0],
+            grad_norm=grad_norm,
+            seconds=time.perf_counter() - started,
+        )
+        record_step(accelerator, output, record)
+        if on_step is not None:
+            on_step(record)
         if step % recipe.checkpoint.every_steps == 0 or step == recipe.training.steps:
             save_checkpoint(accelerator, output, step, recipe.checkpoint.keep_last)
         every = recipe.validation.every_steps
         if every is not None and (step % every == 0 or step == recipe.training.steps):
             run_validation(accelerator, models, validation, prompts, recipe, output, step)
     weights = save_weights(accelerator, models.transformer, recipe, output, step)
-    accelerator.end_training()
+    finish_tracking(accelerator)
     return TrainResult(output=output, steps=step, losses=losses, weights=weights, data=scan)
-
-
-def log_step(
-    accelerator: Accelerator,
-    output: Path,
-    step: int,
-    loss: float,
-    learning_rate: float,
-    on_step: Callable[[int, float], None] | None,
-) -> None:
-    """Append ``{"step", "loss", "lr"}`` to ``RUN/log.jsonl`` and notify ``on_step``."""
-    if not math.isfinite(loss):
-        logger.warning("step %d: loss is %s", step, loss)
-    if accelerator.is_main_process:
-        with open(output / LOG_FILE, "a", encoding="utf-8") as stream:
-            stream.write(json.dumps({"step": step, "loss": loss, "lr": learning_rate}) + "\n")
-    if on_step is not None:
-        on_step(step, loss)

@@ -2,9 +2,14 @@
 
 The run folder carries everything besides the base model: ``train.yaml`` (base
 model path, canvas size, prompt), ``prompt_embeds.safetensors`` (so no text
-encoder is loaded) and ``weights/`` (a LoRA file or a whole transformer).
-Without ``--mask``, the person's repaint mask comes from ``vtondata.build``
-with the offline recipe on that one photo, exactly as for training data.
+encoder is loaded) and ``weights/`` (a LoRA file, the trained attention
+parameters, or a whole transformer). Without ``--mask``, the person's repaint
+mask comes from ``vtondata.build`` with the offline recipe on that one photo,
+exactly as for training data.
+
+The model repaints the person half of a canvas; :func:`paste_back` scales
+that half back to the photo's own size and replaces only the masked pixels,
+so everything the mask keeps is the original photo, pixel for pixel.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from diffusers import FluxFillPipeline, FluxTransformer2DModel
 from PIL import Image
 
 from vtondata.errors import InputError
-from vtondata.train.canvas import compose, fit, to_binary, to_signed
+from vtondata.train.canvas import compose, fit, fit_box, to_binary, to_signed
+from vtondata.train.checkpoints import load_trainable
 from vtondata.train.conditioning import CACHE_FILE, PromptCache
 from vtondata.train.config import TrainRecipe
 from vtondata.train.data import decode_mask, decode_rgb, shard_urls
@@ -38,19 +44,25 @@ class TryOnModel:
     prompts: PromptCache
 
 
-def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOnModel:
-    """Load ``RUN`` (or ``RUN/weights``): the base pipeline from the run's recipe plus the trained weights."""
+def run_weights_dir(weights: Path) -> Path:
+    """``RUN/weights`` of a run given as ``RUN`` or ``RUN/weights``; an ``InputError`` if it is none."""
     weights_dir = weights if (weights / WEIGHTS_INFO).is_file() else weights / WEIGHTS_DIR
-    run = weights_dir.parent
-    if not (weights_dir / WEIGHTS_INFO).is_file() or not (run / RECIPE_FILE).is_file():
+    if not (weights_dir / WEIGHTS_INFO).is_file() or not (weights_dir.parent / RECIPE_FILE).is_file():
         raise InputError(
             f"{weights}: not a training run (expected {RECIPE_FILE} and {WEIGHTS_DIR}/{WEIGHTS_INFO})"
         )
+    return weights_dir
+
+
+def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOnModel:
+    """Load ``RUN`` (or ``RUN/weights``): the base pipeline from the run's recipe plus the trained weights."""
+    weights_dir = run_weights_dir(weights)
+    run = weights_dir.parent
     recipe = TrainRecipe.model_validate(yaml.safe_load((run / RECIPE_FILE).read_text(encoding="utf-8")))
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     components = {"text_encoder": None, "tokenizer": None, "text_encoder_2": None, "tokenizer_2": None}
-    if recipe.training.mode != "lora":
+    if recipe.training.mode == "full":
         components["transformer"] = FluxTransformer2DModel.from_pretrained(
             weights_dir / "transformer", dtype=dtype
         )
@@ -59,6 +71,12 @@ def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOn
     )
     if recipe.training.mode == "lora":
         pipeline.load_lora_weights(str(weights_dir))
+    elif recipe.training.mode == "attention":
+        pipeline.transformer.requires_grad_(False)
+        for name, parameter in pipeline.transformer.named_parameters():
+            parameter.requires_grad_(".attn." in name)
+        load_trainable(pipeline.transformer, "attention", weights_dir)
+        pipeline.transformer.requires_grad_(False)
     pipeline.set_progress_bar_config(disable=True)
     return TryOnModel(pipeline=pipeline.to(device), recipe=recipe, prompts=PromptCache.load(run / CACHE_FILE))
 
@@ -72,7 +90,13 @@ def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.
     ``InputError`` with the rejection reason.
     """
     if mask is not None:
-        return decode_rgb(person.read_bytes()), decode_mask(mask.read_bytes())
+        person_rgb, mask_u8 = decode_rgb(person.read_bytes()), decode_mask(mask.read_bytes())
+        if mask_u8.shape != person_rgb.shape[:2]:
+            (mask_h, mask_w), (photo_h, photo_w) = mask_u8.shape, person_rgb.shape[:2]
+            raise InputError(
+                f"{mask}: mask and person photo differ in size ({mask_w}x{mask_h} and {photo_w}x{photo_h})"
+            )
+        return person_rgb, mask_u8
     from vtondata.api import build
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -96,7 +120,11 @@ def tryon(
     guidance_scale: float | None = None,
     seed: int = 0,
 ) -> Image.Image:
-    """The person half of the repainted canvas (``canvas.half_width_px`` x ``half_height_px``, RGB)."""
+    """The person half of the repainted canvas (``canvas.half_width_px`` x ``half_height_px``, RGB).
+
+    ``guidance_scale`` and ``num_inference_steps`` default to the recipe's
+    validation settings; ``seed`` fixes the initial noise.
+    """
     width, height = model.recipe.canvas.half_width_px, model.recipe.canvas.half_height_px
     canvas = compose(
         fit(to_signed(garment_rgb), width, height, is_mask=False),
@@ -115,6 +143,21 @@ def tryon(
     )
 
 
+def paste_back(person_rgb: np.ndarray, mask_u8: np.ndarray, person_half: Image.Image) -> Image.Image:
+    """The photo at its own size with its masked pixels (``mask_u8 > 127``) taken from ``person_half``.
+
+    ``person_half`` is the canvas half the photo was fitted into (scaled and
+    letterboxed by :func:`~vtondata.train.canvas.fit`); the letterbox is cut
+    off and the rest scaled back to the photo's size.
+    """
+    height, width = person_rgb.shape[:2]
+    left, top, new_w, new_h = fit_box(width, height, *person_half.size)
+    repainted = person_half.convert("RGB").crop((left, top, left + new_w, top + new_h))
+    repainted = repainted.resize((width, height), Image.Resampling.LANCZOS)
+    keep = Image.fromarray(np.where(mask_u8 > 127, 255, 0).astype(np.uint8))
+    return Image.composite(repainted, Image.fromarray(person_rgb), keep)
+
+
 def tryon_files(
     person: Path,
     garment: Path,
@@ -127,9 +170,17 @@ def tryon_files(
     guidance_scale: float | None = None,
     seed: int = 0,
 ) -> Path:
-    """File-to-file try-on, what ``vtondata tryon`` calls; writes ``output`` (format from its suffix)."""
-    model = load_tryon_model(weights)
+    """File-to-file try-on, what ``vtondata tryon`` calls; writes ``output`` (format from its suffix).
+
+    The output has the person photo's size (the stored photo's, when the
+    mask comes from ``vtondata.build``): see :func:`paste_back`.
+    """
+    run_weights_dir(weights)
+    missing = [path for path in (person, garment, mask) if path is not None and not path.is_file()]
+    if missing:
+        raise InputError(f"{missing[0]}: no such file")
     person_rgb, mask_u8 = person_and_mask(person, category, mask)
+    model = load_tryon_model(weights)
     image = tryon(
         model,
         person_rgb,
@@ -139,6 +190,7 @@ def tryon_files(
         guidance_scale=guidance_scale,
         seed=seed,
     )
+    image = paste_back(person_rgb, mask_u8, image)
     output.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     image.save(buffer, format=Image.registered_extensions().get(output.suffix.lower(), "PNG"))
