@@ -25,10 +25,11 @@ from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import inputs_sha256, scan_inputs
 from vtondata.output import layout
 from vtondata.output.encode import EncodeStage
+from vtondata.output.lock import output_lock
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
 from vtondata.runners.local import run_stages
-from vtondata.runners.resume import Plan, prepare_output
+from vtondata.runners.resume import Plan, prepare_output, refuse_foreign_folder
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
 from vtondata.stages.cloth import ClothSegmenter, ClothStage
@@ -139,7 +140,9 @@ def build(
     (``"local"`` or ``"ray"``) overrides the recipe's. ``on_plan(inputs,
     already_done)`` and ``on_chunk_done(record)`` feed progress displays.
     Re-running into the same ``out`` resumes; a different recipe or input set
-    raises ``ResumeMismatch`` unless ``overwrite``.
+    raises ``ResumeMismatch`` unless ``overwrite``. ``out`` must be new, empty
+    or a vtondata output (else ``InputError``, nothing touched) and is locked
+    for the whole build (a second build into it raises ``OutputError``).
     """
     started = time.perf_counter()
     category = Category(category)
@@ -166,41 +169,43 @@ def build(
         num_inputs=len(items),
         producer_version=__version__,
     )
-    completed = prepare_output(out, plan, overwrite)
-    resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
-    layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
-    pending = [chunk for chunk in chunks if chunk.index not in completed]
-    if on_plan is not None:
-        on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
-
     chosen = _make_runner(runner or recipe.runner.kind, recipe, workers, ray_address)
-    split = recipe.output.split
-    chosen.run(
-        stages,
-        pending,
-        category,
-        lambda index, samples: write_chunk(out, split, index, samples),
-        on_chunk_done,
-    )
+    refuse_foreign_folder(out)
+    with output_lock(out):
+        completed = prepare_output(out, plan, overwrite)
+        resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
+        layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
+        pending = [chunk for chunk in chunks if chunk.index not in completed]
+        if on_plan is not None:
+            on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
 
-    records = [read_chunk_record(out, split, chunk.index) for chunk in chunks]
-    missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
-    if missing:
-        raise RuntimeError(f"chunks {missing} have no completion marker after the run")
-    complete = [record for record in records if record is not None]
-    manifest = build_manifest(
-        recipe=recipe,
-        recipe_sha256=plan.recipe_sha256,
-        inputs_sha256=plan.inputs_sha256,
-        category=category.value,
-        records=complete,
-        backends=_backend_versions(stages, weights),
-        producer_version=__version__,
-    )
-    write_manifest(out, manifest)
-    from vtondata.report import write_report  # matplotlib loads only when a build gets this far
+        split = recipe.output.split
+        chosen.run(
+            stages,
+            pending,
+            category,
+            lambda index, samples: write_chunk(out, split, index, samples),
+            on_chunk_done,
+        )
 
-    write_report(out, raw)
+        records = [read_chunk_record(out, split, chunk.index) for chunk in chunks]
+        missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
+        if missing:
+            raise RuntimeError(f"chunks {missing} have no completion marker after the run")
+        complete = [record for record in records if record is not None]
+        manifest = build_manifest(
+            recipe=recipe,
+            recipe_sha256=plan.recipe_sha256,
+            inputs_sha256=plan.inputs_sha256,
+            category=category.value,
+            records=complete,
+            backends=_backend_versions(stages, weights),
+            producer_version=__version__,
+        )
+        write_manifest(out, manifest)
+        from vtondata.report import write_report  # matplotlib loads only when a build gets this far
+
+        write_report(out, raw)
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
@@ -255,4 +260,4 @@ def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: st
             address=ray_address or recipe.runner.address,
             object_store_mb=recipe.runner.object_store_mb,
         )
-    raise ValueError(f"unknown runner '{kind}': use 'local' or 'ray'")
+    raise RecipeError(f"unknown runner '{kind}': use 'local' or 'ray'")

@@ -3,7 +3,8 @@
 Exit codes (stable, for scripts): 0 success; 1 other vtondata error or a
 failed verification; 2 invalid recipe or option; 3 unusable input folder;
 4 missing or mismatched weights; 5 backend not installed or not available;
-6 output folder built with another recipe or input set (use --overwrite).
+6 output folder built with another recipe or input set (use --overwrite); 7 output
+folder not writable (disk full, read-only) or in use by another build; 130 interrupted.
 """
 
 from __future__ import annotations

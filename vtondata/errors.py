@@ -41,3 +41,9 @@ class ResumeMismatch(VtonDataError):
     """An output folder was built with another recipe or input set."""
 
     exit_code = 6
+
+
+class OutputError(VtonDataError):
+    """The output folder cannot be written: disk full, read-only, or in use by another build."""
+
+    exit_code = 7
