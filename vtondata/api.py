@@ -61,7 +61,9 @@ def build_stages(recipe: Recipe) -> list[Stage]:
     segment_backend = build_segment_backend(recipe.segment)
     return [
         IngestStage(recipe.ingest),
-        ClothStage(recipe.cloth, _cloth_segmenter(recipe, segment_backend), recipe.segment.batch_size),
+        ClothStage(
+            recipe.cloth, _cloth_segmenter(recipe, segment_backend), recipe.segment.batch_size, recipe.ingest
+        ),
         PoseStage(recipe.pose, build_pose_backend(recipe.pose)),
         SegmentStage(recipe.segment, segment_backend),
         MaskStage(recipe.mask),

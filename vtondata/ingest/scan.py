@@ -30,6 +30,7 @@ from vtondata.config.quality import DuplicatesQuality
 from vtondata.errors import InputError
 from vtondata.filters.duplicates import NearDuplicate, near_duplicates, perceptual_hash
 from vtondata.filters.thresholds import Threshold, thresholds_from_quality
+from vtondata.ingest.files import read_input
 from vtondata.ingest.layouts import LayoutFilter
 from vtondata.ingest.pairs import Pairing, pair_garments
 from vtondata.sample import Rejection
@@ -62,6 +63,8 @@ class InputItem:
     """Scan-time statistics (``duplicates.hash_distance``) for the sample's ``stats``."""
     cloth_abs: str | None = None
     """Absolute path of the paired garment photo (vtondata.ingest.pairs), if any."""
+    cloth_sha256: str | None = None
+    """sha256 of the paired garment photo (``None`` when it could not be read; the cloth stage says why)."""
 
 
 @dataclass(frozen=True)
@@ -114,16 +117,18 @@ def scan_inputs(
             if first != item.source_path:
                 message = f"same bytes as {first} (sha256 {item.sha256[:12]}...)"
                 item = replace(item, rejection=Rejection("ingest.duplicate", message))
-        items.append(_paired(item, pairs))
+        items.append(_paired(item, pairs, config))
     if duplicates is not None and duplicates.min_hash_distance is not None:
-        items = _reject_near_duplicates(items, duplicates.min_hash_distance)
+        items = _reject_near_duplicates(items, duplicates.min_hash_distance, config)
     return items
 
 
-def _reject_near_duplicates(items: list[InputItem], min_distance: float) -> list[InputItem]:
-    """Hash every input scan kept; reject each one too close to an earlier kept input."""
+def _reject_near_duplicates(
+    items: list[InputItem], min_distance: float, limits: IngestConfig
+) -> list[InputItem]:
+    """Hash every kept input within ingest's limits; reject each one too close to an earlier kept input."""
     (threshold,) = thresholds_from_quality({"duplicates": {"min_hash_distance": min_distance}})
-    hashes = [perceptual_hash(item.source_abs) if item.rejection is None else None for item in items]
+    hashes = [perceptual_hash(item.source_abs, limits) if item.rejection is None else None for item in items]
     verdicts = near_duplicates(hashes, min_distance)
     return [_with_distance(item, v, items, threshold) for item, v in zip(items, verdicts, strict=True)]
 
@@ -145,11 +150,17 @@ def _with_distance(
     return replace(item, stats=stats, rejection=Rejection(threshold.reason_code, message))
 
 
-def _paired(item: InputItem, pairs: Pairing) -> InputItem:
+def _paired(item: InputItem, pairs: Pairing, config: IngestConfig) -> InputItem:
+    """The item with its garment photo's path and content hash (a resumed build must see the same garment)."""
     garment = pairs.garment_by_person.get(item.source_path)
     if item.source_path in pairs.missing and item.rejection is None:
         return replace(item, rejection=Rejection("cloth.missing_file", pairs.missing[item.source_path]))
-    return item if garment is None else replace(item, cloth_abs=str(garment))
+    if garment is None:
+        return item
+    read = read_input(str(garment), config.max_file_bytes, "garment photo", "cloth")
+    return replace(
+        item, cloth_abs=str(garment), cloth_sha256=None if isinstance(read, Rejection) else read.sha256
+    )
 
 
 def make_key(index: int, source_path: str) -> str:
@@ -168,12 +179,13 @@ def make_key(index: int, source_path: str) -> str:
 
 
 def inputs_sha256(items: list[InputItem]) -> str:
-    """Hash of the ordered ``(source_path, sha256)`` pairs (plus the paired garment's file name).
+    """Hash of the ordered ``(source_path, sha256)`` pairs (plus the paired garment's file name and sha256).
 
-    A resumed build must see the same inputs.
+    A resumed build must see the same inputs, garments included.
     """
     pairs = [
-        [item.source_path, item.sha256] + ([Path(item.cloth_abs).name] if item.cloth_abs else [])
+        [item.source_path, item.sha256]
+        + ([Path(item.cloth_abs).name, item.cloth_sha256] if item.cloth_abs else [])
         for item in items
     ]
     return hashlib.sha256(json.dumps(pairs, separators=(",", ":")).encode()).hexdigest()
