@@ -9,6 +9,7 @@ but programs trip on.
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -99,3 +100,27 @@ def flip_one_byte(path: Path, offset: int) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 0xFF
     path.write_bytes(bytes(data))
+
+
+def nested_folders(root: Path, depth: int, file_name: str, data: bytes) -> None:
+    """``root/d/d/.../d/file_name`` ``depth`` folders deep, made with folder descriptors (no recursion)."""
+    descriptor = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=descriptor)
+            inner = os.open("d", os.O_RDONLY, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+        file_descriptor = os.open(file_name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=descriptor)
+        os.write(file_descriptor, data)
+        os.close(file_descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def non_utf8_name(folder: Path, stem: bytes, data: bytes) -> bytes:
+    """Write a file whose name is not valid UTF-8 (``stem`` + ``.jpg``); return the name's bytes."""
+    name = stem + b".jpg"
+    with open(os.path.join(os.fsencode(folder), name), "wb") as stream:
+        stream.write(data)
+    return name

@@ -46,7 +46,8 @@ class InputItem:
     """One file found by the scan, in sorted order.
 
     ``source_path`` is relative to the raw folder (POSIX separators, unicode
-    NFC) and is what outputs record; ``source_abs`` is what the ingest stage
+    NFC, bytes that are not UTF-8 as ``\\xNN``: :func:`printable_name`) and is what
+    outputs record; ``source_abs`` is what the ingest stage
     reads and never leaves the machine. ``sha256`` is ``None`` when the file was
     not hashed (unreadable, empty or too large); ``rejection`` is set when scan
     already knows the file cannot become a sample.
@@ -208,34 +209,49 @@ def _walk(root: Path, extensions: tuple[str, ...]) -> list[_Found]:
 
 
 def _walk_real(
-    folder: Path,
-    relative: str,
+    top: Path,
+    top_relative: str,
     wanted: set[str],
     visited: set[tuple[int, int]],
     found: list[_Found],
     pending: list[tuple[str, Path]],
 ) -> None:
-    """Recurse into real subfolders now; queue symlinked subfolders in ``pending``."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        raise InputError(f"cannot list folder {folder}: {error.strerror}") from error
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        entry_relative = unicodedata.normalize("NFC", f"{relative}{entry.name}")
-        path = folder / entry.name
-        if entry.is_dir(follow_symlinks=False):
-            identity = _identity(path)
-            if identity not in visited:
-                visited.add(identity)
-                _walk_real(path, entry_relative + "/", wanted, visited, found, pending)
-            continue
-        target, problem = _target(path, entry)
-        if target is not None and stat.S_ISDIR(target.st_mode):
-            heapq.heappush(pending, (entry_relative + "/", path))
-        elif Path(entry.name).suffix.lower() in wanted:
-            found.append(_Found(entry_relative, str(path), problem))
+    """Walk real subfolders (an explicit stack: any depth); queue symlinked subfolders in ``pending``."""
+    stack = [(top, top_relative)]
+    while stack:
+        folder, relative = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            raise InputError(f"cannot list folder {folder}: {error.strerror}") from error
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            entry_relative = unicodedata.normalize("NFC", f"{relative}{printable_name(entry.name)}")
+            path = folder / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                identity = _identity(path)
+                if identity not in visited:
+                    visited.add(identity)
+                    subfolders.append((path, entry_relative + "/"))
+                continue
+            target, problem = _target(path, entry)
+            if target is not None and stat.S_ISDIR(target.st_mode):
+                heapq.heappush(pending, (entry_relative + "/", path))
+            elif Path(entry.name).suffix.lower() in wanted:
+                found.append(_Found(entry_relative, str(path), problem))
+        stack.extend(reversed(subfolders))
+
+
+def printable_name(name: str) -> str:
+    """A file name as outputs record it: bytes that are not UTF-8 become ``\\xNN`` escapes.
+
+    Python gives such bytes as lone surrogates, which no JSON, parquet or tar
+    writer accepts; the escaped text is valid everywhere and still shows the
+    byte. Reading always uses the real name (``source_abs``).
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _identity(folder: Path) -> tuple[int, int]:
@@ -266,14 +282,17 @@ def _inspect(index: int, found: _Found, config: IngestConfig) -> InputItem:
         return replace(item, rejection=Rejection("ingest.unreadable", found.problem))
     try:
         size_bytes = os.stat(found.source_abs).st_size
-        if size_bytes == 0:
-            return replace(item, rejection=Rejection("ingest.empty_file", "the file is empty (0 bytes)"))
-        if size_bytes > config.max_file_bytes:
-            message = f"file is {size_bytes:,} bytes, over the {config.max_file_bytes:,} byte limit"
-            return replace(item, size_bytes=size_bytes, rejection=Rejection("ingest.too_large", message))
-        with open(found.source_abs, "rb") as handle:
-            sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as error:
-        message = f"cannot read the file: {error.strerror}"
-        return replace(item, rejection=Rejection("ingest.unreadable", message))
+        return replace(
+            item, rejection=Rejection("ingest.unreadable", f"cannot stat the file: {error.strerror}")
+        )
+    if size_bytes == 0:
+        return replace(item, rejection=Rejection("ingest.empty_file", "the file is empty (0 bytes)"))
+    if size_bytes > config.max_file_bytes:
+        message = f"file is {size_bytes:,} bytes, over the {config.max_file_bytes:,} byte limit"
+        return replace(item, size_bytes=size_bytes, rejection=Rejection("ingest.too_large", message))
+    read = read_input(found.source_abs, config.max_file_bytes)
+    if isinstance(read, Rejection):
+        return replace(item, rejection=read)
+    sha256, size_bytes = read.sha256, len(read.data)
     return replace(item, sha256=sha256, size_bytes=size_bytes)
