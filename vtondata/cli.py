@@ -143,6 +143,15 @@ def build(
                 on_plan=on_plan,
                 on_chunk_done=on_chunk_done,
             )
+    except KeyboardInterrupt:
+        console.print(
+            Text.assemble(
+                ("interrupted: ", "bold yellow"),
+                "finished chunks are kept; run the same command again to resume from them",
+            ),
+            highlight=False,
+        )
+        raise typer.Exit(code=130) from None
     except VtonDataError as error:
         raise _fail(error) from None
     if not quiet:
@@ -150,7 +159,7 @@ def build(
 
 
 def _print_summary(result) -> None:
-    table = Table(title=f"{result.out}", show_header=False)
+    table = Table(title=Text(str(result.out)), show_header=False)
     table.add_row("inputs", str(result.inputs))
     table.add_row("accepted", str(result.accepted))
     table.add_row("rejected", str(result.rejected))
@@ -175,9 +184,9 @@ def verify(
     except VtonDataError as error:
         raise _fail(error) from None
     for problem in report.problems:
-        console.print(f"[red]problem:[/] {problem}", highlight=False)
-    status = "[green]ok[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
-    console.print(f"{out}: {status} {report.counts}", highlight=False)
+        console.print(Text.assemble(("problem: ", "red"), problem), highlight=False)
+    status = ("ok", "green") if report.ok else (f"{len(report.problems)} problem(s)", "red")
+    console.print(Text.assemble(f"{out}: ", status, f" {report.counts}"), highlight=False)
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -209,7 +218,7 @@ def report(
         files = write_report(out, raw)
     except VtonDataError as error:
         raise _fail(error) from None
-    console.print(f"wrote {files.html} and {files.json}", highlight=False)
+    console.print(Text(f"wrote {files.html} and {files.json}"), highlight=False)
 
 
 weights_app = typer.Typer(help="Model checkpoints: list the known ones, check a recipe's, fetch one.")
@@ -311,7 +320,9 @@ def export(
         result = export_dataset(out, dest, layout, overwrite=overwrite)
     except VtonDataError as error:
         raise _fail(error) from None
-    console.print(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth", highlight=False)
+    console.print(
+        Text(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth"), highlight=False
+    )
 
 
 @app.command()

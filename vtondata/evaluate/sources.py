@@ -9,20 +9,22 @@ catvton-flux ``<stem>_mask.png``, or plain ``<stem>.png``).
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from webdataset.tariterators import group_by_keys, tar_file_expander
 
+from vtondata.config.ingest import IngestConfig
 from vtondata.errors import InputError
 from vtondata.geometry.keypoints import load_openpose_json
 from vtondata.geometry.parsing import parse_layers, read_label_map
+from vtondata.ingest.decode import open_bounded
+from vtondata.ingest.files import read_input
 from vtondata.output.layout import manifest_path
+from vtondata.sample import Rejection
 
 PARSE_FOLDERS = ("image-parse", "image-parse-v3")
 POSE_FOLDERS = ("openpose-json", "openpose_json")
@@ -47,8 +49,16 @@ def dataset_category(out: Path) -> str:
     return json.loads(manifest_path(out).read_text(encoding="utf-8"))["category"]
 
 
-def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray]]:
-    """``(stem, HxW bool mask, True = repaint)`` from a vtondata output or a folder of mask PNGs."""
+MASK_LIMITS = IngestConfig(formats=("PNG",), max_file_bytes=50_000_000, max_pixels=40_000_000)
+"""Masks are decoded like inputs: PNG only, bounded bytes and pixels (a bomb is a note, not a crash)."""
+
+
+def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray | str]]:
+    """``(stem, HxW bool mask, True = repaint)`` from a vtondata output or a folder of mask PNGs.
+
+    A mask that cannot be read or decoded within :data:`MASK_LIMITS` comes as
+    ``(stem, why)`` instead, so one bad file is reported, not fatal.
+    """
     if not source.is_dir():
         raise InputError(f"{source}: not a folder of masks or a vtondata output")
     if is_vtondata_output(source):
@@ -58,9 +68,18 @@ def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray]]:
     if not paths:
         raise InputError(f"{source}: no mask PNGs (<stem>_mask.png or <stem>.png) and no manifest.json")
     for path in paths:
-        stem = path.stem.removesuffix("_mask")
-        with Image.open(path) as image:
-            yield stem, np.array(image.convert("L")) > 0
+        read = read_input(str(path), MASK_LIMITS.max_file_bytes, "mask")
+        mask = read.message if isinstance(read, Rejection) else decode_mask(read.data)
+        yield path.stem.removesuffix("_mask"), mask
+
+
+def decode_mask(data: bytes) -> np.ndarray | str:
+    """``HxW`` bool (any non-zero = repaint) from PNG bytes, or why it cannot be one."""
+    opened = open_bounded(data, MASK_LIMITS)
+    if isinstance(opened, Rejection):
+        return f"mask not decoded: {opened.message}"
+    with opened as image:
+        return np.array(image.convert("L")) > 0
 
 
 def _shard_masks(out: Path) -> Iterator[tuple[str, np.ndarray]]:
@@ -69,8 +88,7 @@ def _shard_masks(out: Path) -> Iterator[tuple[str, np.ndarray]]:
         with open(out / entry["path"], "rb") as stream:
             for sample in group_by_keys(tar_file_expander([{"url": entry["path"], "stream": stream}])):
                 stem = Path(json.loads(sample["meta.json"])["source_path"]).stem
-                with Image.open(io.BytesIO(sample["agnostic_mask.png"])) as image:
-                    yield stem, np.array(image.convert("L")) > 0
+                yield stem, decode_mask(sample["agnostic_mask.png"])
 
 
 class GroundTruthFolder:

@@ -179,7 +179,7 @@ def output_write_error(path: Path, error: OSError) -> OutputError:
     reason = _WRITE_ERRNO_TEXT.get(_errno_of(error), error.strerror or str(error))
     return OutputError(
         f"cannot write {path}: {reason} ({error.strerror or type(error).__name__}); "
-        "free space or choose a writable output folder, then re-run the same command to resume"
+        "free space or choose a writable folder"
     )
 
 

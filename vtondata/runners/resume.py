@@ -39,6 +39,7 @@ from vtondata.output.layout import (
     index_path,
     is_temporary,
     marker_path,
+    output_write_error,
     plan_path,
     shard_path,
     temporary_files,
@@ -101,9 +102,12 @@ def prepare_output(out: Path, plan: Plan, overwrite: bool) -> set[int]:
                 previous.producer_version,
                 plan.producer_version,
             )
-    for path in temporary_files(out):
-        path.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        for path in temporary_files(out):
+            path.unlink()
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise output_write_error(out, error) from error
     write_bytes_atomic(plan_path(out), json_bytes({"format": PLAN_FORMAT, **asdict(plan)}, indent=2) + b"\n")
     complete = set()
     for chunk in range(plan.num_chunks):
