@@ -57,7 +57,9 @@ def png_with_chunk(width: int, height: int, extra: bytes) -> bytes:
     """A valid grey PNG of ``width x height`` with ``extra`` chunks inserted after IHDR."""
     header = png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
     rows = b"".join(b"\x00" + bytes([128]) * (3 * width) for _ in range(height))
-    return PNG_SIGNATURE + header + extra + png_chunk(b"IDAT", zlib.compress(rows, 9)) + png_chunk(b"IEND", b"")
+    return (
+        PNG_SIGNATURE + header + extra + png_chunk(b"IDAT", zlib.compress(rows, 9)) + png_chunk(b"IEND", b"")
+    )
 
 
 def ztxt_bomb(decompressed_bytes: int = 64 << 20) -> bytes:
@@ -118,9 +120,25 @@ def nested_folders(root: Path, depth: int, file_name: str, data: bytes) -> None:
         os.close(descriptor)
 
 
-def non_utf8_name(folder: Path, stem: bytes, data: bytes) -> bytes:
-    """Write a file whose name is not valid UTF-8 (``stem`` + ``.jpg``); return the name's bytes."""
-    name = stem + b".jpg"
-    with open(os.path.join(os.fsencode(folder), name), "wb") as stream:
+def raw_file(folder: Path, name: bytes, data: bytes) -> Path:
+    """Write ``data`` under a file name given as bytes (which need not be UTF-8); return its path."""
+    path = os.path.join(os.fsencode(folder), name)
+    with open(path, "wb") as stream:
         stream.write(data)
-    return name
+    return Path(os.fsdecode(path))
+
+
+def remove_nested_folders(root: Path, depth: int, file_name: str) -> None:
+    """Undo :func:`nested_folders` bottom-up (``shutil.rmtree`` recurses, and pytest's cleanup with it)."""
+    descriptors = [os.open(root, os.O_RDONLY)]
+    try:
+        for _ in range(depth):
+            descriptors.append(os.open("d", os.O_RDONLY, dir_fd=descriptors[-1]))
+        os.unlink(file_name, dir_fd=descriptors[-1])
+        os.close(descriptors.pop())
+        while len(descriptors) > 0:
+            os.rmdir("d", dir_fd=descriptors[-1])
+            os.close(descriptors.pop())
+    finally:
+        for descriptor in descriptors:
+            os.close(descriptor)
