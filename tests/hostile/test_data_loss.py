@@ -12,8 +12,6 @@ import pytest
 
 from tests.hostile import corpus
 from tests.hostile.conftest import build_cli
-from vtondata.errors import OutputError
-from vtondata.output.lock import lock_path, output_lock, read_holder
 
 FOREIGN = {
     "manifest.json": b'{"made_by": "another tool"}',
@@ -57,6 +55,8 @@ def test_overwrite_removes_only_what_vtondata_wrote(built):
 
 
 def test_a_second_build_into_a_locked_out_stops_with_a_clear_message(tmp_path):
+    from vtondata.output.lock import lock_path, output_lock
+
     raw, out = _one_photo_raw(tmp_path / "raw"), tmp_path / "out"
     with output_lock(out) as holder:
         result = build_cli(raw, out)
@@ -68,6 +68,9 @@ def test_a_second_build_into_a_locked_out_stops_with_a_clear_message(tmp_path):
 
 
 def test_two_concurrent_locks_exclude_each_other(tmp_path):
+    from vtondata.errors import OutputError
+    from vtondata.output.lock import output_lock
+
     with (
         output_lock(tmp_path),
         pytest.raises(OutputError, match="in use by another build"),
@@ -77,6 +80,8 @@ def test_two_concurrent_locks_exclude_each_other(tmp_path):
 
 
 def test_a_stale_lock_from_a_dead_process_is_taken_over(tmp_path):
+    from vtondata.output.lock import lock_path, output_lock, read_holder
+
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
     dead_pid = int(finished.stdout)
     lock = lock_path(tmp_path)
@@ -88,6 +93,9 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(tmp_path):
 
 
 def test_a_lock_from_another_host_is_never_taken_over(tmp_path):
+    from vtondata.errors import OutputError
+    from vtondata.output.lock import lock_path, output_lock
+
     lock = lock_path(tmp_path)
     lock.write_text(json.dumps({"pid": 1, "host": "another-machine", "started_utc": "then"}))
     refused = r"pid 1 on another-machine.*delete .*\.vtondata\.lock"

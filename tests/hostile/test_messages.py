@@ -21,7 +21,6 @@ from tests.hostile import corpus
 from tests.hostile.conftest import build_cli, run_cli
 from tests.photos import real_photos
 from vtondata.config.ingest import IngestConfig
-from vtondata.errors import OutputError
 from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.decode import decode_person
 from vtondata.ingest.scan import scan_inputs
@@ -67,6 +66,8 @@ def test_a_full_disk_is_a_clear_error_with_exit_7(tmp_path):
 
 
 def test_a_read_only_out_names_the_real_error_even_when_cleanup_fails_too(tmp_path, monkeypatch):
+    from vtondata.errors import OutputError
+
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 

@@ -10,12 +10,10 @@ from PIL import Image
 
 from tests.conftest import require_shared
 from tests.hostile import corpus
-from vtondata.backends.pose_yolo import CHECKPOINT_PACKAGES, YoloPoseBackend
-from vtondata.backends.safe_pickle import check_model_pickle
+from vtondata.backends.pose_yolo import YoloPoseBackend
 from vtondata.backends.weights import resolve_weights
 from vtondata.config.pose import YoloPoseConfig
 from vtondata.errors import WeightsNotFound
-from vtondata.ingest.jpeg_extras import jpeg_extras
 from vtondata.sample import Rejection
 
 
@@ -30,6 +28,9 @@ def test_an_unpinned_yolo_checkpoint_that_runs_code_is_refused_before_unpickling
 
 
 def test_the_official_yolo_release_passes_the_pickle_check():
+    from vtondata.backends.pose_yolo import CHECKPOINT_PACKAGES
+    from vtondata.backends.safe_pickle import check_model_pickle
+
     data = require_shared("weights/yolo11n-pose.pt").read_bytes()
     check_model_pickle(data, CHECKPOINT_PACKAGES, "yolo11n-pose.pt")
 
@@ -48,6 +49,9 @@ def test_other_unsafe_or_legacy_checkpoints_are_refused(tmp_path, kind):
     import pickle
 
     import torch
+
+    from vtondata.backends.pose_yolo import CHECKPOINT_PACKAGES
+    from vtondata.backends.safe_pickle import check_model_pickle
 
     path = tmp_path / "model.pt"
     if kind == "dunder getattr":
@@ -145,6 +149,8 @@ def test_location_metadata_is_stripped_by_default_and_kept_when_switched_off():
     ],
 )
 def test_oversized_metadata_or_trailing_data_is_never_stored(make, reason):
+    from vtondata.ingest.jpeg_extras import jpeg_extras
+
     clean = corpus.person_jpeg()
     assert _decoded(clean).image_bytes == clean
     data = make(clean)
