@@ -81,9 +81,10 @@ def huge_png(width: int, height: int) -> bytes:
     return PNG_SIGNATURE + header + png_chunk(b"IDAT", body) + png_chunk(b"IEND", b"")
 
 
-def tiff_bytes(width: int = 768, height: int = 1024) -> bytes:
+def tiff_copy(jpeg: bytes) -> bytes:
+    """The same picture as ``jpeg``, stored as a TIFF (to be renamed ``.jpg``)."""
     buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (120, 90, 60)).save(buffer, format="TIFF")
+    Image.open(io.BytesIO(jpeg)).save(buffer, format="TIFF")
     return buffer.getvalue()
 
 

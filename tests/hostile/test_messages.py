@@ -154,7 +154,7 @@ def test_a_tiff_renamed_jpg_is_not_an_image_not_a_near_duplicate(tmp_path):
 
     recipe = load_recipe("offline")
     (tmp_path / "a.jpg").write_bytes(corpus.person_jpeg())
-    (tmp_path / "b.jpg").write_bytes(corpus.tiff_bytes())
+    (tmp_path / "b.jpg").write_bytes(corpus.tiff_copy(corpus.person_jpeg()))
     items = scan_inputs(tmp_path, recipe.ingest, duplicates=recipe.quality.duplicates)
     samples = IngestStage(recipe.ingest).process_batch(plan_chunks(items, 2)[0].samples(Category.UPPER))
     assert samples[1].rejection is not None

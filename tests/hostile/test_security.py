@@ -27,6 +27,23 @@ def test_an_unpinned_yolo_checkpoint_that_runs_code_is_refused_before_unpickling
     assert not marker.exists()
 
 
+def test_a_build_refuses_a_code_running_checkpoint_before_any_image(tmp_path):
+    from tests.hostile.conftest import run_cli
+
+    checkpoint, marker = tmp_path / "yolo11n-pose.pt", tmp_path / "pwned"
+    corpus.code_running_checkpoint(checkpoint, marker)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "person.jpg").write_bytes(corpus.person_jpeg())
+    result = run_cli(
+        "build", raw, tmp_path / "out", "-c", "upper", "-p", "offline-yolo", "--runner", "local",
+        "--set", f"pose.weights={checkpoint}", "--set", "pose.weights_sha256=null",
+    )  # fmt: skip
+    assert result.exit_code == 4, result.output
+    assert "refused before loading" in " ".join(result.output.split())
+    assert not marker.exists() and not (tmp_path / "out").exists()
+
+
 def test_the_official_yolo_release_passes_the_pickle_check():
     from vtondata.backends.pose_yolo import CHECKPOINT_PACKAGES
     from vtondata.backends.safe_pickle import check_model_pickle
@@ -71,7 +88,7 @@ def test_the_near_duplicate_scan_applies_ingests_format_list_and_pixel_bound(tmp
     bomb = tmp_path / "bomb.png"
     bomb.write_bytes(corpus.huge_png(13_300, 13_300))
     tiff = tmp_path / "renamed.jpg"
-    tiff.write_bytes(corpus.tiff_bytes())
+    tiff.write_bytes(corpus.tiff_copy(corpus.person_jpeg()))
     started = time.perf_counter()
     assert perceptual_hash(str(bomb), IngestConfig()) is None
     assert perceptual_hash(str(tiff), IngestConfig()) is None

@@ -14,6 +14,7 @@ copy of exactly those bytes. This holds for every checkpoint, pinned or not.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import tempfile
@@ -87,6 +88,16 @@ class YoloPoseBackend:
         state = self.__dict__.copy()
         state["_model"] = None
         return state
+
+
+def check_yolo_checkpoint(weights: ResolvedWeights) -> None:
+    """Raise ``WeightsNotFound`` now, at planning time, if the checkpoint's pickle could run code."""
+    _check_cached(str(weights.path), weights.sha256)
+
+
+@functools.lru_cache(maxsize=8)
+def _check_cached(path: str, sha256: str) -> None:
+    check_model_pickle(Path(path).read_bytes(), CHECKPOINT_PACKAGES, path)
 
 
 def torch_device(setting: str) -> str:
