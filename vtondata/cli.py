@@ -143,7 +143,11 @@ def build(
                 on_plan=on_plan,
                 on_chunk_done=on_chunk_done,
             )
-    except KeyboardInterrupt:
+    except BaseException as error:
+        if not _caused_by_interrupt(error):
+            if isinstance(error, VtonDataError):
+                raise _fail(error) from None
+            raise
         console.print(
             Text.assemble(
                 ("interrupted: ", "bold yellow"),
@@ -152,10 +156,20 @@ def build(
             highlight=False,
         )
         raise typer.Exit(code=130) from None
-    except VtonDataError as error:
-        raise _fail(error) from None
     if not quiet:
         _print_summary(result)
+
+
+def _caused_by_interrupt(error: BaseException) -> bool:
+    """Ctrl-C, also when a library turned it into another error (an extension module's import)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _print_summary(result) -> None:

@@ -163,17 +163,19 @@ def test_a_tiff_renamed_jpg_is_not_an_image_not_a_near_duplicate(tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_says_that_a_rerun_resumes_and_releases_the_lock(tmp_path):
-    raw, out = _real_raw(tmp_path / "raw", 4), tmp_path / "out"
+    raw, out = _real_raw(tmp_path / "raw", 10), tmp_path / "out"
     args = ["build", str(raw), str(out), "-c", "upper", "-p", "offline", "--runner", "local"]
     process = _cli_subprocess(*args, "--set", "output.chunk_size=1")
+    first_marker = layout.marker_path(out, "train", 0)
     deadline = time.monotonic() + 120
-    while not (out / "plan.json").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while not first_marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
-    assert "re-run" in " ".join(stderr.split()) or "again to resume" in " ".join(stderr.split())
-    assert not (out / ".vtondata.lock").exists()
+    assert "run the same command again to resume" in " ".join(stderr.split())
+    assert "Traceback" not in stderr
+    assert not (out / ".vtondata.lock").exists() and first_marker.exists()
 
 
 def test_the_manifest_is_written_once_at_the_end_as_the_docs_say(tmp_path):
@@ -190,3 +192,16 @@ def test_the_manifest_is_written_once_at_the_end_as_the_docs_say(tmp_path):
         in format_doc
     )
     assert "after every chunk" not in format_doc
+
+
+def test_ctrl_c_turned_into_another_error_by_an_extension_import_is_still_an_interrupt(tmp_path, monkeypatch):
+    def interrupted_import(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError("initialization failed") from interrupt
+
+    monkeypatch.setattr(vtondata.api, "build", interrupted_import)
+    result = build_cli(tmp_path, tmp_path / "out")
+    assert result.exit_code == 130, result.output
+    assert "run the same command again to resume" in " ".join(result.output.split())

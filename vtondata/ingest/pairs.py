@@ -152,9 +152,8 @@ def _pairs_candidates(
 
 def _stays_inside(raw: Path, candidate: Path) -> bool:
     """Whether ``candidate``, normalised (``..`` resolved lexically), lies inside ``raw``."""
-    root = os.path.normpath(raw.absolute())
-    path = os.path.normpath(candidate.absolute())
-    return path.startswith(root + os.sep)
+    root = os.path.join(os.path.normpath(raw.absolute()), "")
+    return os.path.normpath(candidate.absolute()).startswith(root)
 
 
 def _from_names(raw: Path, persons: list[str], config: PairingConfig) -> Pairing:

@@ -149,11 +149,6 @@ def _shown(plan: Plan, name: str) -> str:
     return text[:12] if name.endswith("_sha256") else text
 
 
-def chunk_is_complete(out: Path, split: str, chunk: int) -> bool:
-    """Whether a chunk may be skipped: see :func:`chunk_problem`."""
-    return chunk_problem(out, split, chunk) is None
-
-
 def chunk_problem(out: Path, split: str, chunk: int) -> str | None:
     """Why a chunk must be (re)done, or ``None`` when its marker, tar and index all check out."""
     record = read_chunk_record(out, split, chunk)
@@ -217,11 +212,11 @@ def _written_by_vtondata(path: Path) -> bool:
     """Top-level files: JSON ones must name vtondata's format; the HTML report must be vtondata's."""
     if not path.is_file() or path.name in (PLAN_NAME, CONFIG_NAME):
         return False
-    head = path.read_bytes()[:_SNIFF_BYTES]
     if path.suffix == ".json":
         try:
             document = json.loads(path.read_bytes())
         except ValueError:
             return False
         return isinstance(document, dict) and str(document.get("format", "")).startswith("vtondata")
-    return b"<title>vtondata report" in head
+    with open(path, "rb") as stream:
+        return b"<title>vtondata report" in stream.read(_SNIFF_BYTES)
