@@ -105,13 +105,13 @@ def flip_one_byte(path: Path, offset: int) -> None:
     path.write_bytes(bytes(data))
 
 
-def nested_folders(root: Path, depth: int, file_name: str, data: bytes) -> None:
+def nested_folders(root: Path, depth: int, file_name: str, data: bytes, folder: str = "d") -> None:
     """``root/d/d/.../d/file_name`` ``depth`` folders deep, made with folder descriptors (no recursion)."""
     descriptor = os.open(root, os.O_RDONLY)
     try:
         for _ in range(depth):
-            os.mkdir("d", dir_fd=descriptor)
-            inner = os.open("d", os.O_RDONLY, dir_fd=descriptor)
+            os.mkdir(folder, dir_fd=descriptor)
+            inner = os.open(folder, os.O_RDONLY, dir_fd=descriptor)
             os.close(descriptor)
             descriptor = inner
         file_descriptor = os.open(file_name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=descriptor)
@@ -129,16 +129,16 @@ def raw_file(folder: Path, name: bytes, data: bytes) -> Path:
     return Path(os.fsdecode(path))
 
 
-def remove_nested_folders(root: Path, depth: int, file_name: str) -> None:
+def remove_nested_folders(root: Path, depth: int, file_name: str, folder: str = "d") -> None:
     """Undo :func:`nested_folders` bottom-up (``shutil.rmtree`` recurses, and pytest's cleanup with it)."""
     descriptors = [os.open(root, os.O_RDONLY)]
     try:
         for _ in range(depth):
-            descriptors.append(os.open("d", os.O_RDONLY, dir_fd=descriptors[-1]))
+            descriptors.append(os.open(folder, os.O_RDONLY, dir_fd=descriptors[-1]))
         os.unlink(file_name, dir_fd=descriptors[-1])
         os.close(descriptors.pop())
         while len(descriptors) > 0:
-            os.rmdir("d", dir_fd=descriptors[-1])
+            os.rmdir(folder, dir_fd=descriptors[-1])
             os.close(descriptors.pop())
     finally:
         for descriptor in descriptors:

@@ -38,6 +38,20 @@ def test_folders_nested_a_thousand_deep_are_scanned(tmp_path):
     assert item.source_path == "d/" * 1000 + "deep.jpg"
 
 
+def test_a_folder_too_deep_to_open_is_one_rejected_row_not_a_stopped_scan(tmp_path):
+    (tmp_path / "top.jpg").write_bytes(corpus.person_jpeg())
+    corpus.nested_folders(tmp_path, 1000, "deep.jpg", corpus.person_jpeg(seed=1), folder="dddd")
+    try:
+        items = _scan(tmp_path)
+    finally:
+        corpus.remove_nested_folders(tmp_path, 1000, "deep.jpg", folder="dddd")
+    assert [item.source_path for item in items][-1] == "top.jpg"
+    (folder,) = items[:-1]
+    assert folder.source_path.startswith("dddd/dddd/") and folder.source_path.endswith("/")
+    assert folder.rejection is not None and folder.rejection.code == "ingest.unreadable"
+    assert "cannot list this folder" in folder.rejection.message
+
+
 def test_names_that_are_not_utf8_build_and_rebuild_with_the_bytes_escaped(reference_build):
     raw, out = reference_build
     rows = pq.read_table(out / "index").to_pylist()

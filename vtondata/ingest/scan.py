@@ -201,7 +201,11 @@ def _walk(root: Path, extensions: tuple[str, ...]) -> list[_Found]:
     _walk_real(root, "", wanted, visited, found, pending)
     while pending:
         relative, folder = heapq.heappop(pending)
-        identity = _identity(folder)
+        try:
+            identity = _identity(folder)
+        except OSError as error:
+            found.append(_unreadable_folder(relative, folder, error))
+            continue
         if identity not in visited:
             visited.add(identity)
             _walk_real(folder, relative, wanted, visited, found, pending)
@@ -216,14 +220,21 @@ def _walk_real(
     found: list[_Found],
     pending: list[tuple[str, Path]],
 ) -> None:
-    """Walk real subfolders (an explicit stack: any depth); queue symlinked subfolders in ``pending``."""
+    """Walk real subfolders (an explicit stack: any depth); queue symlinked subfolders in ``pending``.
+
+    Only the raw folder itself must be listable; a subfolder that is not is
+    recorded as a rejected row (:func:`_unreadable_folder`).
+    """
     stack = [(top, top_relative)]
     while stack:
         folder, relative = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError as error:
-            raise InputError(f"cannot list folder {folder}: {error.strerror}") from error
+            if not relative:
+                raise InputError(f"cannot list folder {folder}: {error.strerror}") from error
+            found.append(_unreadable_folder(relative, folder, error))
+            continue
         subfolders = []
         for entry in entries:
             if entry.name.startswith("."):
@@ -231,7 +242,11 @@ def _walk_real(
             entry_relative = unicodedata.normalize("NFC", f"{relative}{printable_name(entry.name)}")
             path = folder / entry.name
             if entry.is_dir(follow_symlinks=False):
-                identity = _identity(path)
+                try:
+                    identity = _identity(path)
+                except OSError as error:
+                    found.append(_unreadable_folder(entry_relative + "/", path, error))
+                    continue
                 if identity not in visited:
                     visited.add(identity)
                     subfolders.append((path, entry_relative + "/"))
@@ -242,6 +257,16 @@ def _walk_real(
             elif Path(entry.name).suffix.lower() in wanted:
                 found.append(_Found(entry_relative, str(path), problem))
         stack.extend(reversed(subfolders))
+
+
+def _unreadable_folder(relative: str, folder: Path, error: OSError) -> _Found:
+    """A subfolder that cannot be listed (path too long, no permission) becomes one rejected row.
+
+    Its photos cannot be counted, but the index shows that something was
+    there and why it was not read, instead of the whole scan stopping.
+    """
+    problem = f"cannot list this folder ({error.strerror}); the photos in it were not read"
+    return _Found(relative, str(folder), problem)
 
 
 def printable_name(name: str) -> str:
