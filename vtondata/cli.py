@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vtondata.config import bundled_recipes
-from vtondata.errors import RecipeError, VtonDataError
+from vtondata.errors import RecipeError, VtonDataError, caused_by_interrupt
 from vtondata.sample import Category
 
 app = typer.Typer(
@@ -144,32 +144,15 @@ def build(
                 on_chunk_done=on_chunk_done,
             )
     except BaseException as error:
-        if not _caused_by_interrupt(error):
-            if isinstance(error, VtonDataError):
-                raise _fail(error) from None
+        if isinstance(error, VtonDataError) and not caused_by_interrupt(error):
+            raise _fail(error) from None
+        if not caused_by_interrupt(error):
             raise
-        console.print(
-            Text.assemble(
-                ("interrupted: ", "bold yellow"),
-                "finished chunks are kept; run the same command again to resume from them",
-            ),
-            highlight=False,
-        )
+        resume = "finished chunks are kept; run the same command again to resume from them"
+        console.print(Text.assemble(("interrupted: ", "bold yellow"), resume), highlight=False)
         raise typer.Exit(code=130) from None
     if not quiet:
         _print_summary(result)
-
-
-def _caused_by_interrupt(error: BaseException) -> bool:
-    """Ctrl-C, also when a library turned it into another error (an extension module's import)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _print_summary(result) -> None:
