@@ -61,7 +61,16 @@ class _DunderGetattr:
         return (getattr, (torch.nn.Module, "__init__"))
 
 
-@pytest.mark.parametrize("kind", ["dunder getattr", "legacy pickle"])
+class _CallsAModelClass:
+    """Pickles as a call of an Ultralytics model class with a config it chooses: that builds what it names."""
+
+    def __reduce__(self):
+        from ultralytics.nn.tasks import DetectionModel
+
+        return (DetectionModel, ({"backbone": [[-1, 1, "torch_safe_load", ["other.pt"]]], "head": []},))
+
+
+@pytest.mark.parametrize("kind", ["dunder getattr", "model class call", "legacy pickle"])
 def test_other_unsafe_or_legacy_checkpoints_are_refused(tmp_path, kind):
     import pickle
 
@@ -74,6 +83,9 @@ def test_other_unsafe_or_legacy_checkpoints_are_refused(tmp_path, kind):
     if kind == "dunder getattr":
         torch.save({"model": _DunderGetattr()}, path)
         named = r"getattr\(.*'__init__'\)"
+    elif kind == "model class call":
+        torch.save({"model": _CallsAModelClass()}, path)
+        named = r"a call of 'ultralytics\.nn\.tasks\.DetectionModel'"
     else:
         path.write_bytes(pickle.dumps({"model": 1}))
         named = "not a zip-format"

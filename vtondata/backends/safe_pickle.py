@@ -7,7 +7,10 @@ reads the checkpoint's pickle with an unpickler that resolves only an
 allow-list and fails on anything else:
 
 * classes that are ``torch.nn.Module`` subclasses defined under
-  ``torch.nn.modules`` or one of the given model packages (``ultralytics.nn``);
+  ``torch.nn.modules`` or one of the given model packages (``ultralytics.nn``),
+  created the way a saved model is (``__new__`` plus its state) but never
+  called: calling a model class runs its ``__init__`` with arguments from the
+  file, and an Ultralytics model builds whatever its config names;
 * plain containers and torch value types (``OrderedDict``, ``set``,
   ``torch.Size``, dtypes, storage types);
 * ``getattr`` only on an allowed class and a public name that is a plain
@@ -108,7 +111,7 @@ class _CheckingUnpickler(pickle.Unpickler):
         if module == "torch" and (name.endswith("Storage") or _is_dtype(name)):
             return _Placeholder
         if module.startswith(self.packages) and self._is_module_class(module, name):
-            return getattr(importlib.import_module(module), name)
+            return _uncallable(getattr(importlib.import_module(module), name))
         raise _Refused(f"'{module}.{name}'")
 
     def _is_module_class(self, module: str, name: str) -> bool:
@@ -131,6 +134,23 @@ class _CheckingUnpickler(pickle.Unpickler):
         if not isinstance(value, types.FunctionType):
             raise _Refused(f"getattr({owner!r}, {name!r}) (not a method)")
         return value
+
+
+def _uncallable(layer_class: type) -> type:
+    """A subclass of ``layer_class`` that pickle can create (``NEWOBJ``) but not call (``REDUCE``).
+
+    A checkpoint rebuilds layers with ``cls.__new__`` and their saved state;
+    calling a class would run its ``__init__`` with arguments from the file
+    (an Ultralytics model class builds whatever a config dict names), so the
+    check refuses it. The real load then makes the same calls as the check.
+    """
+
+    def refuse(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise _Refused(f"a call of '{layer_class.__module__}.{layer_class.__qualname__}'")
+
+    return type(
+        layer_class.__name__, (layer_class,), {"__init__": refuse, "__module__": layer_class.__module__}
+    )
 
 
 def _is_dtype(name: str) -> bool:
