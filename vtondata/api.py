@@ -27,11 +27,12 @@ from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import inputs_sha256, scan_inputs
 from vtondata.output import layout
 from vtondata.output.encode import EncodeStage
+from vtondata.output.lock import output_lock
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
 from vtondata.runners.choice import choose_runner
 from vtondata.runners.local import run_stages
-from vtondata.runners.resume import Plan, prepare_output
+from vtondata.runners.resume import Plan, prepare_output, refuse_foreign_folder
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
 from vtondata.stages.cloth import ClothSegmenter, ClothStage
@@ -71,7 +72,9 @@ def build_stages(recipe: Recipe) -> list[Stage]:
     segment_backend = build_segment_backend(recipe.segment)
     return [
         IngestStage(recipe.ingest),
-        ClothStage(recipe.cloth, _cloth_segmenter(recipe, segment_backend), recipe.segment.batch_size),
+        ClothStage(
+            recipe.cloth, _cloth_segmenter(recipe, segment_backend), recipe.segment.batch_size, recipe.ingest
+        ),
         PoseStage(recipe.pose, build_pose_backend(recipe.pose)),
         SegmentStage(recipe.segment, segment_backend),
         MaskStage(recipe.mask),
@@ -154,7 +157,9 @@ def build(
     ``OUT/logs/build.log`` instead of the console. ``on_plan(inputs,
     already_done)`` and ``on_chunk_done(record)`` feed progress displays.
     Re-running into the same ``out`` resumes; a different recipe or input set
-    raises ``ResumeMismatch`` unless ``overwrite``.
+    raises ``ResumeMismatch`` unless ``overwrite``. ``out`` must be new, empty
+    or a vtondata output (else ``InputError``, nothing touched) and is locked
+    for the whole build (a second build into it raises ``OutputError``).
     """
     started = time.perf_counter()
     category = Category(category)
@@ -181,26 +186,28 @@ def build(
         num_inputs=len(items),
         producer_version=__version__,
     )
-    completed = prepare_output(out, plan, overwrite)
-    resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
-    layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
-    pending = [chunk for chunk in chunks if chunk.index not in completed]
-    if on_plan is not None:
-        on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
-
-    choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
-    log_path = layout.build_log_path(out) if capture_logs else None
-    with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
-        chosen = _make_runner(choice.kind, recipe, workers, ray_address)
-        split = recipe.output.split
-        chosen.run(
-            stages,
-            pending,
-            category,
-            lambda index, samples: write_chunk(out, split, index, samples),
-            on_chunk_done,
-        )
-        complete = _finish(out, raw, recipe, plan, chunks, _backend_versions(stages, weights))
+    choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
+    refuse_foreign_folder(out)
+    with output_lock(out):
+        completed = prepare_output(out, plan, overwrite)
+        resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
+        layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
+        pending = [chunk for chunk in chunks if chunk.index not in completed]
+        if on_plan is not None:
+            on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
+        choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
+        log_path = layout.build_log_path(out) if capture_logs else None
+        with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
+            chosen = _make_runner(choice.kind, recipe, workers, ray_address)
+            split = recipe.output.split
+            chosen.run(
+                stages,
+                pending,
+                category,
+                lambda index, samples: write_chunk(out, split, index, samples),
+                on_chunk_done,
+            )
+            complete = _finish(out, raw, recipe, plan, chunks, _backend_versions(stages, weights))
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
@@ -284,4 +291,4 @@ def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: st
             address=ray_address or recipe.runner.address,
             object_store_mb=recipe.runner.object_store_mb,
         )
-    raise ValueError(f"unknown runner '{kind}': use 'local' or 'ray'")
+    raise RecipeError(f"unknown runner '{kind}': use 'local' or 'ray'")

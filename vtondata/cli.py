@@ -3,7 +3,8 @@
 Exit codes (stable, for scripts): 0 success; 1 other vtondata error or a
 failed verification; 2 invalid recipe or option; 3 unusable input folder;
 4 missing or mismatched weights; 5 backend not installed or not available;
-6 output folder built with another recipe or input set (use --overwrite).
+6 output folder built with another recipe or input set (use --overwrite); 7 output
+folder not writable (disk full, read-only) or in use by another build; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vtondata.config import bundled_recipes
-from vtondata.errors import RecipeError, VtonDataError
+from vtondata.errors import RecipeError, VtonDataError, caused_by_interrupt
 from vtondata.sample import Category
 
 if TYPE_CHECKING:
@@ -171,15 +172,21 @@ def _build_with_progress(
                 on_plan=on_plan,
                 on_chunk_done=on_chunk_done,
             )
-    except VtonDataError as error:
-        raise _fail(error) from None
+    except BaseException as error:
+        if isinstance(error, VtonDataError) and not caused_by_interrupt(error):
+            raise _fail(error) from None
+        if not caused_by_interrupt(error):
+            raise
+        resume = "finished chunks are kept; run the same command again to resume from them"
+        Console(file=terminal).print(Text.assemble(("interrupted: ", "bold yellow"), resume), highlight=False)
+        raise typer.Exit(code=130) from None
     finally:
         if terminal is not sys.stderr:
             terminal.close()
 
 
 def _print_summary(result) -> None:
-    table = Table(title=f"{result.out}", show_header=False)
+    table = Table(title=Text(str(result.out)), show_header=False)
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("inputs", str(result.inputs))
@@ -262,9 +269,9 @@ def verify(
     except VtonDataError as error:
         raise _fail(error) from None
     for problem in report.problems:
-        console.print(f"[red]problem:[/] {problem}", highlight=False)
-    status = "[green]ok[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
-    console.print(f"{out}: {status} {report.counts}", highlight=False)
+        console.print(Text.assemble(("problem: ", "red"), problem), highlight=False)
+    status = ("ok", "green") if report.ok else (f"{len(report.problems)} problem(s)", "red")
+    console.print(Text.assemble(f"{out}: ", status, f" {report.counts}"), highlight=False)
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -296,7 +303,7 @@ def report(
         files = write_report(out, raw)
     except VtonDataError as error:
         raise _fail(error) from None
-    console.print(f"wrote {files.html} and {files.json}", highlight=False)
+    console.print(Text(f"wrote {files.html} and {files.json}"), highlight=False)
 
 
 weights_app = typer.Typer(help="Model checkpoints: list the known ones, check a recipe's, fetch one.")
@@ -400,7 +407,9 @@ def export(
         result = export_dataset(out, dest, layout, overwrite=overwrite)
     except VtonDataError as error:
         raise _fail(error) from None
-    console.print(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth", highlight=False)
+    console.print(
+        Text(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth"), highlight=False
+    )
 
 
 @app.command()

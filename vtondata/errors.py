@@ -41,3 +41,26 @@ class ResumeMismatch(VtonDataError):
     """An output folder was built with another recipe or input set."""
 
     exit_code = 6
+
+
+class OutputError(VtonDataError):
+    """The output folder cannot be written: disk full, read-only, or in use by another build."""
+
+    exit_code = 7
+
+
+def caused_by_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` is Ctrl-C, also when a library turned it into another error.
+
+    An extension module interrupted while it is imported raises
+    ``ImportError`` from the ``KeyboardInterrupt``; the CLI must still say
+    "interrupted", not print a traceback.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

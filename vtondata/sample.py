@@ -59,6 +59,7 @@ class Sample:
     source_abs: str = ""
     """Absolute path the ingest stage reads; never written to outputs."""
     source_sha256: str | None = None
+    """sha256 of the source file: the scan's, then ingest's hash of the bytes it actually read."""
     person_jpg: bytes | None = None
     """Stored person image: the original bytes when no transform was needed."""
     image_size: tuple[int, int] | None = None
@@ -86,6 +87,8 @@ class Sample:
     rejection: Rejection | None = None
     cloth_abs: str | None = None
     """Absolute path of the paired garment photo; never written to outputs."""
+    cloth_sha256: str | None = None
+    """sha256 of the garment photo as the scan read it; the cloth stage checks what it decodes."""
     cloth_jpg: bytes | None = None
     """The garment photo centred and padded to the recipe's cloth size (JPEG), when one was paired."""
     cloth_mask: np.ndarray | None = None

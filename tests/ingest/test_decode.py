@@ -17,6 +17,7 @@ from PIL import ExifTags, Image
 from tests.ingest.bad_inputs import PNG_SIGNATURE, corrupt_png, png_header_only
 from vtondata.config.ingest import IngestConfig
 from vtondata.ingest.decode import DecodedPerson, decode_person, place
+from vtondata.ingest.jpeg_extras import jpeg_extras
 from vtondata.sample import Rejection
 
 CONFIG = IngestConfig()
@@ -292,12 +293,15 @@ def test_jpeg_already_at_target_size_keeps_its_original_bytes(vitonhd_dir):
         assert decoded.size_wh == (768, 1024)
 
 
-def test_camera_jpeg_with_a_multi_picture_index_is_a_jpeg_kept_as_is(photo):
+def test_camera_jpeg_with_a_multi_picture_index_is_a_jpeg_whose_hidden_pictures_are_dropped(photo):
     mirrored = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     data = _encode(photo, "MPO", save_all=True, append_images=[mirrored])
     decoded = _accepted(data)
     assert decoded.meta["format"] == "MPO"
-    assert decoded.image_bytes == data
+    assert decoded.meta["reencoded"] is True
+    assert "after the end-of-image marker" in decoded.meta["reencoded_because"][0]
+    assert Image.open(io.BytesIO(decoded.image_bytes)).format == "JPEG"
+    assert jpeg_extras(decoded.image_bytes).trailing_bytes == 0 < jpeg_extras(data).trailing_bytes
 
 
 def test_other_inputs_are_reencoded_deterministically(photo):
@@ -329,5 +333,6 @@ def test_meta_is_json_able_and_complete(photo):
         "fit",
         "scale",
         "offset_xy",
+        "reencoded_because",
         "reencoded",
     }

@@ -118,13 +118,23 @@ def test_a_new_producer_version_still_resumes(tmp_path: Path) -> None:
 def test_overwrite_removes_only_what_vtondata_wrote(tmp_path: Path) -> None:
     prepare_output(tmp_path, PLAN, overwrite=False)
     finish_chunks(tmp_path, 0, 1)
-    for name in ("manifest.json", "report.html", "report.json", "config.yaml", "notes.txt"):
+    (tmp_path / "manifest.json").write_text('{"format": "vtondata"}')
+    (tmp_path / "report.json").write_text('{"format": "vtondata.report"}')
+    (tmp_path / "report.html").write_text("<title>vtondata report: offline (upper)</title>")
+    for name in ("config.yaml", "notes.txt"):
         (tmp_path / name).write_text("x")
     (tmp_path / "shards" / "my-favourites.tar").write_bytes(b"user data")
+    (tmp_path / "shards" / "val-000000.tar").write_bytes(b"another tool's shard")
     other = dataclasses.replace(PLAN, recipe_sha256="9" * 64)
     assert prepare_output(tmp_path, other, overwrite=True) == set()
     remaining = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
-    assert remaining == ["config.yaml", "notes.txt", "plan.json", "shards/my-favourites.tar"]
+    assert remaining == [
+        "config.yaml",
+        "notes.txt",
+        "plan.json",
+        "shards/my-favourites.tar",
+        "shards/val-000000.tar",
+    ]
     assert not (tmp_path / "index").exists() and not (tmp_path / "chunks").exists()
     assert read_plan(tmp_path) == other
 
@@ -138,11 +148,13 @@ def test_a_foreign_folder_is_never_touched(tmp_path: Path) -> None:
     assert sorted(path.name for path in tmp_path.iterdir()) == ["holiday.jpg", "shards"]
 
 
-def test_chunks_without_a_plan_are_not_trusted(tmp_path: Path) -> None:
+def test_chunks_without_a_plan_are_not_trusted_nor_deleted(tmp_path: Path) -> None:
     finish_chunks(tmp_path, 0)
-    with pytest.raises(ResumeMismatch, match=r"no plan\.json"):
-        prepare_output(tmp_path, PLAN, overwrite=False)
-    assert prepare_output(tmp_path, PLAN, overwrite=True) == set()
+    before = sorted(tmp_path.rglob("*"))
+    for overwrite in (False, True):
+        with pytest.raises(InputError, match=r"no vtondata plan\.json"):
+            prepare_output(tmp_path, PLAN, overwrite=overwrite)
+    assert sorted(tmp_path.rglob("*")) == before
 
 
 def test_an_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:

@@ -102,7 +102,11 @@ def resolve_backend_weights(cfg: PoseConfig | SegmentConfig) -> dict[str, Resolv
     """
     match cfg:
         case YoloPoseConfig():
-            return {"weights": resolve_weights(cfg.weights, cfg.weights_sha256)}
+            from vtondata.backends.pose_yolo import check_yolo_checkpoint
+
+            resolved = resolve_weights(cfg.weights, cfg.weights_sha256)
+            check_yolo_checkpoint(resolved)
+            return {"weights": resolved}
         case MediaPipePoseConfig():
             from vtondata.backends.pose_mediapipe import pose_model_files
 

@@ -4,21 +4,35 @@ The checkpoint comes from the weights resolver (never from Ultralytics' own
 download-on-miss), and ``load`` resolves it again by path, name and hash so a
 worker on another machine finds its own copy. Images go in as a list, which
 Ultralytics runs as one batch.
+
+Ultralytics unpickles whole model objects (``weights_only=False``), so a
+checkpoint could run code. ``load`` therefore reads the file's bytes once,
+checks that they match the resolved sha256 and that their pickle builds only
+layers (:mod:`vtondata.backends.safe_pickle`), and hands Ultralytics a private
+copy of exactly those bytes. This holds for every checkpoint, pinned or not.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.metadata
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vtondata.backends.base import ImageSource, PoseResult, check_requires
+from vtondata.backends.safe_pickle import check_model_pickle
 from vtondata.backends.weights import ResolvedWeights, resolve_weights
 from vtondata.config.pose import YoloPoseConfig
+from vtondata.errors import WeightsNotFound
 
 requires = ("ultralytics>=8.3", "torch")
+CHECKPOINT_PACKAGES = ("ultralytics.nn.",)
+"""Packages whose layer classes a YOLO checkpoint may build."""
 
 
 class YoloPoseBackend:
@@ -41,8 +55,15 @@ class YoloPoseBackend:
         from ultralytics import YOLO
 
         path = resolve_weights(str(self.weights.path), self.weights.sha256).path
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != self.weights.sha256:
+            raise WeightsNotFound(f"weights file {path} changed while it was being loaded; run again")
+        check_model_pickle(data, CHECKPOINT_PACKAGES, str(path))
         self._device = torch_device(self.config.device)
-        self._model = YOLO(str(path), task="pose", verbose=False)
+        with tempfile.TemporaryDirectory(prefix="vtondata-weights-") as folder:
+            checked = Path(folder) / path.name
+            checked.write_bytes(data)
+            self._model = YOLO(str(checked), task="pose", verbose=False)
 
     def predict(
         self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
@@ -67,6 +88,16 @@ class YoloPoseBackend:
         state = self.__dict__.copy()
         state["_model"] = None
         return state
+
+
+def check_yolo_checkpoint(weights: ResolvedWeights) -> None:
+    """Raise ``WeightsNotFound`` now, at planning time, if the checkpoint's pickle could run code."""
+    _check_cached(str(weights.path), weights.sha256)
+
+
+@functools.lru_cache(maxsize=8)
+def _check_cached(path: str, sha256: str) -> None:
+    check_model_pickle(Path(path).read_bytes(), CHECKPOINT_PACKAGES, path)
 
 
 def torch_device(setting: str) -> str:

@@ -154,7 +154,14 @@ def _apply_override(raw: dict[str, Any], dotted: str, value: Any) -> None:
         if not isinstance(child, dict):
             raise RecipeError(f"override {dotted}: '{part}' is not a section")
         node = child
-    node[parts[-1]] = yaml.safe_load(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        node[parts[-1]] = value
+        return
+    try:
+        node[parts[-1]] = yaml.safe_load(value)
+    except yaml.YAMLError as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise RecipeError(f"override {dotted}: value {value!r} is not valid YAML ({first_line})") from error
 
 
 def _explain(error: ValidationError, raw: dict[str, Any], root: type[BaseModel]) -> str:

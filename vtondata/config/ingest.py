@@ -56,6 +56,21 @@ class IngestConfig(RecipeModel):
     on_alpha: Literal["flatten", "reject"] = Field(
         "flatten", description="Inputs with transparency: composite over pad_rgb, or reject (ingest.alpha)."
     )
+    strip_location: bool = Field(
+        True,
+        description=(
+            "Never store location metadata (EXIF GPS, XMP location): a JPEG carrying it is "
+            "re-encoded without metadata instead of stored as its original bytes."
+        ),
+    )
+    max_metadata_bytes: int = Field(
+        65_536,
+        ge=0,
+        description=(
+            "A JPEG with more metadata (APPn and comment segments) than this, or with any bytes "
+            "after its end marker, is re-encoded instead of stored as its original bytes."
+        ),
+    )
     jpeg_quality: int = Field(
         95, ge=50, le=100, description="Quality used only when an image must be re-encoded."
     )

@@ -45,10 +45,11 @@ SCORE_NAMES: tuple[str, ...] = (
 @dataclass(frozen=True)
 class SampleEval:
     """One mask's outcome. ``bbox_xyxy_norm``: the mask's box as shares of width and height
-    (``None`` for an empty mask); ``scores`` is ``None`` without ground truth, ``note`` says why."""
+    (``None`` for an empty mask); ``scores`` is ``None`` without ground truth, ``note`` says why
+    (``area_ratio`` is ``None`` too when the mask itself could not be decoded)."""
 
     stem: str
-    area_ratio: float
+    area_ratio: float | None
     bbox_xyxy_norm: tuple[float, float, float, float] | None
     scores: MaskScores | None = None
     form: str | None = None
@@ -95,6 +96,9 @@ def evaluate_masks(
     samples: list[SampleEval] = []
     mask_rows, skin_rows, labels = [], [], []
     for stem, mask in iter_masks(masks):
+        if isinstance(mask, str):
+            samples.append(SampleEval(stem=stem, area_ratio=None, bbox_xyxy_norm=None, note=mask))
+            continue
         truth = truth_folder.load(stem)
         base = dict(stem=stem, area_ratio=float(mask.mean()), bbox_xyxy_norm=_bbox(mask))
         if truth is None:

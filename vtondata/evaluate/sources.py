@@ -9,20 +9,22 @@ catvton-flux ``<stem>_mask.png``, or plain ``<stem>.png``).
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from webdataset.tariterators import group_by_keys, tar_file_expander
 
+from vtondata.config.ingest import IngestConfig
 from vtondata.errors import InputError
 from vtondata.geometry.keypoints import load_openpose_json
 from vtondata.geometry.parsing import parse_layers, read_label_map
+from vtondata.ingest.decode import open_bounded
+from vtondata.ingest.files import read_input
 from vtondata.output.layout import manifest_path
+from vtondata.sample import Rejection
 
 PARSE_FOLDERS = ("image-parse", "image-parse-v3")
 POSE_FOLDERS = ("openpose-json", "openpose_json")
@@ -47,8 +49,16 @@ def dataset_category(out: Path) -> str:
     return json.loads(manifest_path(out).read_text(encoding="utf-8"))["category"]
 
 
-def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray]]:
-    """``(stem, HxW bool mask, True = repaint)`` from a vtondata output or a folder of mask PNGs."""
+MASK_LIMITS = IngestConfig(formats=("PNG",), max_file_bytes=50_000_000, max_pixels=40_000_000)
+"""Masks are decoded like inputs: PNG only, bounded bytes and pixels (a bomb is a note, not a crash)."""
+
+
+def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray | str]]:
+    """``(stem, HxW bool mask, True = repaint)`` from a vtondata output or a folder of mask PNGs.
+
+    A mask that cannot be read or decoded within :data:`MASK_LIMITS` comes as
+    ``(stem, why)`` instead, so one bad file is reported, not fatal.
+    """
     if not source.is_dir():
         raise InputError(f"{source}: not a folder of masks or a vtondata output")
     if is_vtondata_output(source):
@@ -58,24 +68,41 @@ def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray]]:
     if not paths:
         raise InputError(f"{source}: no mask PNGs (<stem>_mask.png or <stem>.png) and no manifest.json")
     for path in paths:
-        stem = path.stem.removesuffix("_mask")
-        with Image.open(path) as image:
-            yield stem, np.array(image.convert("L")) > 0
+        read = read_input(str(path), MASK_LIMITS.max_file_bytes, "mask")
+        mask = read.message if isinstance(read, Rejection) else decode_mask(read.data)
+        yield path.stem.removesuffix("_mask"), mask
 
 
-def _shard_masks(out: Path) -> Iterator[tuple[str, np.ndarray]]:
+def decode_mask(data: bytes) -> np.ndarray | str:
+    """``HxW`` bool (any non-zero = repaint) from PNG bytes, or why it cannot be one."""
+    image = decode_single_channel(data)
+    return image if isinstance(image, str) else image > 0
+
+
+def decode_single_channel(data: bytes) -> np.ndarray | str:
+    """``HxW`` uint8 from PNG bytes, within the size bounds masks are read with, or why not."""
+    opened = open_bounded(data, MASK_LIMITS)
+    if isinstance(opened, Rejection):
+        return f"mask not decoded: {opened.message}"
+    with opened as image:
+        return np.array(image.convert("L"))
+
+
+def _shard_masks(out: Path) -> Iterator[tuple[str, np.ndarray | str]]:
     for stem, image in _shard_images(out, "agnostic_mask.png"):
-        yield stem, image > 0
+        yield stem, image if isinstance(image, str) else image > 0
 
 
 def iter_parse_maps(out: Path) -> Iterator[tuple[str, np.ndarray]]:
-    """``(stem, HxW uint8 label ids)`` of every ``parse.png`` in a vtondata output (none elsewhere)."""
+    """``(stem, HxW uint8 label ids)`` of every readable ``parse.png`` in a vtondata output."""
     if is_vtondata_output(out):
-        yield from _shard_images(out, "parse.png")
+        for stem, image in _shard_images(out, "parse.png"):
+            if not isinstance(image, str):
+                yield stem, image
 
 
-def _shard_images(out: Path, member: str) -> Iterator[tuple[str, np.ndarray]]:
-    """``(stem, HxW uint8)`` of one single-channel PNG member of every sample that has it."""
+def _shard_images(out: Path, member: str) -> Iterator[tuple[str, np.ndarray | str]]:
+    """``(stem, HxW uint8 or why not)`` of one single-channel PNG member of every sample that has it."""
     manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
     for entry in manifest["shards"]:
         with open(out / entry["path"], "rb") as stream:
@@ -83,8 +110,7 @@ def _shard_images(out: Path, member: str) -> Iterator[tuple[str, np.ndarray]]:
                 if member not in sample:
                     continue
                 stem = Path(json.loads(sample["meta.json"])["source_path"]).stem
-                with Image.open(io.BytesIO(sample[member])) as image:
-                    yield stem, np.array(image.convert("L"))
+                yield stem, decode_single_channel(sample[member])
 
 
 class GroundTruthFolder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from vtondata.evaluate.run import SCORE_NAMES, EvalReport
 
@@ -20,7 +21,7 @@ _HEADERS = {
 
 def scores_table(report: EvalReport) -> Table:
     """Per-sample scores (``-`` where a score has no ground truth) with mean and min rows."""
-    table = Table(title=f"{report.category}: {report.masks} vs {report.dataset}", show_lines=False)
+    table = Table(title=Text(f"{report.category}: {report.masks} vs {report.dataset}"), show_lines=False)
     table.add_column("sample", no_wrap=True)
     for name in SCORE_NAMES:
         table.add_column(_HEADERS[name], justify="right")
@@ -30,7 +31,8 @@ def scores_table(report: EvalReport) -> Table:
             sample.area_ratio if name == "area_ratio" else getattr(sample.scores, name, None)
             for name in SCORE_NAMES
         ]
-        table.add_row(sample.stem, *(_number(value) for value in values), sample.form or sample.note or "")
+        note = Text(sample.form or sample.note or "")
+        table.add_row(Text(sample.stem), *(_number(value) for value in values), note)
     table.add_section()
     for statistic in ("mean", "min"):
         cells = [_number(report.summary.get(name, {}).get(statistic)) for name in SCORE_NAMES]

@@ -17,7 +17,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from vtondata.config.ingest import IngestConfig
 from vtondata.filters import thresholds as th
+from vtondata.ingest.decode import open_bounded
+from vtondata.ingest.files import read_input
 from vtondata.sample import Rejection
 
 FAMILY = "duplicates"
@@ -32,13 +35,24 @@ class NearDuplicate:
     distance: int
 
 
-def perceptual_hash(path: str) -> int | None:
-    """The DCT hash of an image file, or ``None`` when it cannot be decoded (ingest says why later)."""
+def perceptual_hash(path: str, limits: IngestConfig | None = None) -> int | None:
+    """The DCT hash of an image file, or ``None`` when it cannot be decoded (ingest says why later).
+
+    The file goes through ingest's bounded reader and decoder with ``limits``
+    (default: the default ingest section): only the accepted formats, at most
+    ``max_file_bytes`` and ``max_pixels``, so hashing is no way around them.
+    """
+    limits = limits or IngestConfig()
+    read = read_input(path, limits.max_file_bytes)
+    if isinstance(read, Rejection):
+        return None
+    opened = open_bounded(read.data, limits, draft_grey_wh=(64, 64))
+    if isinstance(opened, Rejection):
+        return None
     try:
-        with Image.open(path) as image:
-            image.draft("L", (64, 64))
+        with opened as image:
             grey = ImageOps.exif_transpose(image).convert("L").resize((32, 32), Image.Resampling.BOX)
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except (OSError, ValueError):
         return None
     coefficients = cv2.dct(np.asarray(grey, dtype=np.float32))[:8, :8].flatten()
     bits = coefficients > np.median(coefficients[1:])

@@ -32,6 +32,7 @@ class Chunk:
                 source_sha256=item.sha256,
                 rejection=item.rejection,
                 cloth_abs=item.cloth_abs,
+                cloth_sha256=item.cloth_sha256,
                 stats=dict(item.stats),
             )
             for item in self.items

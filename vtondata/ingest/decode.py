@@ -17,7 +17,10 @@ image is always ``config.target_width_px x config.target_height_px`` RGB:
   (``offset_xy`` is negative when cropping), recorded in ``meta``.
 
 A JPEG that is already RGB, 8-bit, upright and at the target size is stored as
-its original bytes; anything else is encoded once at ``config.jpeg_quality``
+its original bytes when they are a clean image (no bytes after the end
+marker, at most ``config.max_metadata_bytes`` of metadata, no location tags
+while ``config.strip_location``; :mod:`vtondata.ingest.jpeg_extras`); anything
+else is encoded once at ``config.jpeg_quality``, without metadata
 (deterministic: the same input gives the same bytes).
 """
 
@@ -32,6 +35,7 @@ import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from vtondata.config.ingest import IngestConfig
+from vtondata.ingest.jpeg_extras import reasons_to_reencode
 from vtondata.sample import Rejection
 
 JPEG_FORMATS = frozenset({"JPEG", "MPO"})
@@ -39,6 +43,8 @@ JPEG_FORMATS = frozenset({"JPEG", "MPO"})
 HIGH_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I"})
 ALPHA_MODES = frozenset({"RGBA", "LA", "PA"})
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError)
+_INFLATE_LIMIT_SIGNS = ("Decompressed data too large", "MAX_TEXT_MEMORY")
+"""Pillow's words when a PNG text or iCCP chunk inflates past its limits (a zlib bomb)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ class DecodedPerson:
     ``orig_size_wh`` (as stored in the file, before EXIF rotation),
     ``upright_size_wh`` (after it: what a viewer shows and what is placed),
     ``exif_orientation``, ``exif_transposed``, ``converted_from`` (the original
-    mode, or ``None``), ``fit``, ``scale``, ``offset_xy`` and ``reencoded``.
+    mode, or ``None``), ``fit``, ``scale``, ``offset_xy``, ``reencoded`` and
+    ``reencoded_because`` (why a JPEG that needed no change was not kept as it was).
     """
 
     image_bytes: bytes
@@ -89,8 +96,7 @@ def decode_person(data: bytes, config: IngestConfig) -> DecodedPerson | Rejectio
         try:
             image.load()
         except _DECODE_ERRORS as error:
-            message = f"{image.format} pixel data is truncated or corrupt: {error}"
-            return Rejection("ingest.truncated", message)
+            return _decode_failure(f"{image.format} pixel data", error)
         return _normalise(image, stored_mode, data, config)
 
 
@@ -109,7 +115,12 @@ def _normalise(
     target_wh = (config.target_width_px, config.target_height_px)
     placement = place(rgb.size, target_wh, config.fit)
     untouched = converted_from is None and not transposed and image.size == target_wh
-    reencode = not (untouched and image.format in JPEG_FORMATS)
+    unclean = (
+        reasons_to_reencode(data, config.max_metadata_bytes, config.strip_location)
+        if untouched and image.format in JPEG_FORMATS
+        else []
+    )
+    reencode = not (untouched and image.format in JPEG_FORMATS) or bool(unclean)
     meta = {
         "format": image.format,
         "mode": stored_mode,
@@ -123,6 +134,7 @@ def _normalise(
         "scale": placement.scale,
         "offset_xy": list(placement.offset_xy),
         "reencoded": reencode,
+        "reencoded_because": unclean,
     }
     image_bytes = _encode(_fit(rgb, placement, target_wh, config.pad_rgb), config) if reencode else data
     return DecodedPerson(image_bytes=image_bytes, size_wh=target_wh, meta=meta)
@@ -166,7 +178,47 @@ def _open_header(data: bytes, config: IngestConfig) -> Image.Image | Rejection:
         names = ", ".join(config.formats)
         return Rejection("ingest.not_an_image", f"content is not an image in an accepted format ({names})")
     except _DECODE_ERRORS as error:
-        return Rejection("ingest.truncated", f"image header is truncated or corrupt: {error}")
+        return _decode_failure("image header", error)
+
+
+def _decode_failure(part: str, error: Exception) -> Rejection:
+    """``ingest.too_large`` for Pillow's zlib-bomb guards (PNG text, colour profile), else truncated."""
+    text = str(error)
+    if isinstance(error, ValueError) and any(sign in text for sign in _INFLATE_LIMIT_SIGNS):
+        return Rejection(
+            "ingest.too_large", f"{part} holds compressed metadata that inflates past the limit: {text}"
+        )
+    return Rejection("ingest.truncated", f"{part} is truncated or corrupt: {text}")
+
+
+def open_bounded(
+    data: bytes, config: IngestConfig, draft_grey_wh: tuple[int, int] | None = None
+) -> Image.Image | Rejection:
+    """Any accepted-format image (a garment photo, a hash thumbnail's source), header-checked, pixels loaded.
+
+    The same guards as a person photo (format allow-list, ``max_pixels``, zlib
+    bombs) without the person-only rules (minimum size, colour policies).
+    ``draft_grey_wh`` lets a JPEG decode straight to a small grey image.
+    """
+    opened = _open_header(data, config)
+    if isinstance(opened, Rejection):
+        return opened
+    width, height = opened.size
+    if width * height > config.max_pixels:
+        opened.close()
+        message = (
+            f"{opened.format} header declares {width}x{height} = {_pixels_text(width * height)}, "
+            f"over the {_pixels_text(config.max_pixels)} limit"
+        )
+        return Rejection("ingest.too_large", message)
+    try:
+        if draft_grey_wh is not None:
+            opened.draft("L", draft_grey_wh)
+        opened.load()
+    except _DECODE_ERRORS as error:
+        opened.close()
+        return _decode_failure(f"{opened.format} pixel data", error)
+    return opened
 
 
 def _stored_mode(image: Image.Image) -> str:

@@ -55,11 +55,19 @@ DRESSCODE_PERSON_SUFFIX = "_0"
 def detect_layout(folder: Path) -> Layout | None:
     """Which dataset layout ``folder`` itself is (a VITON-HD split, a DressCode category), if any."""
     folder = Path(folder)
-    if (folder / VITONHD_PERSONS).is_dir() and any((folder / m).is_dir() for m in VITONHD_MARKERS):
+    if _is_folder(folder / VITONHD_PERSONS) and any(_is_folder(folder / m) for m in VITONHD_MARKERS):
         return "vitonhd"
-    if (folder / DRESSCODE_IMAGES).is_dir() and any((folder / m).is_dir() for m in DRESSCODE_MARKERS):
+    if _is_folder(folder / DRESSCODE_IMAGES) and any(_is_folder(folder / m) for m in DRESSCODE_MARKERS):
         return "dresscode"
     return None
+
+
+def _is_folder(path: Path) -> bool:
+    """``Path.is_dir``, but a path the system refuses (too long) is simply not a folder."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 class LayoutFilter:

@@ -30,6 +30,7 @@ from vtondata.config.quality import DuplicatesQuality
 from vtondata.errors import InputError
 from vtondata.filters.duplicates import NearDuplicate, near_duplicates, perceptual_hash
 from vtondata.filters.thresholds import Threshold, thresholds_from_quality
+from vtondata.ingest.files import read_input
 from vtondata.ingest.layouts import LayoutFilter
 from vtondata.ingest.pairs import Pairing, pair_garments
 from vtondata.sample import Rejection
@@ -45,7 +46,8 @@ class InputItem:
     """One file found by the scan, in sorted order.
 
     ``source_path`` is relative to the raw folder (POSIX separators, unicode
-    NFC) and is what outputs record; ``source_abs`` is what the ingest stage
+    NFC, bytes that are not UTF-8 as ``\\xNN``: :func:`printable_name`) and is what
+    outputs record; ``source_abs`` is what the ingest stage
     reads and never leaves the machine. ``sha256`` is ``None`` when the file was
     not hashed (unreadable, empty or too large); ``rejection`` is set when scan
     already knows the file cannot become a sample.
@@ -62,6 +64,8 @@ class InputItem:
     """Scan-time statistics (``duplicates.hash_distance``) for the sample's ``stats``."""
     cloth_abs: str | None = None
     """Absolute path of the paired garment photo (vtondata.ingest.pairs), if any."""
+    cloth_sha256: str | None = None
+    """sha256 of the paired garment photo (``None`` when it could not be read; the cloth stage says why)."""
 
 
 @dataclass(frozen=True)
@@ -114,16 +118,18 @@ def scan_inputs(
             if first != item.source_path:
                 message = f"same bytes as {first} (sha256 {item.sha256[:12]}...)"
                 item = replace(item, rejection=Rejection("ingest.duplicate", message))
-        items.append(_paired(item, pairs))
+        items.append(_paired(item, pairs, config))
     if duplicates is not None and duplicates.min_hash_distance is not None:
-        items = _reject_near_duplicates(items, duplicates.min_hash_distance)
+        items = _reject_near_duplicates(items, duplicates.min_hash_distance, config)
     return items
 
 
-def _reject_near_duplicates(items: list[InputItem], min_distance: float) -> list[InputItem]:
-    """Hash every input scan kept; reject each one too close to an earlier kept input."""
+def _reject_near_duplicates(
+    items: list[InputItem], min_distance: float, limits: IngestConfig
+) -> list[InputItem]:
+    """Hash every kept input within ingest's limits; reject each one too close to an earlier kept input."""
     (threshold,) = thresholds_from_quality({"duplicates": {"min_hash_distance": min_distance}})
-    hashes = [perceptual_hash(item.source_abs) if item.rejection is None else None for item in items]
+    hashes = [perceptual_hash(item.source_abs, limits) if item.rejection is None else None for item in items]
     verdicts = near_duplicates(hashes, min_distance)
     return [_with_distance(item, v, items, threshold) for item, v in zip(items, verdicts, strict=True)]
 
@@ -145,11 +151,17 @@ def _with_distance(
     return replace(item, stats=stats, rejection=Rejection(threshold.reason_code, message))
 
 
-def _paired(item: InputItem, pairs: Pairing) -> InputItem:
+def _paired(item: InputItem, pairs: Pairing, config: IngestConfig) -> InputItem:
+    """The item with its garment photo's path and content hash (a resumed build must see the same garment)."""
     garment = pairs.garment_by_person.get(item.source_path)
     if item.source_path in pairs.missing and item.rejection is None:
         return replace(item, rejection=Rejection("cloth.missing_file", pairs.missing[item.source_path]))
-    return item if garment is None else replace(item, cloth_abs=str(garment))
+    if garment is None:
+        return item
+    read = read_input(str(garment), config.max_file_bytes, "garment photo", "cloth")
+    return replace(
+        item, cloth_abs=str(garment), cloth_sha256=None if isinstance(read, Rejection) else read.sha256
+    )
 
 
 def make_key(index: int, source_path: str) -> str:
@@ -168,12 +180,13 @@ def make_key(index: int, source_path: str) -> str:
 
 
 def inputs_sha256(items: list[InputItem]) -> str:
-    """Hash of the ordered ``(source_path, sha256)`` pairs (plus the paired garment's file name).
+    """Hash of the ordered ``(source_path, sha256)`` pairs (plus the paired garment's file name and sha256).
 
-    A resumed build must see the same inputs.
+    A resumed build must see the same inputs, garments included.
     """
     pairs = [
-        [item.source_path, item.sha256] + ([Path(item.cloth_abs).name] if item.cloth_abs else [])
+        [item.source_path, item.sha256]
+        + ([Path(item.cloth_abs).name, item.cloth_sha256] if item.cloth_abs else [])
         for item in items
     ]
     return hashlib.sha256(json.dumps(pairs, separators=(",", ":")).encode()).hexdigest()
@@ -188,7 +201,11 @@ def _walk(root: Path, extensions: tuple[str, ...]) -> list[_Found]:
     _walk_real(root, "", wanted, visited, found, pending)
     while pending:
         relative, folder = heapq.heappop(pending)
-        identity = _identity(folder)
+        try:
+            identity = _identity(folder)
+        except OSError as error:
+            found.append(_unreadable_folder(relative, folder, error))
+            continue
         if identity not in visited:
             visited.add(identity)
             _walk_real(folder, relative, wanted, visited, found, pending)
@@ -196,34 +213,70 @@ def _walk(root: Path, extensions: tuple[str, ...]) -> list[_Found]:
 
 
 def _walk_real(
-    folder: Path,
-    relative: str,
+    top: Path,
+    top_relative: str,
     wanted: set[str],
     visited: set[tuple[int, int]],
     found: list[_Found],
     pending: list[tuple[str, Path]],
 ) -> None:
-    """Recurse into real subfolders now; queue symlinked subfolders in ``pending``."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError as error:
-        raise InputError(f"cannot list folder {folder}: {error.strerror}") from error
-    for entry in entries:
-        if entry.name.startswith("."):
+    """Walk real subfolders (an explicit stack: any depth); queue symlinked subfolders in ``pending``.
+
+    Only the raw folder itself must be listable; a subfolder that is not is
+    recorded as a rejected row (:func:`_unreadable_folder`).
+    """
+    stack = [(top, top_relative)]
+    while stack:
+        folder, relative = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            if not relative:
+                raise InputError(f"cannot list folder {folder}: {error.strerror}") from error
+            found.append(_unreadable_folder(relative, folder, error))
             continue
-        entry_relative = unicodedata.normalize("NFC", f"{relative}{entry.name}")
-        path = folder / entry.name
-        if entry.is_dir(follow_symlinks=False):
-            identity = _identity(path)
-            if identity not in visited:
-                visited.add(identity)
-                _walk_real(path, entry_relative + "/", wanted, visited, found, pending)
-            continue
-        target, problem = _target(path, entry)
-        if target is not None and stat.S_ISDIR(target.st_mode):
-            heapq.heappush(pending, (entry_relative + "/", path))
-        elif Path(entry.name).suffix.lower() in wanted:
-            found.append(_Found(entry_relative, str(path), problem))
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            entry_relative = unicodedata.normalize("NFC", f"{relative}{printable_name(entry.name)}")
+            path = folder / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                try:
+                    identity = _identity(path)
+                except OSError as error:
+                    found.append(_unreadable_folder(entry_relative + "/", path, error))
+                    continue
+                if identity not in visited:
+                    visited.add(identity)
+                    subfolders.append((path, entry_relative + "/"))
+                continue
+            target, problem = _target(path, entry)
+            if target is not None and stat.S_ISDIR(target.st_mode):
+                heapq.heappush(pending, (entry_relative + "/", path))
+            elif Path(entry.name).suffix.lower() in wanted:
+                found.append(_Found(entry_relative, str(path), problem))
+        stack.extend(reversed(subfolders))
+
+
+def _unreadable_folder(relative: str, folder: Path, error: OSError) -> _Found:
+    """A subfolder that cannot be listed (path too long, no permission) becomes one rejected row.
+
+    Its photos cannot be counted, but the index shows that something was
+    there and why it was not read, instead of the whole scan stopping.
+    """
+    problem = f"cannot list this folder ({error.strerror}); the photos in it were not read"
+    return _Found(relative, str(folder), problem)
+
+
+def printable_name(name: str) -> str:
+    """A file name as outputs record it: bytes that are not UTF-8 become ``\\xNN`` escapes.
+
+    Python gives such bytes as lone surrogates, which no JSON, parquet or tar
+    writer accepts; the escaped text is valid everywhere and still shows the
+    byte. Reading always uses the real name (``source_abs``).
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _identity(folder: Path) -> tuple[int, int]:
@@ -254,14 +307,17 @@ def _inspect(index: int, found: _Found, config: IngestConfig) -> InputItem:
         return replace(item, rejection=Rejection("ingest.unreadable", found.problem))
     try:
         size_bytes = os.stat(found.source_abs).st_size
-        if size_bytes == 0:
-            return replace(item, rejection=Rejection("ingest.empty_file", "the file is empty (0 bytes)"))
-        if size_bytes > config.max_file_bytes:
-            message = f"file is {size_bytes:,} bytes, over the {config.max_file_bytes:,} byte limit"
-            return replace(item, size_bytes=size_bytes, rejection=Rejection("ingest.too_large", message))
-        with open(found.source_abs, "rb") as handle:
-            sha256 = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as error:
-        message = f"cannot read the file: {error.strerror}"
-        return replace(item, rejection=Rejection("ingest.unreadable", message))
+        return replace(
+            item, rejection=Rejection("ingest.unreadable", f"cannot stat the file: {error.strerror}")
+        )
+    if size_bytes == 0:
+        return replace(item, rejection=Rejection("ingest.empty_file", "the file is empty (0 bytes)"))
+    if size_bytes > config.max_file_bytes:
+        message = f"file is {size_bytes:,} bytes, over the {config.max_file_bytes:,} byte limit"
+        return replace(item, size_bytes=size_bytes, rejection=Rejection("ingest.too_large", message))
+    read = read_input(found.source_abs, config.max_file_bytes)
+    if isinstance(read, Rejection):
+        return replace(item, rejection=read)
+    sha256, size_bytes = read.sha256, len(read.data)
     return replace(item, sha256=sha256, size_bytes=size_bytes)

@@ -20,8 +20,10 @@ that do read DensePose (IDM-VTON) need real maps. VITON-HD pairs a person with
 the cloth of the same name, so every pair line names ``<stem>.jpg`` twice;
 without a ``cloth.jpg`` in the shard no cloth file is written and the trainer
 cannot open the pair until one is put under that name (counted in
-:class:`ExportResult`). ``<stem>`` is the source file's name without extension;
-names that repeat across the dataset take the sample key instead.
+:class:`ExportResult`). ``<stem>`` is the source file's name without extension,
+made safe for a pairs file and a file system: whitespace, control characters
+and backslashes become ``_`` and it is cut to 100 bytes; a stem that is empty
+or repeats across the dataset takes the sample key instead.
 
 DressCode's layout also needs DensePose UV maps and skeleton renders per
 category folder, so only ``viton-hd`` is offered.
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,7 +48,10 @@ from webdataset.tariterators import group_by_keys, tar_file_expander
 from vtondata.errors import InputError
 from vtondata.output.encode import encode_jpeg, json_bytes
 from vtondata.output.index import read_index
-from vtondata.output.layout import manifest_path, parse_chunk_stem
+from vtondata.output.layout import manifest_path, output_write_error, parse_chunk_stem
+
+STEM_MAX_BYTES = 100
+_UNSAFE_IN_STEM = re.compile(r"[\s\\\x00-\x1f\x7f]+")
 
 
 class ExportLayout(StrEnum):
@@ -74,6 +80,8 @@ def export_dataset(
     out, dest, layout = Path(out), Path(dest), ExportLayout(layout)
     if not manifest_path(out).is_file():
         raise InputError(f"{out}: no manifest.json; not a finished vtondata output")
+    if dest.exists() and not dest.is_dir():
+        raise InputError(f"{dest}: exists and is not a folder; choose an empty or new folder")
     if dest.exists() and any(dest.iterdir()) and not overwrite:
         raise InputError(f"{dest}: not empty; choose an empty folder or pass --overwrite")
     stems = _stems(out)
@@ -110,9 +118,20 @@ def _stems(out: Path) -> dict[str, str]:
         for row in read_index(out).select(["key", "source_path", "accepted"]).to_pylist()
         if row["accepted"]
     ]
-    names = {row["key"]: PurePosixPath(row["source_path"]).stem for row in rows}
+    names = {row["key"]: safe_stem(PurePosixPath(row["source_path"]).stem) for row in rows}
     repeated = {name for name, count in Counter(names.values()).items() if count > 1}
-    return {key: key if name in repeated else name for key, name in names.items()}
+    return {key: key if not name or name in repeated else name for key, name in names.items()}
+
+
+def safe_stem(stem: str) -> str:
+    """``stem`` without whitespace, control characters or backslashes, at most 100 UTF-8 bytes.
+
+    Pairs files split on whitespace, so a space or newline in a name would
+    make another pair; a long name would exceed the file system's limit once
+    ``_keypoints.json`` is added.
+    """
+    cleaned = _UNSAFE_IN_STEM.sub("_", stem).strip("._")
+    return cleaned.encode("utf-8")[:STEM_MAX_BYTES].decode("utf-8", "ignore")
 
 
 def _write_vitonhd_sample(root: Path, stem: str, sample: dict[str, Any]) -> bool:
@@ -136,6 +155,9 @@ def _write_vitonhd_sample(root: Path, stem: str, sample: dict[str, Any]) -> bool
 
 
 def _write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as error:
+        raise output_write_error(path, error) from error
     return path

@@ -11,22 +11,29 @@ This is the one module that knows file names::
       config.yaml                          the resolved recipe
       report.html, report.json             the quality report
       logs/build.log                       library and worker logs of the last build
+      .vtondata.lock                       held by the build that is writing OUT (output/lock.py)
 
 Every file is written through :func:`atomic_path`: the bytes go to a hidden
 temporary name in the same folder, are flushed to disk, then renamed. A crash
 therefore leaves either the complete file or a temporary one, never a
 truncated file under its final name; :func:`temporary_files` finds the
-leftovers so that a resumed run can delete them.
+leftovers so that a resumed run can delete them. A write that fails for a
+reason the user must fix (disk full, read-only folder, no permission) raises
+:class:`vtondata.errors.OutputError` naming the file; the cleanup of the
+temporary file never hides that error.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+from vtondata.errors import OutputError
 
 SHARDS_DIR = "shards"
 INDEX_DIR = "index"
@@ -38,6 +45,7 @@ REPORT_HTML_NAME = "report.html"
 REPORT_JSON_NAME = "report.json"
 LOGS_DIR = "logs"
 BUILD_LOG_NAME = "build.log"
+LOCK_NAME = ".vtondata.lock"
 
 CHUNK_FOLDERS: dict[str, str] = {SHARDS_DIR: ".tar", INDEX_DIR: ".parquet", CHUNKS_DIR: ".json"}
 """Per-chunk folder -> suffix of the one file each chunk has there."""
@@ -46,6 +54,16 @@ TOP_LEVEL_FILES: tuple[str, ...] = (MANIFEST_NAME, PLAN_NAME, CONFIG_NAME, REPOR
 
 _STEM = re.compile(r"^(?P<split>[a-z0-9_]+)-(?P<chunk>\d{6,})$")
 _TEMP_SUFFIX = ".tmp"
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
+_ERRNO_IN_TEXT = re.compile(r"\[errno (\d+)\]", re.IGNORECASE)
+_WRITE_ERRNO_TEXT = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exhausted",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EFBIG: "the file is larger than this file system or process allows",
+}
 
 
 def chunk_stem(split: str, chunk: int) -> str:
@@ -122,7 +140,8 @@ def completed_stems(out: Path) -> list[str]:
 
 
 def is_temporary(path: Path) -> bool:
-    return path.name.startswith(".") and path.name.endswith(_TEMP_SUFFIX)
+    """Whether a name is one :func:`atomic_path` gives its temporary files."""
+    return _TEMPORARY.match(path.name) is not None
 
 
 def temporary_files(out: Path) -> list[Path]:
@@ -144,17 +163,45 @@ def atomic_path(final: Path) -> Iterator[Path]:
     The temporary file sits in ``final``'s folder (so the rename is atomic on
     POSIX and Windows) and is removed if the block raises.
     """
-    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise output_write_error(final.parent, error) from error
     temporary = final.parent / f".{final.name}.{secrets.token_hex(4)}{_TEMP_SUFFIX}"
     try:
         yield temporary
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, final)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
+    except BaseException as error:
+        _discard(temporary)
+        if isinstance(error, OSError) and _errno_of(error) in _WRITE_ERRNO_TEXT:
+            raise output_write_error(final, error) from error
         raise
     _fsync_folder(final.parent)
+
+
+def output_write_error(path: Path, error: OSError) -> OutputError:
+    """The error a user sees when ``path`` cannot be written: what, where, and what to do."""
+    reason = _WRITE_ERRNO_TEXT.get(_errno_of(error), error.strerror or str(error))
+    return OutputError(
+        f"cannot write {path}: {reason} ({error.strerror or type(error).__name__}); "
+        "free space or choose a writable folder"
+    )
+
+
+def _errno_of(error: OSError) -> int:
+    """``errno`` of an ``OSError``; pyarrow's I/O errors only say it in their text (``[errno 28]``)."""
+    if error.errno:
+        return error.errno
+    match = _ERRNO_IN_TEXT.search(str(error))
+    return int(match[1]) if match else 0
+
+
+def _discard(temporary: Path) -> None:
+    """Remove a temporary file if possible; a failure here must not hide the error being raised."""
+    with suppress(OSError):
+        temporary.unlink(missing_ok=True)
 
 
 def write_bytes_atomic(final: Path, data: bytes) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -119,8 +120,15 @@ def _write_tar(path: Path, samples: list[Sample]) -> tuple[int, str]:
             writer = TarWriter(
                 stream, user=TAR_OWNER, group=TAR_OWNER, mode=TAR_MODE, encoder=False, mtime=TAR_MTIME
             )
-            for sample in samples:
-                writer.write({"__key__": sample.key, **sample.files})
+            try:
+                for sample in samples:
+                    writer.write({"__key__": sample.key, **sample.files})
+            except BaseException:
+                # Mark the tar closed while its file is still open, so that a failed write
+                # (disk full) is reported once, not again by the tar object's finaliser.
+                with suppress(Exception):
+                    writer.close()
+                raise
             writer.close()
         size, digest = file_size_and_sha256(temporary)
     return size, digest

@@ -28,9 +28,12 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps
 
+from vtondata.config.ingest import IngestConfig
+from vtondata.ingest.files import read_input
 from vtondata.output.reader import decode_image, read_members
 from vtondata.render.overlay import render_overlay
 from vtondata.report.build import ReportLimits
+from vtondata.sample import Rejection
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +88,14 @@ def _source_thumbnail(raw: Path | None, source_path: str, height_px: int) -> str
     root = raw.resolve()
     # os.path.realpath, unlike Path.resolve, does not raise on the symlink loops bad inputs may be.
     path = Path(os.path.realpath(root / source_path))
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
+    limits = IngestConfig()
     try:
-        with Image.open(path) as image:
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        read = read_input(str(path), limits.max_file_bytes)
+        if isinstance(read, Rejection):
+            return None
+        with Image.open(io.BytesIO(read.data), formats=limits.formats) as image:
             if image.width * image.height > MAX_SOURCE_PIXELS:
                 return None
             image.draft("RGB", (height_px * 2, height_px * 2))

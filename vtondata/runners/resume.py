@@ -5,8 +5,18 @@ plan is what decides every byte of the output (recipe hash, input set,
 category, split, chunk size); if ``OUT/plan.json`` records another plan, the
 finished chunks belong to another dataset and mixing them would be silent
 corruption, so the run stops with :class:`ResumeMismatch` unless the user
-asks to overwrite. Overwriting deletes only files whose names vtondata writes,
-and never touches a folder that does not look like a vtondata output.
+asks to overwrite.
+
+A folder is a vtondata output only when it holds vtondata's own ``plan.json``;
+any other non-empty folder is refused, with or without ``--overwrite``, and
+nothing in it is touched. Overwriting deletes only what the previous plan
+wrote: its chunks' shard, index and marker (by split and chunk count) and the
+top-level files, the JSON ones only when they carry vtondata's format name.
+
+Skipping a finished chunk is a promise that its files are intact, so each one
+is checked first: the marker must parse, the tar must have the marker's size
+and sha256, and the index must be a readable parquet file with one row per
+input of the chunk. A chunk that fails is redone (its marker is removed first).
 """
 
 from __future__ import annotations
@@ -16,26 +26,33 @@ import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from vtondata.errors import InputError, ResumeMismatch
 from vtondata.output.encode import json_bytes
 from vtondata.output.layout import (
     CHUNK_FOLDERS,
     CONFIG_NAME,
+    LOCK_NAME,
     LOGS_DIR,
+    PLAN_NAME,
     TOP_LEVEL_FILES,
-    chunk_files,
     index_path,
     is_temporary,
+    marker_path,
+    output_write_error,
     plan_path,
     shard_path,
     temporary_files,
     write_bytes_atomic,
 )
-from vtondata.output.shards import read_chunk_record
+from vtondata.output.shards import file_size_and_sha256, read_chunk_record
 
 logger = logging.getLogger(__name__)
 
 PLAN_FORMAT = "vtondata.plan"
+_NOT_FINISHED = "no completion marker"
+_SNIFF_BYTES = 4096
 
 _COMPARED = {
     "recipe_sha256": "recipe",
@@ -68,17 +85,10 @@ def prepare_output(out: Path, plan: Plan, overwrite: bool) -> set[int]:
     ``overwrite`` is false, and :class:`InputError` when ``OUT`` is a non-empty
     folder that vtondata did not write (nothing is deleted then).
     """
-    if out.exists() and not out.is_dir():
-        raise InputError(f"output path {out} exists and is not a folder")
-    _refuse_foreign_folder(out)
+    refuse_foreign_folder(out)
     previous = read_plan(out)
-    if overwrite:
-        _remove_outputs(out)
-    elif previous is None and chunk_files(out):
-        raise ResumeMismatch(
-            f"{out} holds chunks but no plan.json, so they cannot be matched to this run; "
-            "pass --overwrite to rebuild it"
-        )
+    if overwrite and previous is not None:
+        _remove_outputs(out, previous)
     elif previous is not None:
         differences = plan_differences(previous, plan)
         if differences:
@@ -93,11 +103,22 @@ def prepare_output(out: Path, plan: Plan, overwrite: bool) -> set[int]:
                 previous.producer_version,
                 plan.producer_version,
             )
-    for path in temporary_files(out):
-        path.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        for path in temporary_files(out):
+            path.unlink()
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise output_write_error(out, error) from error
     write_bytes_atomic(plan_path(out), json_bytes({"format": PLAN_FORMAT, **asdict(plan)}, indent=2) + b"\n")
-    return {chunk for chunk in range(plan.num_chunks) if chunk_is_complete(out, plan.split, chunk)}
+    complete = set()
+    for chunk in range(plan.num_chunks):
+        problem = chunk_problem(out, plan.split, chunk)
+        if problem is None:
+            complete.add(chunk)
+        elif problem != _NOT_FINISHED:
+            logger.warning("redoing chunk %d of %s: %s", chunk, out, problem)
+            marker_path(out, plan.split, chunk).unlink(missing_ok=True)
+    return complete
 
 
 def read_plan(out: Path) -> Plan | None:
@@ -107,8 +128,10 @@ def read_plan(out: Path) -> Plan | None:
         return None
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("format") != PLAN_FORMAT:
+            return None
         return Plan(**{item.name: document[item.name] for item in fields(Plan)})
-    except (ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         logger.warning("ignoring unreadable %s", path)
         return None
 
@@ -127,33 +150,59 @@ def _shown(plan: Plan, name: str) -> str:
     return text[:12] if name.endswith("_sha256") else text
 
 
-def chunk_is_complete(out: Path, split: str, chunk: int) -> bool:
-    """A chunk is done when its marker exists and its tar and index are there, the tar at full size."""
+def chunk_problem(out: Path, split: str, chunk: int) -> str | None:
+    """Why a chunk must be (re)done, or ``None`` when its marker, tar and index all check out."""
     record = read_chunk_record(out, split, chunk)
     if record is None:
-        return False
+        return _NOT_FINISHED
     tar = shard_path(out, split, chunk)
-    return tar.is_file() and tar.stat().st_size == record.bytes and index_path(out, split, chunk).is_file()
+    if not tar.is_file():
+        return f"{tar.name} is missing"
+    size, sha256 = file_size_and_sha256(tar)
+    if (size, sha256) != (record.bytes, record.sha256):
+        return f"{tar.name} does not match its completion marker (size or sha256 changed)"
+    index = index_path(out, split, chunk)
+    try:
+        rows = pq.read_metadata(index).num_rows
+    except (OSError, ValueError) as error:
+        return f"{index.name} cannot be read ({error})"
+    if rows != record.samples:
+        return f"{index.name} has {rows} rows, its marker says {record.samples}"
+    return None
 
 
-def _refuse_foreign_folder(out: Path) -> None:
-    """Stop unless ``OUT`` is missing, empty, or holds a vtondata output."""
-    if not out.is_dir() or plan_path(out).is_file():
+def refuse_foreign_folder(out: Path) -> None:
+    """Stop unless ``OUT`` is missing, empty, or holds vtondata's ``plan.json``; nothing is touched."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"output path {out} exists and is not a folder")
+    if not out.is_dir() or read_plan(out) is not None:
         return
-    ours = set(CHUNK_FOLDERS) | set(TOP_LEVEL_FILES) | {LOGS_DIR}
-    foreign = sorted(path.name for path in out.iterdir() if path.name not in ours and not is_temporary(path))
+    ignored = {LOCK_NAME, LOGS_DIR}
+    foreign = sorted(
+        path.name for path in out.iterdir() if path.name not in ignored and not is_temporary(path)
+    )
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise InputError(
-            f"{out} is not empty and is not a vtondata output (found {shown}); "
-            "choose an empty or new output folder"
+            f"{out} is not empty and is not a vtondata output (found {shown}; no vtondata plan.json); "
+            "nothing was changed: choose an empty or new output folder"
         )
 
 
-def _remove_outputs(out: Path) -> None:
-    """Delete what a previous run wrote, by name; other files (and config.yaml) stay."""
-    removed = chunk_files(out) + temporary_files(out)
-    removed += [out / name for name in TOP_LEVEL_FILES if name != CONFIG_NAME and (out / name).is_file()]
+def _remove_outputs(out: Path, previous: Plan) -> None:
+    """Delete what ``previous`` wrote: its chunks and vtondata's top-level files; other files stay."""
+    removed = [
+        path
+        for chunk in range(previous.num_chunks)
+        for path in (
+            shard_path(out, previous.split, chunk),
+            index_path(out, previous.split, chunk),
+            marker_path(out, previous.split, chunk),
+        )
+        if path.is_file()
+    ]
+    removed += temporary_files(out)
+    removed += [out / name for name in TOP_LEVEL_FILES if _written_by_vtondata(out / name)]
     for path in removed:
         path.unlink()
     for folder in CHUNK_FOLDERS:
@@ -161,3 +210,17 @@ def _remove_outputs(out: Path) -> None:
         if directory.is_dir() and not any(directory.iterdir()):
             directory.rmdir()
     logger.info("removed %d files of the previous build in %s", len(removed), out)
+
+
+def _written_by_vtondata(path: Path) -> bool:
+    """Top-level files: JSON ones must name vtondata's format; the HTML report must be vtondata's."""
+    if not path.is_file() or path.name in (PLAN_NAME, CONFIG_NAME):
+        return False
+    if path.suffix == ".json":
+        try:
+            document = json.loads(path.read_bytes())
+        except ValueError:
+            return False
+        return isinstance(document, dict) and str(document.get("format", "")).startswith("vtondata")
+    with open(path, "rb") as stream:
+        return b"<title>vtondata report" in stream.read(_SNIFF_BYTES)

@@ -1,7 +1,10 @@
 """Cloth stage: the paired garment photo's mask, its checks, and the centred ``cloth.jpg``.
 
 Runs only on samples with a paired garment photo (``sample.cloth_abs``, set
-by the scan from vtondata.ingest.pairs); the others pass through. The mask
+by the scan from vtondata.ingest.pairs); the others pass through. Garment
+photos are read and decoded with ingest's guards (the recipe's ``ingest``
+limits: ``cloth.too_large``, ``cloth.unreadable``) and must still have the
+bytes the scan hashed (``cloth.changed``). The mask
 comes from the injected segmenter (SAM2 with a centre point and an inset
 box) or, without one, from the classical light-background mask
 (:mod:`vtondata.geometry.cloth`). Checks, in order, each a reason code:
@@ -19,10 +22,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-import cv2
 import numpy as np
+from PIL import ImageOps
 
 from vtondata.config.cloth import ClothConfig
+from vtondata.config.ingest import IngestConfig
 from vtondata.geometry.cloth import (
     ClothShape,
     centre_on_canvas,
@@ -31,8 +35,10 @@ from vtondata.geometry.cloth import (
     fill_holes,
     largest_component,
 )
+from vtondata.ingest.decode import open_bounded
+from vtondata.ingest.files import read_input
 from vtondata.output.encode import encode_jpeg
-from vtondata.sample import Sample
+from vtondata.sample import Rejection, Sample
 from vtondata.stages.base import Resources, Stage
 
 
@@ -52,9 +58,16 @@ class ClothSegmenter(Protocol):
 class ClothStage(Stage):
     name: ClassVar[str] = "cloth"
 
-    def __init__(self, config: ClothConfig, segmenter: ClothSegmenter | None = None, batch_size: int = 4):
+    def __init__(
+        self,
+        config: ClothConfig,
+        segmenter: ClothSegmenter | None = None,
+        batch_size: int = 4,
+        limits: IngestConfig | None = None,
+    ):
         self.config = config
         self.segmenter = segmenter
+        self.limits = limits or IngestConfig()
         self.resources = (
             Resources.for_model(segmenter, batch_size)
             if segmenter is not None
@@ -66,7 +79,11 @@ class ClothStage(Stage):
             self.segmenter.load()
 
     def process_batch(self, samples: list[Sample]) -> list[Sample]:
-        todo = [(sample, _read_rgb(sample)) for sample in samples if sample.accepted and sample.cloth_abs]
+        todo = [
+            (sample, _read_rgb(sample, self.limits))
+            for sample in samples
+            if sample.accepted and sample.cloth_abs
+        ]
         readable = [(sample, image) for sample, image in todo if image is not None]
         if not readable:
             return samples
@@ -96,7 +113,7 @@ class ClothStage(Stage):
         if pred_iou is not None:
             sample.stats["cloth.pred_iou"] = float(pred_iou)
         sample.meta["cloth"] = {
-            "source_name": Path(sample.cloth_abs or "").name,
+            **sample.meta.get("cloth", {}),
             "segmenter": self.segmenter.name if self.segmenter is not None else "classical",
             "size_wh": list(config.target_size_wh),
         }
@@ -125,15 +142,29 @@ class ClothStage(Stage):
             sample.cloth_mask = canvas_mask
 
 
-def _read_rgb(sample: Sample) -> np.ndarray | None:
-    """The garment photo as ``HxWx3`` uint8 RGB (EXIF orientation applied), or ``None`` with a rejection."""
-    path = Path(sample.cloth_abs or "")
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError:
-        data = np.zeros(0, dtype=np.uint8)
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if bgr is None:
-        sample.reject("cloth.unreadable", f"garment photo {path.name} cannot be read or decoded")
+def _read_rgb(sample: Sample, limits: IngestConfig) -> np.ndarray | None:
+    """The garment photo as ``HxWx3`` uint8 RGB (EXIF orientation applied), or ``None`` with a rejection.
+
+    Read and decoded with ingest's guards (``limits``: regular file, byte and
+    pixel bounds, accepted formats); its hash is recorded and must match the scan's.
+    """
+    name = Path(sample.cloth_abs or "").name
+    read = read_input(sample.cloth_abs or "", limits.max_file_bytes, f"garment photo {name}", "cloth")
+    if isinstance(read, Rejection):
+        sample.reject(read.code, read.message)
         return None
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    sample.meta["cloth"] = {"source_name": name, "source_sha256": read.sha256}
+    if sample.cloth_sha256 is not None and sample.cloth_sha256 != read.sha256:
+        sample.reject("cloth.changed", f"garment photo {name} changed after the scan; re-run the build")
+        return None
+    opened = open_bounded(read.data, limits)
+    if isinstance(opened, Rejection):
+        code = "cloth.too_large" if opened.code == "ingest.too_large" else "cloth.unreadable"
+        sample.reject(code, f"garment photo {name}: {opened.message}")
+        return None
+    with opened as image:
+        try:
+            return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+        except (OSError, ValueError) as error:
+            sample.reject("cloth.unreadable", f"garment photo {name} cannot be decoded: {error}")
+            return None

@@ -1,9 +1,12 @@
 """IngestStage: read each input file and store its normalised person image on the sample.
 
-The first stage of every pipeline. It adds no rule of its own: reading is
-bounded by ``max_file_bytes`` (so a file that grew since the scan cannot
-exhaust memory) and everything about the content is
-:func:`vtondata.ingest.decode.decode_person`.
+The first stage of every pipeline. Reading goes through
+:func:`vtondata.ingest.files.read_input` (regular files only, never blocking,
+bounded by ``max_file_bytes``) and everything about the content is
+:func:`vtondata.ingest.decode.decode_person`. The bytes read are hashed: a
+file whose content changed since the scan is rejected ``ingest.changed`` (the
+scan's duplicate checks and the plan's input hash saw other bytes), and
+``source_sha256`` is always the hash of the bytes the stored image came from.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import ClassVar
 
 from vtondata.config.ingest import IngestConfig
 from vtondata.ingest.decode import decode_person
+from vtondata.ingest.files import read_input
 from vtondata.sample import Rejection, Sample
 from vtondata.stages.base import Resources, Stage
 
@@ -31,11 +35,18 @@ class IngestStage(Stage):
         self.config = config
 
     def process_sample(self, sample: Sample) -> None:
-        try:
-            with open(sample.source_abs, "rb") as handle:
-                data = handle.read(self.config.max_file_bytes + 1)
-        except OSError as error:
-            sample.reject("ingest.unreadable", f"cannot read {sample.source_path}: {error.strerror}")
+        read = read_input(sample.source_abs, self.config.max_file_bytes)
+        if isinstance(read, Rejection):
+            sample.reject(read.code, f"{sample.source_path}: {read.message}")
+            return
+        data, scanned_sha256 = read.data, sample.source_sha256
+        sample.source_sha256 = read.sha256
+        if scanned_sha256 is not None and scanned_sha256 != read.sha256:
+            sample.reject(
+                "ingest.changed",
+                f"the file changed after the scan (sha256 {scanned_sha256[:12]}... then, "
+                f"{read.sha256[:12]}... now); re-run the build to take the new content",
+            )
             return
         decoded = decode_person(data, self.config)
         if isinstance(decoded, Rejection):
