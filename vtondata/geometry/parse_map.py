@@ -66,17 +66,21 @@ def parse_map(
     labels = np.where(person, np.uint8(LABEL_ID["other"]), np.uint8(LABEL_ID["background"]))
     for name in _LIMB_LAYERS:
         if name in layers:
-            labels[np.asarray(layers[name], dtype=bool)] = LABEL_ID["skin"]
+            _paint(labels, layers[name], "skin")
     garments = {name: layer for name, layer in layers.items() if name in _GARMENT_LAYERS}
     if garments:
         for name, layer in garments.items():
-            labels[np.asarray(layer, dtype=bool)] = LABEL_ID[_GARMENT_LAYERS[name]]
+            _paint(labels, layer, _GARMENT_LAYERS[name])
     else:
         _paint_remainder(labels, person, layers, keypoints_px, Category(category))
     for name in _ON_TOP:
         if name in layers:
-            labels[np.asarray(layers[name], dtype=bool)] = LABEL_ID[name]
+            _paint(labels, layers[name], name)
     return labels
+
+
+def _paint(labels: np.ndarray, where: np.ndarray, label: str) -> None:
+    np.copyto(labels, np.uint8(LABEL_ID[label]), where=np.asarray(where, dtype=bool))
 
 
 def _paint_remainder(
@@ -92,7 +96,7 @@ def _paint_remainder(
         if name in layers:
             remainder &= ~np.asarray(layers[name], dtype=bool)
     if category is Category.DRESS:
-        labels[remainder] = LABEL_ID["dress"]
+        _paint(labels, remainder, "dress")
         return
     hips_seen = keypoints_px[J["left_hip"], 2] > 0 and keypoints_px[J["right_hip"], 2] > 0
     try:
@@ -100,9 +104,12 @@ def _paint_remainder(
     except ValueError:
         hips_seen = False
     if not hips_seen:
-        labels[remainder] = LABEL_ID["upper_garment" if category is Category.UPPER else "lower_garment"]
+        _paint(labels, remainder, "upper_garment" if category is Category.UPPER else "lower_garment")
         return
-    hip_line = regions.mid_hip_along(keypoints_px, frame)
-    down, _ = regions.frame_coordinates(person.shape, frame)
-    labels[remainder & (down <= hip_line)] = LABEL_ID["upper_garment"]
-    labels[remainder & (down > hip_line)] = LABEL_ID["lower_garment"]
+    size_wh = (person.shape[1], person.shape[0])
+    above_hips = regions.band_polygon(
+        frame, -2.0 * sum(size_wh), regions.mid_hip_along(keypoints_px, frame), size_wh
+    )
+    upper = regions.fill_polygons(person.shape, [above_hips])
+    _paint(labels, remainder & upper, "upper_garment")
+    _paint(labels, remainder & ~upper, "lower_garment")
