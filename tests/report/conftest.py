@@ -11,7 +11,7 @@ from tests.photos import link_photos, real_photos
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.jpg"
 """A truncated JPEG named like an HTML element: ingest rejects it, the report must show the name as text."""
-MAX_AREA_RATIO = "0.41"
+MAX_AREA_RATIO = "0.5"
 """A threshold on a statistic every accepted sample has, so the report draws its line and a what-if row."""
 
 
