@@ -64,3 +64,28 @@ def test_bundled_thresholds_state_their_calibration(name: str) -> None:
 def test_offline_recipes_ship_thresholds_for_every_family(name: str) -> None:
     families = {t.family for t in thresholds_from_quality(load_recipe(name).quality)}
     assert families == {"image", "pose", "segment", "mask", "duplicates"}
+
+
+def test_a_category_block_replaces_the_shared_one_for_that_category_only() -> None:
+    quality = QualityConfig.model_validate(
+        {
+            "mask": {"min_person_coverage": 0.6, "max_area_ratio": 0.7},
+            "categories": {"lower": {"mask": {"min_person_coverage": 0.3}}},
+        }
+    )
+    shared = [(t.statistic, t.value) for t in thresholds_from_quality(quality)]
+    upper = [(t.statistic, t.value) for t in thresholds_from_quality(quality, "upper")]
+    lower = [(t.statistic, t.value) for t in thresholds_from_quality(quality, "lower")]
+    assert shared == upper == [("mask.area_ratio", 0.7), ("mask.person_coverage", 0.6)]
+    assert lower == [("mask.person_coverage", 0.3)]
+    assert thresholds_from_quality(quality.model_dump(mode="json"), "lower") == thresholds_from_quality(
+        quality, "lower"
+    )
+
+
+def test_near_duplicates_have_their_own_reason_code() -> None:
+    (threshold,) = thresholds_from_quality({"duplicates": {"min_hash_distance": 11}})
+    assert (threshold.statistic, threshold.reason_code) == (
+        "duplicates.hash_distance",
+        "quality.near_duplicate",
+    )

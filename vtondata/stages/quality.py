@@ -5,6 +5,7 @@ Measuring and deciding are apart: every statistic is stored in
 ``vtondata calibrate`` see the same numbers the decision saw. Thresholds are
 checked in a fixed order (recipe blocks, then fields); the first failure is
 the sample's rejection and every failure is listed in ``meta["quality"]``.
+Each sample is judged by its category's blocks (``quality.categories``).
 Near-duplicates are decided earlier, at scan time (see
 :mod:`vtondata.filters.duplicates`).
 """
@@ -13,10 +14,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from vtondata.config.quality import QualityConfig
+from vtondata.config.quality import QualityConfig, for_category
 from vtondata.filters import image, mask, pose, segmentation
 from vtondata.filters.thresholds import failing, thresholds_from_quality
-from vtondata.sample import Sample
+from vtondata.sample import Category, Sample
 from vtondata.stages.base import Resources, Stage
 
 
@@ -28,15 +29,19 @@ class QualityStage(Stage):
 
     def __init__(self, config: QualityConfig) -> None:
         self.config = config
-        self.thresholds = [t for t in thresholds_from_quality(config) if t.family != "duplicates"]
+        self.thresholds = {
+            category: [t for t in thresholds_from_quality(config, category) if t.family != "duplicates"]
+            for category in Category
+        }
 
     def process_sample(self, sample: Sample) -> None:
-        visible = self.config.pose.visible_confidence
-        sample.stats.update(image.measure(sample))
+        category = Category(sample.category)
+        visible = for_category(self.config, category).pose.visible_confidence
+        sample.stats.update(image.measure(sample, visible))
         sample.stats.update(pose.measure(sample, visible))
         sample.stats.update(segmentation.measure(sample, visible))
         sample.stats.update(mask.measure(sample))
-        failed = failing(sample.stats, self.thresholds)
+        failed = failing(sample.stats, self.thresholds[category])
         sample.meta["quality"] = {
             "failed": [
                 {
