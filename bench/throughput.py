@@ -5,11 +5,13 @@ usage: python -m bench.throughput [--images 200] [--runners local ray] [--recipe
 
 Prints, per runner: images per second, per-image seconds of each stage (from
 the index's per-sample timings), and the share of wall time that is not model
-inference. With --memory, builds that many inputs on the Ray runner (or --memory-runner) and prints the
-peak memory of the whole process tree (driver + Ray workers) as the sum of
-proportional set sizes (PSS: shared pages, such as Ray's object store, counted
-once rather than once per process), to show that memory does not grow with the
-number of inputs.
+inference. Then the quality stage alone on one core (OpenCV limited to one
+thread), each sample as a worker receives it (image not yet decoded): the
+budget is 15 ms per 768x1024 photo. With --memory, builds that many inputs on
+the Ray runner (or --memory-runner) and prints the peak memory of the whole
+process tree (driver + Ray workers) as the sum of proportional set sizes (PSS:
+shared pages, such as Ray's object store, counted once rather than once per
+process), to show that memory does not grow with the number of inputs.
 
 The inputs are shifted and mirrored copies of the 16 shared photos, which the
 near-duplicate filter would rightly reject; it is switched off here so that
@@ -106,6 +108,43 @@ def run_once(raw: Path, out: Path, runner: str, recipe: str, workers: int | None
     }
 
 
+def quality_ms_one_core(raw: Path, recipe: str, count: int = 32) -> tuple[float, float]:
+    """Median and mean milliseconds of the quality stage per photo on one core, decoding included."""
+    import pickle
+
+    import cv2
+
+    from vtondata.api import build_stages
+    from vtondata.config import load_recipe
+    from vtondata.ingest.chunks import plan_chunks
+    from vtondata.ingest.scan import scan_inputs
+    from vtondata.runners.local import run_stages
+    from vtondata.sample import Category
+
+    loaded = load_recipe(recipe)
+    stages = build_stages(loaded)
+    quality = next(stage for stage in stages if stage.name == "quality")
+    before = stages[: stages.index(quality)]
+    items = scan_inputs(raw, loaded.ingest)[:count]
+    samples = [sample for chunk in plan_chunks(items, len(items)) for sample in chunk.samples(Category.UPPER)]
+    for stage in before:
+        stage.setup()
+    samples = [sample for sample in run_stages(before, samples) if sample.accepted]
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        times = []
+        for sample in samples:
+            fresh = pickle.loads(pickle.dumps(sample))
+            started = time.perf_counter()
+            quality.process_batch([fresh])
+            times.append(time.perf_counter() - started)
+    finally:
+        cv2.setNumThreads(threads)
+    ordered = sorted(times)
+    return ordered[len(ordered) // 2] * 1000, sum(times) / len(times) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -134,6 +173,8 @@ def main() -> None:
                 f"accepted {figures['accepted']}/{figures['inputs']}\n"
                 f"       per image: {stages}"
             )
+        median_ms, mean_ms = quality_ms_one_core(raw, args.recipe)
+        print(f"quality stage, one core, decoding included: median {median_ms:.1f} ms, mean {mean_ms:.1f} ms")
         for count in args.memory:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
             out = tmp_path / f"out-memory-{count}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vtondata.config import bundled_recipes, load_recipe
-from vtondata.config.quality import QualityConfig
+from vtondata.config.quality import QualityConfig, for_category
 from vtondata.filters.thresholds import Threshold, decide, failing, thresholds_from_quality
 
 QUALITY = QualityConfig.model_validate(
@@ -54,10 +54,14 @@ def test_bounds_are_inclusive_and_missing_statistics_fail_nothing() -> None:
 
 
 @pytest.mark.parametrize("name", bundled_recipes())
-def test_bundled_thresholds_state_their_calibration(name: str) -> None:
+def test_bundled_thresholds_state_their_provenance(name: str) -> None:
     quality = load_recipe(name).quality
-    for family in {t.family for t in thresholds_from_quality(quality)}:
-        assert "vtondata calibrate on" in getattr(quality, family).provenance
+    for category in ("upper", "lower", "dress"):
+        effective = for_category(quality, category)
+        for family in {t.family for t in thresholds_from_quality(quality, category)}:
+            provenance = getattr(effective, family).provenance
+            expected = "Hand-set from measured" if family == "duplicates" else "vtondata calibrate"
+            assert expected in provenance, (category, family, provenance)
 
 
 @pytest.mark.parametrize("name", ["offline", "offline-yolo"])

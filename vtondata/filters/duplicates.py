@@ -36,13 +36,16 @@ THUMBNAIL_HEIGHT_PX = 256
 BACKDROP_SHARE = 0.2
 """A pixel is foreground when its largest channel difference from the border colour exceeds this share of
 the photo's 99th-percentile difference (relative, so a darkened copy gives the same crop)."""
-MIN_CROP_SHARE = 0.05
-"""A foreground box smaller than this share of the frame is not trusted: the whole frame is used."""
-CLIPPED_BLACK, CLIPPED_WHITE = 2, 253
+LINE_SHARE = 0.02
+"""A row belongs to the crop when more than this share of it is foreground: stray pixels do not count."""
+MIN_CROP_SHARE = 0.1
+"""A crop shorter than this share of the frame's height is not trusted: the whole frame is used."""
+CROP_ASPECT = 0.6
+"""Width of the crop over its height: a standing person with arms at the sides, and some margin."""
 SCORE_HEIGHT_PX = 512
 """:func:`photo_score` reads sharpness on the person crop at most this tall, as the image filter does."""
-NOISE_COST = 0.02
-"""Score lost per grey level of noise deviation: noise of deviation 10 costs more than it adds."""
+NOISE_COST = 0.04
+"""Score lost per grey level of noise deviation: noise of deviation 5 costs more than it can add."""
 BLOCK_COST = 0.2
 """Score lost per unit of blockiness above 1 (a JPEG at quality 8 is about 3)."""
 
@@ -90,15 +93,17 @@ def perceptual_hash(path: str) -> int | None:
 
 
 def photo_score(path: str) -> float:
-    """How well the photo's person crop keeps its detail, for choosing among near-duplicates of one size.
+    """How much of the photo's information its person crop keeps, to choose among near-duplicates of one size.
 
-    The sharpness of the crop (contrast-free, :func:`signal.sharpness`) times
-    the share of the grey range it spans (a darkened copy spans less) times
-    the squared share of unclipped pixels (a washed-out copy clips), less
-    penalties for noise (which looks sharp) and JPEG blocks. Of a photo and
-    its blurred, darkened, over-exposed, noisy or blocky copy, the photo
-    scores higher. Decodes the whole photo, so scan computes it only for
-    photos that have a near-duplicate; ``-inf`` when the file cannot be decoded.
+    The sharpness of the crop (contrast-free, :func:`signal.sharpness`)
+    times the entropy of its grey histogram in bytes (0-1), less penalties for
+    noise (which looks sharp and adds entropy) and JPEG blocks. A tone change
+    (darker, brighter, clipped) maps grey levels onto fewer levels, and no
+    such mapping can raise a histogram's entropy; blurring lowers sharpness.
+    So of a photo and its blurred, darkened, over-exposed, noisy or blocky
+    copy, the photo scores higher. Decodes the whole photo, so scan computes
+    it only for photos that have a near-duplicate; ``-inf`` when the file
+    cannot be decoded.
     """
     try:
         with Image.open(path) as image:
@@ -109,26 +114,36 @@ def photo_score(path: str) -> float:
     crop = cv2.cvtColor(person_crop(rgb), cv2.COLOR_RGB2GRAY)
     factor = min(1.0, SCORE_HEIGHT_PX / crop.shape[0])
     view = crop if factor >= 1 else cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    low, high = np.percentile(crop, (1, 99))
-    unclipped = 1.0 - float(np.mean((crop <= CLIPPED_BLACK) | (crop >= CLIPPED_WHITE)))
-    score = signal.sharpness(view) * float(high - low) / 255.0 * unclipped**2
+    shares = np.bincount(crop.ravel(), minlength=256) / crop.size
+    entropy_bytes = -float(np.sum(shares[shares > 0] * np.log2(shares[shares > 0]))) / 8.0
     blocks = max(0.0, signal.blockiness(grey) - 1.0)
-    return score - NOISE_COST * signal.noise_sigma(grey) - BLOCK_COST * blocks
+    return (
+        signal.sharpness(view) * entropy_bytes - NOISE_COST * signal.noise_sigma(grey) - BLOCK_COST * blocks
+    )
 
 
 def person_crop(rgb: np.ndarray) -> np.ndarray:
-    """``rgb`` cut to the box of the pixels far from the median colour of its border (the backdrop)."""
+    """``rgb`` cut to the person: the rows where the photo differs from its backdrop (the median colour of
+    its border), and a band ``CROP_ASPECT`` times as wide centred on the median foreground column.
+
+    The width follows from the height rather than from the widest foreground
+    column, because the sides of a studio photo (light fall-off, shadows) sit
+    near any threshold and would make the box jump between two copies.
+    """
     height, width = rgb.shape[:2]
     band = max(1, height // 50)
     edges = (rgb[:band], rgb[-band:], rgb[:, :band], rgb[:, -band:])
     backdrop = np.median(np.concatenate([edge.reshape(-1, 3) for edge in edges]), axis=0)
     difference = np.abs(rgb.astype(np.float32) - backdrop.astype(np.float32)).max(axis=2)
     foreground = difference > BACKDROP_SHARE * max(float(np.percentile(difference, 99)), 1.0)
-    ys = np.flatnonzero(foreground.any(axis=1))
-    xs = np.flatnonzero(foreground.any(axis=0))
-    if len(ys) == 0 or (ys[-1] - ys[0] + 1) * (xs[-1] - xs[0] + 1) < MIN_CROP_SHARE * height * width:
+    ys = np.flatnonzero(foreground.mean(axis=1) > LINE_SHARE)
+    if len(ys) < MIN_CROP_SHARE * height:
         return rgb
-    return rgb[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1]
+    y0, y1 = ys[0], ys[-1] + 1
+    centre = float(np.median(np.nonzero(foreground[y0:y1])[1]))
+    half = min(width, round(CROP_ASPECT * (y1 - y0))) / 2
+    x0 = int(np.clip(round(centre - half), 0, width - 2 * half))
+    return rgb[y0:y1, x0 : x0 + int(2 * half)]
 
 
 def keep_best(
