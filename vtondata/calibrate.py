@@ -166,7 +166,7 @@ def measure_photos(
 ) -> tuple[dict[str, list[float]], int]:
     """Every statistic of the stages (thresholds off) over ``photos``, accepted samples only."""
     visible = recipe.quality.pose.visible_confidence
-    off = QualityConfig(pose=PoseQuality(visible_confidence=visible))
+    off = QualityConfig(pose=PoseQuality(visible_confidence=visible), second_pose=recipe.quality.second_pose)
     measuring = recipe.model_copy(update={"quality": off})
     stages = [stage for stage in build_stages(measuring) if stage.name != "encode"]
     with tempfile.TemporaryDirectory(prefix="vtondata-calibrate-") as folder:
@@ -282,10 +282,10 @@ def recipe_yaml(recipe: Recipe) -> str:
 def _all_on(base: QualityConfig) -> QualityConfig:
     """Every threshold field set to 0, so that ``thresholds_from_quality`` lists them all."""
     plain = base.model_dump(mode="json")
-    for block in plain.values():
-        for field in block:
+    for family in (*CATEGORY_FAMILIES, "duplicates"):
+        for field in plain[family]:
             if field.startswith(("min_", "max_")):
-                block[field] = 0.0
+                plain[family][field] = 0.0
     return QualityConfig.model_validate(plain)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from vtondata.config.base import RecipeModel
+from vtondata.config.pose import PoseConfig
 
 UNCALIBRATED = "hand-set defaults, not calibrated"
 
@@ -90,6 +91,11 @@ class PoseQuality(RecipeModel):
         None,
         description="Smallest share of the length of the category's garment bones (upper: torso; lower: "
         "thighs; dress: torso and thighs) inside the photo.",
+    )
+    max_agreement_distance: float | None = Field(
+        None,
+        description="Largest distance, in shoulder widths, between the pose and quality.second_pose's "
+        "estimate of any of the category's joints that both see inside the photo.",
     )
 
 
@@ -197,6 +203,11 @@ class QualityConfig(RecipeModel):
     categories: CategoryThresholds = Field(
         default_factory=CategoryThresholds,
         description="Blocks that replace the shared ones for one category (docs/quality.md).",
+    )
+    second_pose: PoseConfig | None = Field(
+        None,
+        description="A second, independent pose model whose agreement with the first is "
+        "pose.agreement_distance; null: not run (it costs a second pose inference per photo).",
     )
 
 
