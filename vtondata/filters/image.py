@@ -52,7 +52,8 @@ def measure(sample: Sample, visible_confidence: float = 0.5) -> dict[str, float]
     skin = skin_region(sample, person if person is not None else content, visible_confidence)
     exposure = skin if skin is not None else (person if person is not None else content)
     brightness = cv2.mean(grey, exposure.view(np.uint8))[0]
-    contrast = cv2.meanStdDev(grey, mask=content.view(np.uint8))[1][0, 0]
+    # Every second row and column: a photo's luma spread does not need every pixel.
+    contrast = cv2.meanStdDev(grey[::2, ::2], mask=content[::2, ::2].view(np.uint8))[1][0, 0]
     upscale = max(1.0, float(sample.meta["ingest"]["scale"]))
     photo = _native(_crop(grey, content), upscale)
     figure = _crop(grey, person if person is not None else content)

@@ -13,13 +13,13 @@ import numpy as np
 
 BLUR_TAPS = 9
 """Length of the box filter that re-blurs the photo in :func:`sharpness` (Crete-Roffet et al. use 9)."""
-_NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
-"""Immerkaer's mask: the difference of two Laplacians, zero on any locally linear image."""
+# noise_sigma applies Immerkaer's mask [[1, -2, 1], [-2, 4, -2], [1, -2, 1]]: the difference of two
+# Laplacians, zero on any locally linear image.
 BLOCK_PX = 8
 EDGE_STEP = 48
 """Luma steps above this are object edges, not compression artefacts (:func:`blockiness`)."""
-SUBSAMPLE = 2
-"""Noise and blocks are read off every second row and column; both repeat all over the photo."""
+SUBSAMPLE = 3
+"""Noise and blocks are read off every third row and column; both repeat all over the photo."""
 
 
 def sharpness(grey: np.ndarray) -> float:
@@ -53,15 +53,24 @@ def noise_sigma(grey: np.ndarray) -> float:
     smooth gradients leave only the noise; the median of the absolute
     response ignores the edges and textures, which are a minority of pixels
     in a photo of a person. For Gaussian noise of deviation s the response has
-    deviation 6 s, hence the scaling. The median is taken over every
-    ``SUBSAMPLE``-th row and column of the response, which changes it by far
-    less than the estimate's own spread.
+    deviation 6 s, hence the scaling. The response is evaluated at every
+    ``SUBSAMPLE``-th row and column only, which changes the median by far less
+    than the estimate's own spread and saves most of the work.
     """
-    response = cv2.filter2D(np.asarray(grey, dtype=np.float32), cv2.CV_32F, _NOISE_KERNEL)
-    response = response[1:-1:SUBSAMPLE, 1:-1:SUBSAMPLE]
-    if response.size == 0:
+    image = np.asarray(grey)
+    height, width = image.shape[:2]
+    if height < 3 or width < 3:
         return 0.0
-    return float(1.4826 * np.median(np.abs(response)) / 6.0)
+
+    def at(dy: int, dx: int) -> np.ndarray:
+        return image[1 + dy : height - 1 + dy : SUBSAMPLE, 1 + dx : width - 1 + dx : SUBSAMPLE].astype(
+            np.int16
+        )
+
+    corners = at(-1, -1) + at(-1, 1) + at(1, -1) + at(1, 1)
+    sides = at(-1, 0) + at(0, -1) + at(0, 1) + at(1, 0)
+    response = np.abs(corners - 2 * sides + 4 * at(0, 0))
+    return float(1.4826 * np.median(response) / 6.0)
 
 
 def blockiness(grey: np.ndarray) -> float:
