@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import pytest
 
+from tests.conftest import require_shared
 from tests.filters.reference_set import (
     CATEGORIES,
     KNOWN_REJECTIONS,
@@ -59,3 +61,26 @@ def test_no_reference_photo_is_rejected(category: str, variant, tmp_path: Path) 
     )
     changed = [photo for photo, code in known.items() if codes[photo]["reason_code"] != code]
     assert not changed, f"no longer rejected as listed in KNOWN_REJECTIONS, remove them there: {changed}"
+
+
+def test_small_reference_photos_pass_once_resolution_is_allowed(tmp_path: Path) -> None:
+    """VITON's 192x256 release: upscaled by ingest, judged at their own resolution (sharp, not blurred)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for relative in reference_photos("upper"):
+        image = cv2.imread(str(require_shared(relative)), cv2.IMREAD_COLOR)
+        small = cv2.resize(image, (192, 256), interpolation=cv2.INTER_AREA)
+        cv2.imwrite(str(raw / f"{Path(relative).parent.name}-{Path(relative).stem}.jpg"), small)
+    allow_small = {
+        "ingest.min_short_side_px": 128,
+        "quality.categories.upper.image.min_orig_width_px": None,
+        "quality.categories.upper.image.min_orig_height_px": None,
+    }
+    api.build(raw, tmp_path / "out", "upper", "offline", allow_small, runner="local")
+    rows = read_index(tmp_path / "out").select(["source_path", "reason_code", "reason_message"]).to_pylist()
+    rejected = [
+        f"{row['source_path']}: {row['reason_code']}: {row['reason_message']}"
+        for row in rows
+        if row["reason_code"]
+    ]
+    assert len(rows) == len(reference_photos("upper")) and not rejected, "\n".join(rejected)
