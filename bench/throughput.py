@@ -11,11 +11,13 @@ silhouette), kept to measure the current one against.
 
 Prints, per runner: images per second, per-image seconds of each stage (from
 the index's per-sample timings), and the share of wall time that is not model
-inference. With --memory, builds that many inputs on the Ray runner (or --memory-runner) and prints the
-peak memory of the whole process tree (driver + Ray workers) as the sum of
-proportional set sizes (PSS: shared pages, such as Ray's object store, counted
-once rather than once per process), to show that memory does not grow with the
-number of inputs.
+inference. Then the quality stage alone on one core (OpenCV limited to one
+thread), each sample as a worker receives it (image not yet decoded): the
+budget is 15 ms per 768x1024 photo. With --memory, builds that many inputs on
+the Ray runner (or --memory-runner) and prints the peak memory of the whole
+process tree (driver + Ray workers) as the sum of proportional set sizes (PSS:
+shared pages, such as Ray's object store, counted once rather than once per
+process), to show that memory does not grow with the number of inputs.
 
 The inputs are shifted and mirrored copies of the 16 shared photos, which the
 near-duplicate filter would rightly reject; it is switched off here so that
@@ -112,6 +114,45 @@ def run_once(raw: Path, out: Path, runner: str, recipe: str, workers: int | None
     }
 
 
+def quality_ms_one_core(raw: Path, recipe: str, count: int = 32) -> tuple[float, float]:
+    """Median wall and median CPU milliseconds of the quality stage per photo on one core, decoding
+    included. With OpenCV on one thread all the work runs on the calling thread, so its CPU time is the
+    cost on one core even when other processes share the machine (wall time then grows, CPU time not)."""
+    import pickle
+
+    import cv2
+
+    from vtondata.api import build_stages
+    from vtondata.config import load_recipe
+    from vtondata.ingest.chunks import plan_chunks
+    from vtondata.ingest.scan import scan_inputs
+    from vtondata.runners.local import run_stages
+    from vtondata.sample import Category
+
+    loaded = load_recipe(recipe)
+    stages = build_stages(loaded)
+    quality = next(stage for stage in stages if stage.name == "quality")
+    before = stages[: stages.index(quality)]
+    items = scan_inputs(raw, loaded.ingest)[:count]
+    samples = [sample for chunk in plan_chunks(items, len(items)) for sample in chunk.samples(Category.UPPER)]
+    for stage in before:
+        stage.setup()
+    samples = [sample for sample in run_stages(before, samples) if sample.accepted]
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        wall, cpu = [], []
+        for sample in samples:
+            fresh = pickle.loads(pickle.dumps(sample))
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            quality.process_batch([fresh])
+            wall.append(time.perf_counter() - started)
+            cpu.append(time.thread_time() - started_cpu)
+    finally:
+        cv2.setNumThreads(threads)
+    return sorted(wall)[len(wall) // 2] * 1000, sorted(cpu)[len(cpu) // 2] * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -141,6 +182,11 @@ def main() -> None:
                     f"accepted {figures['accepted']}/{figures['inputs']}\n"
                     f"       per image: {stages}"
                 )
+            wall_ms, cpu_ms = quality_ms_one_core(raw, recipe)
+            print(
+                f"{Path(recipe).stem} quality stage, one core, decoding included: "
+                f"median {cpu_ms:.1f} ms CPU, {wall_ms:.1f} ms wall"
+            )
         for count in args.memory:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
             out = tmp_path / f"out-memory-{count}"

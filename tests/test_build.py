@@ -114,7 +114,7 @@ def test_bad_inputs_are_rejected_with_their_reason_and_nothing_is_lost(tmp_path,
     # tested on their own (tests/filters); here they would hide the ingest verdicts under test.
     overrides = {
         "quality.duplicates.min_hash_distance": "null",
-        "quality.segment.max_outside_foreground": "null",
+        "quality.categories.upper.segment.max_outside_foreground": "null",
     }
     result = vtondata.build(raw, out, "upper", "offline", overrides, runner="local")
     index = read_index(out)

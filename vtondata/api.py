@@ -78,7 +78,10 @@ def build_stages(recipe: Recipe) -> list[Stage]:
         PoseStage(recipe.pose, build_pose_backend(recipe.pose)),
         SegmentStage(recipe.segment, segment_backend),
         MaskStage(recipe.mask),
-        QualityStage(recipe.quality),
+        QualityStage(
+            recipe.quality,
+            build_pose_backend(recipe.quality.second_pose) if recipe.quality.second_pose else None,
+        ),
         EncodeStage(recipe.output),
     ]
 

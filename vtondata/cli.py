@@ -418,25 +418,38 @@ def calibrate(
         list[Path], typer.Argument(help="VITON-HD or DressCode folders, or folders of trusted photos.")
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the calibrated recipe.")],
-    recipe: Annotated[str, typer.Option(help="Recipe whose stages measure the reference.")] = "offline",
+    recipe: Annotated[
+        str, typer.Option(help="Recipe whose stages measure the reference and whose checks are calibrated.")
+    ] = "offline",
     category: Annotated[
-        Category, typer.Option(help="Category whose joints and mask are measured.")
+        Category, typer.Option(help="Category of the reference; its own thresholds are written.")
     ] = Category.UPPER,
-    percentile: Annotated[float, typer.Option(help="min_* at this percentile, max_* at 100 minus it.")] = 1.0,
-    margin: Annotated[float, typer.Option(help="Relative slack beyond the percentile.")] = 0.25,
+    k: Annotated[float, typer.Option(help="Robust deviations (1.4826 MAD) from the median.")] = 5.0,
+    min_support: Annotated[
+        int, typer.Option(help="Fewest reference values a threshold may be calibrated from.")
+    ] = 10,
+    all_statistics: Annotated[
+        bool, typer.Option(help="Calibrate every measured statistic, not only the recipe's enabled checks.")
+    ] = False,
 ) -> None:
-    """Set the recipe's quality thresholds from a reference dataset (docs/quality.md)."""
+    """Set one category's quality thresholds from a reference dataset (docs/quality.md)."""
     from vtondata.calibrate import CalibrationRule, recipe_yaml
     from vtondata.calibrate import calibrate as run_calibration
     from vtondata.config import load_recipe
 
     try:
-        rule = CalibrationRule(percentile=percentile, margin=margin)
+        rule = CalibrationRule(k=k, min_support=min_support, every_statistic=all_statistics)
         result = run_calibration(reference, load_recipe(recipe), category, rule)
     except VtonDataError as error:
         raise _fail(error) from None
     output.write_text(recipe_yaml(result.recipe), encoding="utf-8")
-    console.print(f"{output}: thresholds from {result.accepted} of {result.photos} photos", highlight=False)
+    for entry in result.support:
+        value = f"{entry.value:g}" if entry.value is not None else f"not written (fewer than {min_support})"
+        console.print(f"  {entry.field:45s} n={entry.values:<5d} {value}", highlight=False)
+    console.print(
+        f"{output}: {category.value} thresholds from {result.accepted} of {result.photos} photos",
+        highlight=False,
+    )
 
 
 @app.command()

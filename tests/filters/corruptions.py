@@ -1,4 +1,4 @@
-"""The corrupted set: each shared real photo, clean and with one known defect per variant.
+"""The defect corpus: each shared real photo, clean and with one known defect per variant.
 
 Every corruption keeps the 3:4 aspect of the originals unless the defect is
 the size itself, so each variant fails for its own reason and not for a side
@@ -38,13 +38,19 @@ def underexposed(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
     return (image.astype(np.float32) / 6.0).astype(np.uint8)
 
 
-def head_crop(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
-    """The top 40 % of the photo at 3:4, centred: head and shoulders, no hips, no wrists."""
-    height, width = image.shape[:2]
-    crop_h = int(0.4 * height)
-    crop_w = int(crop_h * 0.75)
-    x0 = (width - crop_w) // 2
-    return cv2.resize(image[:crop_h, x0 : x0 + crop_w], (width, height), interpolation=cv2.INTER_CUBIC)
+def cut_off(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
+    """The frame's bottom edge cuts the person at 35 % of their height (the chest): the photo moves down
+    over its own backdrop colour. Size, sharpness and exposure stay those of the original."""
+    height = image.shape[0]
+    backdrop = np.median(image[:8].reshape(-1, 3), axis=0)
+    foreground = np.abs(image.astype(np.float32) - backdrop).max(axis=2) > 40
+    rows = np.flatnonzero(foreground.mean(axis=1) > 0.02)
+    cut = int(rows[0] + 0.35 * (rows[-1] - rows[0]))
+    shift = height - cut
+    out = np.empty_like(image)
+    out[:] = backdrop.astype(np.uint8)
+    out[shift:] = image[:cut]
+    return out
 
 
 def two_people(image: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -61,9 +67,44 @@ def tiny(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
     return cv2.resize(image, (288, 384), interpolation=cv2.INTER_AREA)
 
 
+def tiny_person(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
+    """The photo shrunk to 30 % of its size in the middle of a canvas of its own border colour."""
+    height, width = image.shape[:2]
+    border = np.concatenate(
+        [image[:8].reshape(-1, 3), image[:, :8].reshape(-1, 3), image[:, -8:].reshape(-1, 3)]
+    )
+    canvas = np.empty_like(image)
+    canvas[:] = np.median(border, axis=0).astype(np.uint8)
+    small = cv2.resize(image, (round(0.3 * width), round(0.3 * height)), interpolation=cv2.INTER_AREA)
+    y0, x0 = (height - small.shape[0]) // 2, (width - small.shape[1]) // 2
+    canvas[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+    return canvas
+
+
+def noisy(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
+    """Gaussian noise of deviation 20 grey levels, the same seed for every photo."""
+    noise = np.random.default_rng(0).normal(0.0, 20.0, image.shape)
+    return np.clip(image.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+
+
+def unchanged(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
+    """The photo as it is; the defect is the encoding (JPEG quality 8: 8x8 blocks)."""
+    return image
+
+
 def near_duplicate(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
-    """Resized to 70 % (and, as all corruptions, re-encoded as JPEG quality 80)."""
-    return cv2.resize(image, None, fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)
+    """A worse copy: resized to 70 %, slightly blurred (and re-encoded as JPEG quality 80)."""
+    small = cv2.resize(image, None, fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(small, (0, 0), 1.0)
+
+
+def darker(image: np.ndarray, _other: np.ndarray) -> np.ndarray:
+    """Two thirds of a stop darker (values x 0.6): a copy that still looks usable."""
+    return (image.astype(np.float32) * 0.6).astype(np.uint8)
+
+
+DUPLICATE_COPIES = (near_duplicate, blur, darker)
+"""Worse copies of a photo that near-duplicate grouping must recognise and reject in favour of it."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +114,7 @@ class Variant:
     name: str
     make: Corruption
     expected: tuple[str, ...]
+    jpeg_quality: int = 80
 
 
 VARIANTS = (
@@ -97,7 +139,11 @@ VARIANTS = (
             *BLIND,
         ),
     ),
-    Variant("headcrop", head_crop, ("mask.missing_joints", "quality.pose_")),
+    Variant(
+        "cutoff",
+        cut_off,
+        ("mask.missing_joints", "quality.pose_min_body_in_frame", "quality.pose_min_framing_margin"),
+    ),
     Variant(
         "twopeople",
         two_people,
@@ -109,7 +155,10 @@ VARIANTS = (
         ),
     ),
     Variant("tiny", tiny, ("quality.image_min_orig_width_px", "quality.image_min_orig_height_px")),
-    Variant("nearduplicate", near_duplicate, ("quality.duplicates_min_hash_distance",)),
+    Variant("tinyperson", tiny_person, ("quality.segment_min_person_area_ratio",)),
+    Variant("blocky", unchanged, ("quality.image_max_blockiness",), jpeg_quality=8),
+    Variant("noisy", noisy, ("quality.image_max_noise_sigma",), jpeg_quality=95),
+    Variant("nearduplicate", near_duplicate, ("quality.near_duplicate",)),
 )
 """Expected codes ending in ``_`` match any code of that family."""
 
@@ -144,6 +193,7 @@ def write_corrupted_set(
         for variant in variants:
             path = root / "corrupt" / variant.name / f"{stem}.jpg"
             path.parent.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(path), variant.make(image, other), [cv2.IMWRITE_JPEG_QUALITY, 80])
+            image_out = variant.make(image, other)
+            cv2.imwrite(str(path), image_out, [cv2.IMWRITE_JPEG_QUALITY, variant.jpeg_quality])
             written[path.relative_to(root).as_posix()] = variant.name
     return written

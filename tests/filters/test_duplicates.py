@@ -1,15 +1,22 @@
-"""Perceptual hash: stable under re-encoding and resizing, far apart for different photos."""
+"""Perceptual hash of the person crop, best-of-group near-duplicates, and their scan-time rejection."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from tests.photos import real_photos
 from vtondata.config.ingest import IngestConfig
 from vtondata.config.quality import DuplicatesQuality
-from vtondata.filters.duplicates import near_duplicates, perceptual_hash
+from vtondata.filters.duplicates import (
+    Fingerprint,
+    keep_best,
+    nearest_distances,
+    perceptual_hash,
+    person_crop,
+)
 from vtondata.ingest.scan import scan_inputs
 
 
@@ -30,14 +37,45 @@ def test_copies_are_close_and_different_photos_far(tmp_path: Path) -> None:
     assert min(pairs) >= 12
 
 
-def test_earlier_input_wins_and_a_chain_cannot_walk_away() -> None:
-    base = 0
-    near = 0b111
-    chained = 0b111111
-    verdicts = near_duplicates([base, near, chained, None], min_distance=4)
-    assert verdicts[0] is None and verdicts[3] is None
-    assert (verdicts[1].first_index, verdicts[1].distance) == (0, 3)
-    assert (verdicts[2].first_index, verdicts[2].distance) == (0, 6)
+def test_two_people_in_one_pose_on_one_backdrop_are_not_duplicates(tmp_path: Path) -> None:
+    """Same backdrop and framing, a different person: the whole frames are alike, the person crops not."""
+    first, second = (cv2.imread(str(photo)) for photo in real_photos()[:2])
+    backdrop = np.full((1024, 768, 3), 235, dtype=np.uint8)
+    for name, image in (("a.png", first), ("b.png", second)):
+        scene = backdrop.copy()
+        person = cv2.resize(image[100:900, 200:568], (184, 400), interpolation=cv2.INTER_AREA)
+        scene[312:712, 292:476] = person
+        cv2.imwrite(str(tmp_path / name), scene)
+    crop = person_crop(cv2.cvtColor(cv2.imread(str(tmp_path / "a.png")), cv2.COLOR_BGR2RGB))
+    assert crop.shape[0] < 0.5 * 1024
+    assert _distance(perceptual_hash(str(tmp_path / "a.png")), perceptual_hash(str(tmp_path / "b.png"))) >= 12
+
+
+def test_the_best_member_of_a_group_is_kept_whatever_the_order() -> None:
+    prints = [
+        Fingerprint(0b111, 1000),
+        Fingerprint(0b0, 2000),
+        Fingerprint(0b1, 2000),
+        Fingerprint(~0 & 0xFF, 10),
+    ]
+    scores = {0: 0.9, 1: 0.2, 2: 0.5}
+    verdicts, nearest = keep_best(prints, 4, scores.__getitem__)
+    assert [v.kept_index if v else None for v in verdicts] == [2, 2, None, None]
+    assert [v.distance if v else None for v in verdicts] == [2, 1, None, None]
+    assert nearest[2] is None and nearest[3] == 7
+
+
+def test_a_chain_of_small_edits_cannot_walk_away() -> None:
+    prints = [Fingerprint(0, 10), Fingerprint(0b111, 10), Fingerprint(0b111111, 10)]
+    verdicts, _ = keep_best(prints, 4, lambda index: -index)
+    assert [v.kept_index if v else None for v in verdicts] == [None, 0, None]
+
+
+def test_no_threshold_keeps_everything_and_nearest_distances_ignore_self() -> None:
+    prints = [Fingerprint(0, 10), Fingerprint(1, 10), None]
+    verdicts, _ = keep_best(prints, None, lambda index: 0.0)
+    assert verdicts == [None, None, None]
+    assert nearest_distances([0, 1, 0b111, None]) == [1, 1, 2, None]
 
 
 def test_unreadable_files_have_no_hash(tmp_path: Path) -> None:
@@ -46,17 +84,17 @@ def test_unreadable_files_have_no_hash(tmp_path: Path) -> None:
     assert perceptual_hash(str(broken)) is None
 
 
-def test_scan_rejects_the_later_copy_and_records_the_distance(tmp_path: Path) -> None:
+def test_scan_keeps_the_better_photo_and_records_the_distance(tmp_path: Path) -> None:
     photo = real_photos()[0]
-    cv2.imwrite(str(tmp_path / "a.jpg"), cv2.imread(str(photo)))
-    cv2.imwrite(str(tmp_path / "b.jpg"), cv2.resize(cv2.imread(str(photo)), None, fx=0.5, fy=0.5))
+    cv2.imwrite(str(tmp_path / "a.jpg"), cv2.resize(cv2.imread(str(photo)), None, fx=0.5, fy=0.5))
+    cv2.imwrite(str(tmp_path / "b.jpg"), cv2.imread(str(photo)))
     cv2.imwrite(str(tmp_path / "c.jpg"), cv2.imread(str(real_photos()[1])))
     items = scan_inputs(tmp_path, IngestConfig(), duplicates=DuplicatesQuality(min_hash_distance=11))
     assert [item.rejection.code if item.rejection else None for item in items] == [
+        "quality.near_duplicate",
         None,
-        "quality.duplicates_min_hash_distance",
         None,
     ]
-    assert "a.jpg" in items[1].rejection.message
-    assert items[1].stats["duplicates.hash_distance"] < 11 <= items[2].stats["duplicates.hash_distance"]
-    assert scan_inputs(tmp_path, IngestConfig())[1].rejection is None
+    assert "b.jpg" in items[0].rejection.message
+    assert items[0].stats["duplicates.hash_distance"] < 11 <= items[2].stats["duplicates.hash_distance"]
+    assert scan_inputs(tmp_path, IngestConfig())[0].rejection is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vtondata.config import bundled_recipes, load_recipe
-from vtondata.config.quality import QualityConfig
+from vtondata.config.quality import QualityConfig, for_category
 from vtondata.filters.thresholds import Threshold, decide, failing, thresholds_from_quality
 
 QUALITY = QualityConfig.model_validate(
@@ -54,13 +54,42 @@ def test_bounds_are_inclusive_and_missing_statistics_fail_nothing() -> None:
 
 
 @pytest.mark.parametrize("name", bundled_recipes())
-def test_bundled_thresholds_state_their_calibration(name: str) -> None:
+def test_bundled_thresholds_state_their_provenance(name: str) -> None:
     quality = load_recipe(name).quality
-    for family in {t.family for t in thresholds_from_quality(quality)}:
-        assert "vtondata calibrate on" in getattr(quality, family).provenance
+    for category in ("upper", "lower", "dress"):
+        effective = for_category(quality, category)
+        for family in {t.family for t in thresholds_from_quality(quality, category)}:
+            provenance = getattr(effective, family).provenance
+            expected = "Hand-set from measured" if family == "duplicates" else "vtondata calibrate"
+            assert expected in provenance, (category, family, provenance)
 
 
 @pytest.mark.parametrize("name", ["offline", "offline-yolo"])
 def test_offline_recipes_ship_thresholds_for_every_family(name: str) -> None:
     families = {t.family for t in thresholds_from_quality(load_recipe(name).quality)}
     assert families == {"image", "pose", "segment", "mask", "duplicates"}
+
+
+def test_a_category_block_replaces_the_shared_one_for_that_category_only() -> None:
+    quality = QualityConfig.model_validate(
+        {
+            "mask": {"min_person_coverage": 0.6, "max_area_ratio": 0.7},
+            "categories": {"lower": {"mask": {"min_person_coverage": 0.3}}},
+        }
+    )
+    shared = [(t.statistic, t.value) for t in thresholds_from_quality(quality)]
+    upper = [(t.statistic, t.value) for t in thresholds_from_quality(quality, "upper")]
+    lower = [(t.statistic, t.value) for t in thresholds_from_quality(quality, "lower")]
+    assert shared == upper == [("mask.area_ratio", 0.7), ("mask.person_coverage", 0.6)]
+    assert lower == [("mask.person_coverage", 0.3)]
+    assert thresholds_from_quality(quality.model_dump(mode="json"), "lower") == thresholds_from_quality(
+        quality, "lower"
+    )
+
+
+def test_near_duplicates_have_their_own_reason_code() -> None:
+    (threshold,) = thresholds_from_quality({"duplicates": {"min_hash_distance": 11}})
+    assert (threshold.statistic, threshold.reason_code) == (
+        "duplicates.hash_distance",
+        "quality.near_duplicate",
+    )

@@ -22,6 +22,6 @@ def built(tmp_path_factory, weights_dir) -> tuple[Path, Path]:
     raw = link_photos(tmp_path_factory.mktemp("raw"), photos)
     (raw / HOSTILE_NAME).write_bytes(photos[0].read_bytes()[:3000])
     out = tmp_path_factory.mktemp("out") / "dataset"
-    overrides = {"quality.mask.max_area_ratio": MAX_AREA_RATIO}
+    overrides = {"quality.categories.upper.mask.max_area_ratio": MAX_AREA_RATIO}
     vtondata.build(raw, out, "upper", "offline", overrides, runner="local")
     return raw, out

@@ -44,7 +44,9 @@ def _large_dataset(out, raw):
             samples.append(sample)
             (raw / sample.source_path).symlink_to(source)
         records.append(write_chunk(out, "train", chunk, encode.process_batch(samples)))
-    write_test_manifest(out, records, load_recipe("offline", {"quality.mask.max_area_ratio": "0.5"}))
+    write_test_manifest(
+        out, records, load_recipe("offline", {"quality.categories.upper.mask.max_area_ratio": "0.5"})
+    )
 
 
 @pytest.fixture(scope="module")

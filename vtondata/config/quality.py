@@ -6,6 +6,12 @@ A field ``min_<name>`` (``max_<name>``) in block ``<family>`` is the smallest
 rejected ``quality.<family>_min_<name>`` (``..._max_<name>``). Each block's
 ``provenance`` says where its numbers come from (``vtondata calibrate`` writes
 it). Statistics and the calibration rule: docs/quality.md.
+
+Upper-body, lower-body and dress photos differ in what a clean sample looks
+like (a lower-body mask covers the gap between the legs, so less of it lies on
+the person), so ``categories.<category>`` may replace any of the ``image``,
+``segment``, ``pose`` and ``mask`` blocks for one category; a block it leaves
+out (``null``) is the shared one. :func:`for_category` resolves them.
 """
 
 from __future__ import annotations
@@ -13,29 +19,45 @@ from __future__ import annotations
 from pydantic import Field
 
 from vtondata.config.base import RecipeModel
+from vtondata.config.pose import PoseConfig
 
 UNCALIBRATED = "hand-set defaults, not calibrated"
 
 
 class ImageQuality(RecipeModel):
-    """Resolution and aspect of the original file; sharpness and exposure of the person."""
+    """Resolution and aspect of the original file; exposure of the skin, noise, sharpness, JPEG blocks."""
 
     provenance: str = Field(UNCALIBRATED, description="Where these thresholds come from.")
     min_orig_width_px: float | None = Field(None, description="Smallest original width, pixels.")
     min_orig_height_px: float | None = Field(None, description="Smallest original height, pixels.")
     min_orig_aspect: float | None = Field(None, description="Smallest original width / height.")
     max_orig_aspect: float | None = Field(None, description="Largest original width / height.")
-    min_brightness: float | None = Field(None, description="Smallest mean luma of the person region, 0-1.")
-    max_brightness: float | None = Field(None, description="Largest mean luma of the person region, 0-1.")
+    min_brightness: float | None = Field(
+        None, description="Smallest mean luma (0-1) of the exposure region: skin and face, else the person."
+    )
+    max_brightness: float | None = Field(
+        None, description="Largest mean luma (0-1) of the exposure region: skin and face, else the person."
+    )
     min_contrast: float | None = Field(
         None, description="Smallest luma standard deviation of the photo, 0-1."
     )
     max_clipped_fraction: float | None = Field(
-        None, description="Largest share of person pixels at black (luma <= 2) or white (>= 253)."
+        None,
+        description="Largest share of the exposure region (skin and face, else the person) at black "
+        "(luma <= 2) or white (>= 253).",
     )
-
+    max_noise_sigma: float | None = Field(
+        None, description="Largest estimated noise standard deviation of the photo, grey levels (0-255)."
+    )
     min_sharpness: float | None = Field(
-        None, description="Smallest variance of the Laplacian of the person region (grey levels squared)."
+        None,
+        description="Smallest sharpness of the person (0-1: 1 - the blur effect of Crete-Roffet et al.), "
+        "measured at the photo's own resolution.",
+    )
+    max_blockiness: float | None = Field(
+        None,
+        description="Largest ratio of luma steps across the 8x8 JPEG block grid to steps inside blocks "
+        "(1 = no blocks).",
     )
 
 
@@ -62,8 +84,18 @@ class PoseQuality(RecipeModel):
     )
     min_framing_margin: float | None = Field(
         None,
-        description="Smallest distance of any of the category's joints to the photo's edge, as a share of "
-        "the photo's height; negative when a joint lies outside.",
+        description="Smallest distance of the category's anchor joints (upper, dress: shoulders; lower: "
+        "hips) to the photo's edge, as a share of the photo's height; negative when one lies outside.",
+    )
+    min_body_in_frame: float | None = Field(
+        None,
+        description="Smallest share of the length of the category's garment bones (upper: torso; lower: "
+        "thighs; dress: torso and thighs) inside the photo.",
+    )
+    max_agreement_distance: float | None = Field(
+        None,
+        description="Largest distance, in shoulder widths, between the pose and quality.second_pose's "
+        "estimate of any of the category's joints that both see inside the photo.",
     )
 
 
@@ -99,6 +131,16 @@ class SegmentQuality(RecipeModel):
         None,
         description="Smallest share of the category's seen joints on the (slightly grown) silhouette.",
     )
+    min_face_at_pose: float | None = Field(
+        None,
+        description="Smallest share of the pose's seen face points (nose, eyes) on the face layer "
+        "(segmenters that give one).",
+    )
+    min_hands_at_pose: float | None = Field(
+        None,
+        description="Smallest share of the pose's seen wrists next to the hands layer (segmenters that give "
+        "one).",
+    )
 
 
 class MaskQuality(RecipeModel):
@@ -118,21 +160,38 @@ class MaskQuality(RecipeModel):
 
 
 class DuplicatesQuality(RecipeModel):
-    """Near-duplicates by perceptual hash, decided at scan time over the sorted inputs."""
+    """Near-duplicates by perceptual hash of the person crop, decided at scan time over all inputs."""
 
     provenance: str = Field(UNCALIBRATED, description="Where this threshold comes from.")
     min_hash_distance: float | None = Field(
         None,
-        description="Smallest Hamming distance (bits of 64) between a photo's perceptual hash and that of "
-        "any earlier input; the earlier one in sorted order is kept.",
+        description="Smallest Hamming distance (bits of 64) between the perceptual hashes of two photos' "
+        "person crops; of a closer group the best photo is kept (resolution, then sharpness, then path).",
     )
+
+
+class CategoryQuality(RecipeModel):
+    """One category's own blocks; a ``null`` block means the shared block of ``quality``."""
+
+    image: ImageQuality | None = Field(None, description="Replaces quality.image for this category.")
+    segment: SegmentQuality | None = Field(None, description="Replaces quality.segment for this category.")
+    pose: PoseQuality | None = Field(None, description="Replaces quality.pose for this category.")
+    mask: MaskQuality | None = Field(None, description="Replaces quality.mask for this category.")
+
+
+class CategoryThresholds(RecipeModel):
+    """Per-category blocks, for thresholds whose clean values differ between upper, lower and dress."""
+
+    upper: CategoryQuality | None = Field(None, description="Blocks of the upper-body category.")
+    lower: CategoryQuality | None = Field(None, description="Blocks of the lower-body category.")
+    dress: CategoryQuality | None = Field(None, description="Blocks of the dress category.")
 
 
 class QualityConfig(RecipeModel):
     """Every quality threshold of a recipe; the all-``None`` default accepts everything.
 
-    Blocks and fields are in the order thresholds are checked: exposure before
-    sharpness (a dark photo also has little Laplacian variance), the
+    Blocks and fields are in the order thresholds are checked: exposure and
+    noise before sharpness (a dark photo looks blurred, a noisy one sharp), the
     silhouette before the joints (two people also cut each other's arms).
     """
 
@@ -141,3 +200,26 @@ class QualityConfig(RecipeModel):
     pose: PoseQuality = Field(default_factory=PoseQuality)
     mask: MaskQuality = Field(default_factory=MaskQuality)
     duplicates: DuplicatesQuality = Field(default_factory=DuplicatesQuality)
+    categories: CategoryThresholds = Field(
+        default_factory=CategoryThresholds,
+        description="Blocks that replace the shared ones for one category (docs/quality.md).",
+    )
+    second_pose: PoseConfig | None = Field(
+        None,
+        description="A second, independent pose model whose agreement with the first is "
+        "pose.agreement_distance; null: not run (it costs a second pose inference per photo).",
+    )
+
+
+CATEGORY_FAMILIES = ("image", "segment", "pose", "mask")
+"""The blocks a category may replace; duplicates are decided at scan time for every photo alike."""
+
+
+def for_category(quality: QualityConfig, category: str | None) -> QualityConfig:
+    """``quality`` with the category's own blocks in place of the shared ones, and no ``categories``.
+
+    ``None`` (no category) gives the shared blocks.
+    """
+    own = getattr(quality.categories, category) if category else None
+    update = {family: getattr(own, family) for family in CATEGORY_FAMILIES if own and getattr(own, family)}
+    return quality.model_copy(update={**update, "categories": CategoryThresholds()})

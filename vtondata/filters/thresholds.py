@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from vtondata.config.quality import QualityConfig
+from vtondata.config.quality import QualityConfig, for_category
 from vtondata.sample import Rejection
 
+REASON_CODES = {"duplicates.min_hash_distance": "quality.near_duplicate"}
+"""Reason codes that are not ``quality.<family>_<field>``: a near-duplicate is rejected for the photo it
+duplicates, which the message names, more than for a distance."""
 FAMILIES = ("image", "segment", "pose", "mask", "duplicates")
 """The order in which thresholds are checked, so the first failure names the most basic defect: the
 photo itself, then whether it shows one person cleanly separated, then the joints, then the mask."""
@@ -30,7 +33,7 @@ class Threshold:
     direction: Literal["min", "max"]
     value: float
     reason_code: str
-    """``"quality.<family>_<direction>_<name>"``: the field that failed."""
+    """``"quality.<family>_<direction>_<name>"``: the field that failed (``REASON_CODES`` aside)."""
 
     def fails(self, stat: float) -> bool:
         """True when ``stat`` is outside the accepted side of the threshold."""
@@ -41,17 +44,20 @@ class Threshold:
         return Rejection(self.reason_code, f"{self.statistic} = {stat:.4g}, {relation} {self.value:.4g}")
 
 
-def thresholds_from_quality(quality: QualityConfig | Mapping[str, Any]) -> list[Threshold]:
-    """Every enabled threshold, in block order then field order.
+def thresholds_from_quality(
+    quality: QualityConfig | Mapping[str, Any], category: str | None = None
+) -> list[Threshold]:
+    """Every enabled threshold for ``category`` (its own blocks, else the shared ones), in check order.
 
     Accepts the model or its plain dict (``manifest["recipe"]["resolved"]["quality"]``);
-    ``None`` values and fields without a ``min_`` / ``max_`` prefix are skipped.
+    ``category=None`` gives the shared blocks. ``None`` values and fields
+    without a ``min_`` / ``max_`` prefix are skipped.
     """
-    plain = quality.model_dump(mode="json") if isinstance(quality, QualityConfig) else quality
-    families = [name for name in FAMILIES if name in plain] + [name for name in plain if name not in FAMILIES]
+    model = quality if isinstance(quality, QualityConfig) else QualityConfig.model_validate(quality)
+    plain = for_category(model, category).model_dump(mode="json")
     thresholds = []
-    for family in families:
-        block = plain[family] or {}
+    for family in FAMILIES:
+        block = plain[family]
         for field, value in block.items():
             direction, _, name = field.partition("_")
             if direction not in ("min", "max") or not name or value is None:
@@ -62,7 +68,7 @@ def thresholds_from_quality(quality: QualityConfig | Mapping[str, Any]) -> list[
                     statistic=f"{family}.{name}",
                     direction=direction,
                     value=float(value),
-                    reason_code=f"quality.{family}_{field}",
+                    reason_code=REASON_CODES.get(f"{family}.{field}", f"quality.{family}_{field}"),
                 )
             )
     return thresholds

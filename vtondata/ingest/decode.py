@@ -192,13 +192,14 @@ def _decode_failure(part: str, error: Exception) -> Rejection:
 
 
 def open_bounded(
-    data: bytes, config: IngestConfig, draft_grey_wh: tuple[int, int] | None = None
+    data: bytes, config: IngestConfig, draft: tuple[str, tuple[int, int]] | None = None
 ) -> Image.Image | Rejection:
     """Any accepted-format image (a garment photo, a hash thumbnail's source), header-checked, pixels loaded.
 
     The same guards as a person photo (format allow-list, ``max_pixels``, zlib
     bombs) without the person-only rules (minimum size, colour policies).
-    ``draft_grey_wh`` lets a JPEG decode straight to a small grey image.
+    ``draft`` (a mode and a size, ``("L", (64, 64))``) lets a JPEG decode
+    straight to a small image.
     """
     opened = _open_header(data, config)
     if isinstance(opened, Rejection):
@@ -212,8 +213,8 @@ def open_bounded(
         )
         return Rejection("ingest.too_large", message)
     try:
-        if draft_grey_wh is not None:
-            opened.draft("L", draft_grey_wh)
+        if draft is not None:
+            opened.draft(*draft)
         opened.load()
     except _DECODE_ERRORS as error:
         opened.close()

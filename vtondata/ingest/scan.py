@@ -5,9 +5,9 @@ Scan decides what the file system alone can tell: a path that cannot be read
 limit and a byte-identical duplicate. Everything that needs the file's content
 as an image is decided later by :func:`vtondata.ingest.decode.decode_person`.
 With a ``min_hash_distance`` set in the quality config, scan also rejects
-near-duplicates (``quality.duplicates_min_hash_distance``, see
-:mod:`vtondata.filters.duplicates`): it sees every input in sorted order, so
-the earlier file wins whatever the chunking. Rejected files stay in the list
+near-duplicates (``quality.near_duplicate``, see
+:mod:`vtondata.filters.duplicates`): it sees every input, so the best photo of
+each group is kept whatever the chunking. Rejected files stay in the list
 as items carrying a :class:`Rejection`, so the index counts every input.
 """
 
@@ -28,7 +28,7 @@ from vtondata.config.cloth import PairingConfig
 from vtondata.config.ingest import IngestConfig
 from vtondata.config.quality import DuplicatesQuality
 from vtondata.errors import InputError
-from vtondata.filters.duplicates import NearDuplicate, near_duplicates, perceptual_hash
+from vtondata.filters.duplicates import NearDuplicate, fingerprint, keep_best, photo_score
 from vtondata.filters.thresholds import Threshold, thresholds_from_quality
 from vtondata.ingest.files import read_input
 from vtondata.ingest.layouts import LayoutFilter
@@ -127,26 +127,34 @@ def scan_inputs(
 def _reject_near_duplicates(
     items: list[InputItem], min_distance: float, limits: IngestConfig
 ) -> list[InputItem]:
-    """Hash every kept input within ingest's limits; reject each one too close to an earlier kept input."""
+    """Fingerprint every input scan kept, within ingest's limits; of each group of near-duplicates keep
+    the best one."""
     (threshold,) = thresholds_from_quality({"duplicates": {"min_hash_distance": min_distance}})
-    hashes = [perceptual_hash(item.source_abs, limits) if item.rejection is None else None for item in items]
-    verdicts = near_duplicates(hashes, min_distance)
-    return [_with_distance(item, v, items, threshold) for item, v in zip(items, verdicts, strict=True)]
+    prints = [fingerprint(item.source_abs, limits) if item.rejection is None else None for item in items]
+    verdicts, nearest = keep_best(
+        prints, min_distance, lambda index: photo_score(items[index].source_abs, limits)
+    )
+    return [
+        _with_distance(item, verdict, distance, items, threshold)
+        for item, verdict, distance in zip(items, verdicts, nearest, strict=True)
+    ]
 
 
 def _with_distance(
-    item: InputItem, verdict: NearDuplicate | None, items: list[InputItem], threshold: Threshold
+    item: InputItem,
+    verdict: NearDuplicate | None,
+    distance: int | None,
+    items: list[InputItem],
+    threshold: Threshold,
 ) -> InputItem:
-    """The item with its ``duplicates.hash_distance``, rejected when under the threshold."""
+    """The item with its ``duplicates.hash_distance``, rejected when a better photo is that close."""
     if verdict is None:
-        return item
+        return item if distance is None else replace(item, stats={threshold.statistic: float(distance)})
     stats = {threshold.statistic: float(verdict.distance)}
-    if not threshold.fails(verdict.distance):
-        return replace(item, stats=stats)
-    first = items[verdict.first_index].source_path
+    kept = items[verdict.kept_index].source_path
     message = (
-        f"near-duplicate of {first}: perceptual hashes {verdict.distance} bits apart "
-        f"(minimum {threshold.value:g})"
+        f"near-duplicate of {kept} (kept: more pixels or detail): perceptual hashes of the person crops "
+        f"{verdict.distance} bits apart (minimum {threshold.value:g})"
     )
     return replace(item, stats=stats, rejection=Rejection(threshold.reason_code, message))
 

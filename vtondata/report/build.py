@@ -5,7 +5,8 @@ anywhere, and it always describes the dataset as it is on disk. The same
 document feeds ``report.html`` (:mod:`vtondata.report.render`), so the page
 shows nothing that the JSON does not hold, except images.
 
-The what-if table answers "how many more (or fewer) inputs would I lose if I
+Thresholds are those of the dataset's category (``quality.categories``), the
+ones its quality stage applied. The what-if table answers "how many more (or fewer) inputs would I lose if I
 moved this threshold?": each quality threshold is moved alone by ±10 % and
 ±25 % of its value (of the statistic's observed range when the value is 0),
 the others kept, and the share of inputs rejected is recomputed. Inputs
@@ -58,7 +59,7 @@ def build_report(out: Path, limits: ReportLimits | None = None) -> dict[str, Any
     accepted = np.asarray(table.column("accepted").to_pylist(), dtype=bool)
     reasons = table.column("reason_code").to_pylist()
     quality = manifest["recipe"]["resolved"].get("quality")
-    thresholds = thresholds_from_quality(quality) if quality else []
+    thresholds = thresholds_from_quality(quality, manifest.get("category")) if quality else []
     timings = _timings(table)
     return {
         "format": REPORT_FORMAT,
