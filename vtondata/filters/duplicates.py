@@ -82,7 +82,8 @@ def fingerprint(path: str, limits: IngestConfig | None = None) -> Fingerprint | 
         return None
     try:
         with opened as image:
-            pixels = image.width * image.height
+            width, height = image.info["header_size_wh"]
+            pixels = width * height
             upright = ImageOps.exif_transpose(image)
             scale = THUMBNAIL_HEIGHT_PX / upright.height
             size = (max(8, round(upright.width * scale)), THUMBNAIL_HEIGHT_PX)

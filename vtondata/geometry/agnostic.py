@@ -184,7 +184,8 @@ def mask_stats(
 
     Always ``mask.area_ratio`` (mask pixels / image pixels) and
     ``mask.joint_coverage`` (share of the category's detected joints, wrists and
-    ankles aside, that lie in the mask). With layers: ``mask.garment_coverage``
+    ankles aside, that lie in the mask; joints on a protected layer, such as a
+    shoulder under long hair or a hip under a hand, are left out). With layers: ``mask.garment_coverage``
     (share of ``garment_<category>`` masked), ``mask.person_coverage`` (share of
     the mask on ``person``), ``mask.face_intrusion`` / ``mask.hair_intrusion``
     (share of face / hair masked), ``mask.hands_kept`` / ``mask.feet_kept``
@@ -210,11 +211,15 @@ def mask_stats(
     inner = [name for name in required_joints(category) if name not in _EXTRAPOLATED_FROM]
     height, width = mask.shape
     kp = np.asarray(keypoints_px, dtype=np.float32)
-    inside = [
-        bool(mask[int(kp[J[n], 1]), int(kp[J[n], 0])])
-        for n in inner
-        if kp[J[n], 2] > 0 and 0 <= kp[J[n], 0] < width and 0 <= kp[J[n], 1] < height
-    ]
+    protected = [np.asarray(layers[name], dtype=bool) for name in PROTECTED_LAYERS if name in layers]
+    inside = []
+    for name in inner:
+        x, y = int(kp[J[name], 0]), int(kp[J[name], 1])
+        if kp[J[name], 2] <= 0 or not (0 <= x < width and 0 <= y < height):
+            continue
+        if any(layer[y, x] for layer in protected):
+            continue  # a shoulder under long hair or a hip under a hand stays visible on purpose
+        inside.append(bool(mask[y, x]))
     if inside:
         stats["mask.joint_coverage"] = float(np.mean(inside))
     return stats

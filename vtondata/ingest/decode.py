@@ -199,7 +199,8 @@ def open_bounded(
     The same guards as a person photo (format allow-list, ``max_pixels``, zlib
     bombs) without the person-only rules (minimum size, colour policies).
     ``draft`` (a mode and a size, ``("L", (64, 64))``) lets a JPEG decode
-    straight to a small image.
+    straight to a small image; ``image.info["header_size_wh"]`` keeps the size
+    the header declared, which a draft shrinks ``image.size`` below.
     """
     opened = _open_header(data, config)
     if isinstance(opened, Rejection):
@@ -212,6 +213,7 @@ def open_bounded(
             f"over the {_pixels_text(config.max_pixels)} limit"
         )
         return Rejection("ingest.too_large", message)
+    opened.info["header_size_wh"] = (width, height)
     try:
         if draft is not None:
             opened.draft(*draft)
