@@ -16,14 +16,18 @@ from pathlib import Path
 
 from vtondata.errors import InputError
 
+_OFF = (
+    "image.min_orig_width_px",
+    "image.min_orig_height_px",
+    "image.min_orig_aspect",
+    "segment.max_outside_foreground",
+)
 DEMO_OVERRIDES: dict[str, str] = {
-    "quality.image.min_orig_width_px": "null",
-    "quality.image.min_orig_height_px": "null",
-    "quality.image.min_orig_aspect": "null",
-    "quality.segment.max_outside_foreground": "null",
+    f"quality.{block}{name}": "null" for block in ("", "categories.upper.") for name in _OFF
 }
-"""Thresholds of the ``offline`` recipe the demo switches off: they were calibrated on 768x1024
-studio photos, and the sample photos are smaller crops taken in the street."""
+"""Thresholds of the ``offline`` recipe the demo switches off, in the shared blocks and in the upper
+category's own (the demo builds upper): they were calibrated on 768x1024 studio photos, and the
+sample photos are smaller crops taken in the street."""
 
 
 @dataclass(frozen=True)
