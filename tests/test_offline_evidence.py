@@ -61,20 +61,8 @@ def test_half_body_photos_cut_above_the_hips_get_a_mask(tmp_path: Path, vitonhd_
         hip_y = float(truth[[J["left_hip"], J["right_hip"]], 1].min())
         image = cv2.imread(str(photo))
         cv2.imwrite(str(raw / f"{photo.stem}.png"), image[: int(hip_y - 0.1 * s)])
-    stages = build_stages(load_recipe("offline"))[:5]  # ingest, cloth, pose, segment, mask
-    for stage in stages:
-        stage.setup()
-    samples = [
-        Sample(
-            key=f"{i:06d}", index=i, source_path=p.name, category=Category.UPPER, chunk=0, source_abs=str(p)
-        )
-        for i, p in enumerate(sorted(raw.iterdir()))
-    ]
-    done = run_stages(stages, samples)
-    placed = 0
-    for sample in done:
+    for sample in _through_the_mask_stage(raw):
         assert sample.rejection is None, (sample.source_path, sample.rejection)
-        placed += len(sample.meta["mask"]["placed_out_of_frame"])
         # MediaPipe often still reports an off-frame hip with some confidence: then it is used as is.
         width, height = sample.image_size
         kp = sample.keypoints_px
@@ -86,7 +74,15 @@ def test_half_body_photos_cut_above_the_hips_get_a_mask(tmp_path: Path, vitonhd_
 
 
 def test_every_shared_photo_gets_face_hands_and_parse_layers(tmp_path: Path) -> None:
-    raw = link_photos(tmp_path / "raw", real_photos())
+    done = _through_the_mask_stage(link_photos(tmp_path / "raw", real_photos()))
+    assert all(sample.rejection is None for sample in done), [s.rejection for s in done if s.rejection]
+    assert sum("hair" in s.layers for s in done) >= 14
+    assert all({"person", "face", "hands", "skin"} <= set(s.layers) for s in done)
+    assert all(s.stats["segment.hands_found"] >= 1 for s in done)
+
+
+def _through_the_mask_stage(raw: Path) -> list[Sample]:
+    """Every photo of ``raw`` through the offline recipe's ingest, cloth, pose, segment and mask stages."""
     stages = build_stages(load_recipe("offline"))[:5]
     for stage in stages:
         stage.setup()
@@ -96,11 +92,7 @@ def test_every_shared_photo_gets_face_hands_and_parse_layers(tmp_path: Path) -> 
         )
         for i, p in enumerate(sorted(raw.iterdir()))
     ]
-    done = run_stages(stages, samples)
-    assert all(sample.rejection is None for sample in done), [s.rejection for s in done if s.rejection]
-    assert sum("hair" in s.layers for s in done) >= 14
-    assert all({"person", "face", "hands", "skin"} <= set(s.layers) for s in done)
-    assert all(s.stats["segment.hands_found"] >= 1 for s in done)
+    return run_stages(stages, samples)
 
 
 def test_landmarks_evidence_needs_the_holistic_pose_backend() -> None:

@@ -20,10 +20,10 @@ import numpy as np
 
 from vtondata.backends.base import ImageSource, PoseResult, check_requires
 from vtondata.backends.pose_mediapipe import (
-    COCO17_FROM_LANDMARKS,
-    SILHOUETTE_THRESHOLD,
     bundled_model,
+    landmark_points,
     pose_model_files,
+    pose_result,
     process_quietly,
 )
 from vtondata.backends.weights import ResolvedWeights
@@ -91,26 +91,13 @@ class HolisticPoseBackend:
         process_quietly(self._solution, _BLANK)
         if output.pose_landmarks is None:
             return PoseResult.empty()
-        pose33 = _points(output.pose_landmarks, width, height, with_visibility=True)
-        keypoints = pose33[list(COCO17_FROM_LANDMARKS)].copy()
-        keypoints[:, 2] = np.clip(keypoints[:, 2], 0.0, 1.0)
+        pose33 = landmark_points(output.pose_landmarks, width, height)
         landmarks = {"pose33": pose33}
         for name, attribute in _LANDMARK_SETS.items():
             found = getattr(output, attribute)
             if found is not None:
-                landmarks[name] = _points(found, width, height, with_visibility=False)
-        silhouette = None
-        if output.segmentation_mask is not None:
-            silhouette = np.asarray(output.segmentation_mask) > SILHOUETTE_THRESHOLD
-        xs = np.clip(pose33[:, 0], 0, width)
-        ys = np.clip(pose33[:, 1], 0, height)
-        return PoseResult(
-            keypoints_px=keypoints[None],
-            boxes_xyxy=np.array([[xs.min(), ys.min(), xs.max(), ys.max()]], dtype=np.float32),
-            scores=np.array([keypoints[:, 2].mean()], dtype=np.float32),
-            silhouette=silhouette,
-            landmarks_px=landmarks,
-        )
+                landmarks[name] = landmark_points(found, width, height, with_visibility=False)
+        return pose_result(pose33, output.segmentation_mask, (width, height), landmarks)
 
     def __getstate__(self) -> dict[str, Any]:
         # MediaPipe graphs do not pickle; a copy reopens its own on first use.
@@ -127,14 +114,3 @@ def holistic_model_files(config: HolisticPoseConfig) -> dict[str, ResolvedWeight
         if found is not None:
             files[role] = found
     return files
-
-
-def _points(landmarks: Any, width: int, height: int, *, with_visibility: bool) -> np.ndarray:
-    """MediaPipe's normalised landmarks as ``(N, 3)`` float32 ``(x_px, y_px, visibility)``."""
-    return np.array(
-        [
-            (point.x * width, point.y * height, point.visibility if with_visibility else 1.0)
-            for point in landmarks.landmark
-        ],
-        dtype=np.float32,
-    )

@@ -74,26 +74,8 @@ class MediaPipePoseBackend:
         output = process_quietly(self._solution, image_rgb)
         if output.pose_landmarks is None:
             return PoseResult.empty()
-        landmarks = np.array(
-            [
-                (point.x * width, point.y * height, point.visibility)
-                for point in output.pose_landmarks.landmark
-            ],
-            dtype=np.float32,
-        )
-        keypoints = landmarks[list(COCO17_FROM_LANDMARKS)]
-        keypoints[:, 2] = np.clip(keypoints[:, 2], 0.0, 1.0)
-        xs = np.clip(landmarks[:, 0], 0, width)
-        ys = np.clip(landmarks[:, 1], 0, height)
-        silhouette = None
-        if output.segmentation_mask is not None:
-            silhouette = np.asarray(output.segmentation_mask) > SILHOUETTE_THRESHOLD
-        return PoseResult(
-            keypoints_px=keypoints[None],
-            boxes_xyxy=np.array([[xs.min(), ys.min(), xs.max(), ys.max()]], dtype=np.float32),
-            scores=np.array([keypoints[:, 2].mean()], dtype=np.float32),
-            silhouette=silhouette,
-        )
+        pose33 = landmark_points(output.pose_landmarks, width, height)
+        return pose_result(pose33, output.segmentation_mask, (width, height))
 
     def __getstate__(self) -> dict[str, Any]:
         # MediaPipe graphs do not pickle; a copy reopens its own on first use.
@@ -136,6 +118,47 @@ def mediapipe_modules_dir() -> Path:
         check_requires("mediapipe", requires)
         raise BackendUnavailable("mediapipe is installed as a module, not a package; reinstall it")
     return Path(next(iter(spec.submodule_search_locations))) / "modules"
+
+
+def landmark_points(landmarks: Any, width: int, height: int, *, with_visibility: bool = True) -> np.ndarray:
+    """MediaPipe's normalised landmarks as ``(N, 3)`` float32 ``(x_px, y_px, visibility)``; landmark
+    sets without visibility (face mesh, hands) get 1."""
+    return np.array(
+        [
+            (point.x * width, point.y * height, point.visibility if with_visibility else 1.0)
+            for point in landmarks.landmark
+        ],
+        dtype=np.float32,
+    )
+
+
+def pose_result(
+    pose33_px: np.ndarray,
+    segmentation_mask: Any,
+    size_wh: tuple[int, int],
+    landmarks_px: dict[str, np.ndarray] | None = None,
+) -> PoseResult:
+    """One person's :class:`PoseResult` from MediaPipe's 33 pose landmarks and segmentation output.
+
+    COCO-17 keypoints with visibility as confidence, the box of all 33 points
+    clipped to the image, their mean confidence as the person score, and the
+    silhouette above :data:`SILHOUETTE_THRESHOLD`.
+    """
+    width, height = size_wh
+    keypoints = pose33_px[list(COCO17_FROM_LANDMARKS)]
+    keypoints[:, 2] = np.clip(keypoints[:, 2], 0.0, 1.0)
+    xs = np.clip(pose33_px[:, 0], 0, width)
+    ys = np.clip(pose33_px[:, 1], 0, height)
+    silhouette = None
+    if segmentation_mask is not None:
+        silhouette = np.asarray(segmentation_mask) > SILHOUETTE_THRESHOLD
+    return PoseResult(
+        keypoints_px=keypoints[None],
+        boxes_xyxy=np.array([[xs.min(), ys.min(), xs.max(), ys.max()]], dtype=np.float32),
+        scores=np.array([keypoints[:, 2].mean()], dtype=np.float32),
+        silhouette=silhouette,
+        landmarks_px=landmarks_px or {},
+    )
 
 
 def open_pose_solution(model_complexity: int, min_detection_confidence: float) -> Any:

@@ -91,10 +91,7 @@ def place_out_of_frame(
         if guess is not None and _distance_outside(guess, frame_xyxy) <= MAX_OUTSIDE_PER_SCALE * scale:
             kp[J[name]] = (guess[0], guess[1], trusted_conf)
             placed.append(name)
-    for derived, (a, b) in (
-        ("neck", ("left_shoulder", "right_shoulder")),
-        ("mid_hip", ("left_hip", "right_hip")),
-    ):
+    for derived, (a, b) in _DERIVED:
         if a in placed or b in placed:
             kp[J[derived]] = ((kp[J[a], 0] + kp[J[b], 0]) / 2, (kp[J[a], 1] + kp[J[b], 1]) / 2, trusted_conf)
     return kp, placed

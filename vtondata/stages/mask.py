@@ -35,7 +35,9 @@ class MaskStage(Stage):
             raise ValueError(f"sample {sample.key} reached the mask stage without keypoints or image size")
         threshold = self.config.min_keypoint_confidence
         frame = photo_area(sample)
-        missing = missing_joints(sample.keypoints_px, sample.category, threshold, frame)
+        placeable = PLACEABLE[sample.category.value]
+        placed_keypoints, placed = place_out_of_frame(sample.keypoints_px, frame, placeable, threshold)
+        missing = missing_joints(placed_keypoints, sample.category, threshold)
         if missing:
             sample.reject(
                 "mask.missing_joints",
@@ -55,10 +57,7 @@ class MaskStage(Stage):
         sample.stats.update(
             mask_stats(sample.agnostic_mask, sample.layers, sample.keypoints_px, sample.category)
         )
-        _, placed = place_out_of_frame(
-            sample.keypoints_px, frame, PLACEABLE[sample.category.value], threshold
-        )
-        trusted = trusted_keypoints(sample.keypoints_px, sample.category, threshold, frame)
+        trusted = trusted_keypoints(placed_keypoints, sample.category, threshold)
         sample.parse_map = parse_map(sample.layers, trusted, sample.category)
         sample.meta["mask"] = {
             "category": sample.category.value,
