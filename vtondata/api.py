@@ -26,7 +26,6 @@ from vtondata.errors import InputError, RecipeError
 from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import inputs_sha256, scan_inputs
 from vtondata.output import layout
-from vtondata.output.encode import EncodeStage
 from vtondata.output.lock import output_lock
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
@@ -36,6 +35,7 @@ from vtondata.runners.resume import Plan, prepare_output, refuse_foreign_folder
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
 from vtondata.stages.cloth import ClothSegmenter, ClothStage
+from vtondata.stages.encode import EncodeStage
 from vtondata.stages.ingest import IngestStage
 from vtondata.stages.mask import MaskStage
 from vtondata.stages.pose import PoseStage

@@ -376,7 +376,7 @@ def eval_masks(
     """Score masks against parse maps: coverage, intrusion, kept parts, form leakage, parse-map IoU."""
     from vtondata.evaluate.run import evaluate_masks
     from vtondata.evaluate.table import leakage_table, parse_table, scores_table
-    from vtondata.output.encode import json_bytes
+    from vtondata.output.format import json_bytes
 
     try:
         report = evaluate_masks(dataset, masks, category, scheme=scheme)

@@ -17,10 +17,10 @@ import webdataset as wds
 
 from vtondata.config import Recipe, load_recipe, recipe_sha256
 from vtondata.config.output import OutputConfig
-from vtondata.output.encode import EncodeStage
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, write_chunk
 from vtondata.sample import Category, Sample
+from vtondata.stages.encode import EncodeStage
 
 WIDTH_PX, HEIGHT_PX = 48, 64
 INPUTS_SHA256 = "a" * 64

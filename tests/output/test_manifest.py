@@ -14,7 +14,7 @@ from tests.output.synthetic import BACKENDS, INPUTS_SHA256
 from vtondata import schemas
 from vtondata.config import load_recipe, recipe_sha256
 from vtondata.output import layout
-from vtondata.output.encode import MEMBER_SPECS
+from vtondata.output.format import MEMBER_SPECS
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord
 

@@ -46,7 +46,7 @@ from PIL import Image
 from webdataset.tariterators import group_by_keys, tar_file_expander
 
 from vtondata.errors import InputError
-from vtondata.output.encode import encode_jpeg, json_bytes
+from vtondata.output.format import encode_jpeg, json_bytes
 from vtondata.output.index import read_index
 from vtondata.output.layout import manifest_path, output_write_error, parse_chunk_stem
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from vtondata import schemas
 from vtondata.config import Recipe
-from vtondata.output.encode import MEMBER_SPECS, SCHEMA_VERSION, json_bytes
+from vtondata.output.format import MEMBER_SPECS, SCHEMA_VERSION, json_bytes
 from vtondata.output.layout import manifest_path, write_bytes_atomic
 from vtondata.output.shards import ChunkRecord
 

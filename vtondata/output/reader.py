@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from PIL import Image
 
 from vtondata.errors import VtonDataError
-from vtondata.output.encode import SCHEMA_VERSION
+from vtondata.output.format import SCHEMA_VERSION
 from vtondata.output.index import read_index, stats_frame
 from vtondata.output.layout import manifest_path
 from vtondata.render.overlay import render_overlay

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from webdataset import TarWriter
 
-from vtondata.output.encode import REQUIRED_MEMBERS, json_bytes
+from vtondata.output.format import REQUIRED_MEMBERS, json_bytes
 from vtondata.output.index import write_index
 from vtondata.output.layout import (
     atomic_path,

@@ -33,7 +33,7 @@ from webdataset.tariterators import group_by_keys, tar_file_expander
 
 from vtondata import schemas
 from vtondata.geometry.parse_map import PARSE_LABELS
-from vtondata.output.encode import MEMBER_SPECS, REQUIRED_MEMBERS
+from vtondata.output.format import MEMBER_SPECS, REQUIRED_MEMBERS
 from vtondata.output.index import read_index
 from vtondata.output.layout import manifest_path
 from vtondata.output.shards import file_size_and_sha256

@@ -14,8 +14,9 @@ from vtondata.config.output import OutputConfig
 from vtondata.geometry.agnostic import masked_person
 from vtondata.geometry.keypoints import CANONICAL_NAMES, openpose_json
 from vtondata.geometry.skeleton import render_skeleton
-from vtondata.output.encode import MEMBER_SPECS, REQUIRED_MEMBERS, EncodeStage
+from vtondata.output.format import MEMBER_SPECS, REQUIRED_MEMBERS
 from vtondata.sample import Sample
+from vtondata.stages.encode import EncodeStage
 
 
 def encode(sample: Sample, config: OutputConfig | None = None) -> Sample:
