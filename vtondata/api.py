@@ -210,7 +210,9 @@ def build(
                 lambda index, samples: write_chunk(out, split, index, samples),
                 on_chunk_done,
             )
-            complete = _finish(out, raw, recipe, plan, chunks, _backend_versions(stages, weights))
+            complete, manifest_file = _finish(
+                out, raw, recipe, plan, chunks, _backend_versions(stages, weights)
+            )
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
@@ -221,7 +223,7 @@ def build(
         rejected=sum(record.rejected for record in complete),
         by_reason=dict(sorted(by_reason.items())),
         shards=[out / record.shard for record in complete],
-        manifest_path=layout.manifest_path(out),
+        manifest_path=manifest_file,
         resumed_chunks=len(completed),
         elapsed_s=time.perf_counter() - started,
         runner=choice.kind,
@@ -233,8 +235,11 @@ def build(
 
 def _finish(
     out: Path, raw: Path, recipe: Recipe, plan: Plan, chunks: list[Any], backends: dict[str, Any]
-) -> list[ChunkRecord]:
-    """Check every chunk is complete, then write the manifest and the report; the records, in order."""
+) -> tuple[list[ChunkRecord], Path]:
+    """Check every chunk is complete, then write the manifest and the report; the records, in order.
+
+    Returns the records and the manifest's path.
+    """
     records = [read_chunk_record(out, plan.split, chunk.index) for chunk in chunks]
     missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
     if missing:
@@ -249,11 +254,11 @@ def _finish(
         backends=backends,
         producer_version=__version__,
     )
-    write_manifest(out, manifest)
+    written = write_manifest(out, manifest)
     from vtondata.report import write_report  # matplotlib loads only when a build gets this far
 
     write_report(out, raw)
-    return complete
+    return complete, written
 
 
 def _resolve_weights(recipe: Recipe) -> dict[str, Any]:
