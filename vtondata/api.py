@@ -210,9 +210,7 @@ def build(
                 lambda index, samples: write_chunk(out, split, index, samples),
                 on_chunk_done,
             )
-            complete, manifest_file = _finish(
-                out, raw, recipe, plan, chunks, _backend_versions(stages, weights)
-            )
+            complete, manifest_file = _finish(out, raw, recipe, plan, chunks, stages, weights)
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
@@ -234,7 +232,13 @@ def build(
 
 
 def _finish(
-    out: Path, raw: Path, recipe: Recipe, plan: Plan, chunks: list[Any], backends: dict[str, Any]
+    out: Path,
+    raw: Path,
+    recipe: Recipe,
+    plan: Plan,
+    chunks: list[Any],
+    stages: list[Stage],
+    weights: dict[str, Any],
 ) -> tuple[list[ChunkRecord], Path]:
     """Check every chunk is complete, then write the manifest and the report; the records, in order.
 
@@ -251,7 +255,8 @@ def _finish(
         inputs_sha256=plan.inputs_sha256,
         category=plan.category,
         records=complete,
-        backends=backends,
+        backends=_backend_versions(stages, weights),
+        stages=[stage.name for stage in stages],
         producer_version=__version__,
     )
     written = write_manifest(out, manifest)
