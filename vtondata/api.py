@@ -29,6 +29,7 @@ from vtondata.output import layout
 from vtondata.output.lock import output_lock
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
+from vtondata.runners.base import Runner
 from vtondata.runners.choice import choose_runner
 from vtondata.runners.local import run_stages
 from vtondata.runners.resume import Plan, prepare_output, refuse_foreign_folder
@@ -178,7 +179,7 @@ def build(
     weights = _resolve_weights(recipe)
     stages = build_stages(recipe)
 
-    chunks = plan_chunks(items, recipe.output.chunk_size)
+    chunks = plan_chunks(items, recipe.output.chunk_size, category)
     plan = Plan(
         recipe_sha256=recipe_sha256(recipe),
         inputs_sha256=inputs_sha256(items),
@@ -206,7 +207,6 @@ def build(
             chosen.run(
                 stages,
                 pending,
-                category,
                 lambda index, samples: write_chunk(out, split, index, samples),
                 on_chunk_done,
             )
@@ -291,7 +291,7 @@ def _backend_versions(stages: list[Stage], weights: dict[str, Any]) -> dict[str,
     return versions
 
 
-def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: str | None) -> Any:
+def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: str | None) -> Runner:
     if kind == "local":
         from vtondata.runners.local import LocalRunner
 

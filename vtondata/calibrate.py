@@ -174,7 +174,7 @@ def measure_photos(
         for number, photo in enumerate(photos):
             (raw / f"{number:07d}{photo.suffix.lower()}").symlink_to(photo.resolve())
         items = scan_inputs(raw, recipe.ingest)
-        samples = [sample for chunk in plan_chunks(items, len(items)) for sample in chunk.samples(category)]
+        samples = [sample for chunk in plan_chunks(items, len(items), category) for sample in chunk.samples()]
         for stage in stages:
             stage.setup()
         try:

@@ -20,7 +20,7 @@ CONFIG = IngestConfig()
 
 
 def _samples(raw, config: IngestConfig = CONFIG) -> list[Sample]:
-    return plan_chunks(scan_inputs(raw, config), 64)[0].samples(Category.UPPER)
+    return plan_chunks(scan_inputs(raw, config), 64, Category.UPPER)[0].samples()
 
 
 @pytest.fixture
