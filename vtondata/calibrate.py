@@ -275,7 +275,7 @@ def threshold_at(threshold: Threshold, values: Sequence[float], rule: Calibratio
 
 
 def recipe_yaml(recipe: Recipe) -> str:
-    """The recipe as YAML, sections in model order, ready for ``--recipe``."""
+    """The recipe as YAML, sections in model order, ready for ``--pipeline``."""
     return yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100)
 
 
