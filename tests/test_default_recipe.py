@@ -15,7 +15,7 @@ from tests.random_checkpoints import SAM2_TINY, write_sam2_checkpoint
 from vtondata.api import build, build_stages
 from vtondata.config import load_recipe
 from vtondata.errors import WeightsNotFound
-from vtondata.output.encode import MEMBER_SPECS
+from vtondata.output.format import MEMBER_SPECS
 
 YOLO = "yolo11n-pose.pt"
 

@@ -11,7 +11,8 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +24,20 @@ from vtondata.build_log import capture_build_log
 from vtondata.config import Recipe, load_recipe, recipe_sha256
 from vtondata.config.segment import Sam2SegmentConfig
 from vtondata.errors import InputError, RecipeError
-from vtondata.ingest.chunks import plan_chunks
-from vtondata.ingest.scan import inputs_sha256, scan_inputs
+from vtondata.ingest.chunks import Chunk, plan_chunks
+from vtondata.ingest.scan import InputItem, inputs_sha256, scan_inputs
 from vtondata.output import layout
-from vtondata.output.encode import EncodeStage
 from vtondata.output.lock import output_lock
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
-from vtondata.runners.choice import choose_runner
+from vtondata.runners.base import Runner
+from vtondata.runners.choice import RunnerChoice, choose_runner
 from vtondata.runners.local import run_stages
 from vtondata.runners.resume import Plan, prepare_output, refuse_foreign_folder
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
 from vtondata.stages.cloth import ClothSegmenter, ClothStage
+from vtondata.stages.encode import EncodeStage
 from vtondata.stages.ingest import IngestStage
 from vtondata.stages.mask import MaskStage
 from vtondata.stages.pose import PoseStage
@@ -64,7 +66,6 @@ class BuildResult:
     runner_reason: str = ""
     report_path: Path | None = None
     log_path: Path | None = None
-    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def build_stages(recipe: Recipe) -> list[Stage]:
@@ -166,20 +167,43 @@ def build(
     """
     started = time.perf_counter()
     category = Category(category)
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe, dict(overrides or {}))
+    recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, dict(overrides or {}))
     raw, out = Path(raw), Path(out)
+    items = _scan(raw, recipe, limit)
+    weights = _resolve_weights(recipe)
+    stages = build_stages(recipe)
+    chunks = plan_chunks(items, recipe.output.chunk_size, category)
+    plan = _plan(recipe, category, items, chunks)
+    choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
+    refuse_foreign_folder(out)
+    with output_lock(out):
+        completed = _prepare_output(out, plan, recipe, overwrite)
+        pending = [chunk for chunk in chunks if chunk.index not in completed]
+        if on_plan is not None:
+            on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
+        choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
+        log_path = layout.build_log_path(out) if capture_logs else None
+        with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
+            chosen = _make_runner(choice.kind, recipe, workers, ray_address)
+            chosen.run(stages, pending, partial(write_chunk, out, plan.split), on_chunk_done)
+            complete, manifest_file = _finish(out, raw, recipe, plan, chunks, stages, weights)
+    elapsed_s = time.perf_counter() - started
+    return _result(out, complete, manifest_file, len(completed), elapsed_s, choice, log_path)
 
+
+def _scan(raw: Path, recipe: Recipe, limit: int | None) -> list[InputItem]:
+    """The sorted inputs under ``raw``, with scan-time verdicts; an ``InputError`` when there are none."""
     items = scan_inputs(
         raw, recipe.ingest, limit=limit, duplicates=recipe.quality.duplicates, pairing=recipe.cloth.pairing
     )
     if not items:
         raise InputError(f"no images found under {raw} (extensions: {', '.join(recipe.ingest.extensions)})")
-    weights = _resolve_weights(recipe)
-    stages = build_stages(recipe)
+    return items
 
-    chunks = plan_chunks(items, recipe.output.chunk_size)
-    plan = Plan(
+
+def _plan(recipe: Recipe, category: Category, items: list[InputItem], chunks: list[Chunk]) -> Plan:
+    """What this build is, for resuming: a later run with another plan must not mix into ``OUT``."""
+    return Plan(
         recipe_sha256=recipe_sha256(recipe),
         inputs_sha256=inputs_sha256(items),
         category=category.value,
@@ -189,28 +213,26 @@ def build(
         num_inputs=len(items),
         producer_version=__version__,
     )
-    choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
-    refuse_foreign_folder(out)
-    with output_lock(out):
-        completed = prepare_output(out, plan, overwrite)
-        resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
-        layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
-        pending = [chunk for chunk in chunks if chunk.index not in completed]
-        if on_plan is not None:
-            on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
-        choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
-        log_path = layout.build_log_path(out) if capture_logs else None
-        with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
-            chosen = _make_runner(choice.kind, recipe, workers, ray_address)
-            split = recipe.output.split
-            chosen.run(
-                stages,
-                pending,
-                category,
-                lambda index, samples: write_chunk(out, split, index, samples),
-                on_chunk_done,
-            )
-            complete = _finish(out, raw, recipe, plan, chunks, _backend_versions(stages, weights))
+
+
+def _prepare_output(out: Path, plan: Plan, recipe: Recipe, overwrite: bool) -> set[int]:
+    """Ready ``OUT`` for ``plan`` (resume or start over), record the resolved recipe; the chunks done."""
+    completed = prepare_output(out, plan, overwrite)
+    resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
+    layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
+    return completed
+
+
+def _result(
+    out: Path,
+    complete: list[ChunkRecord],
+    manifest_file: Path,
+    resumed_chunks: int,
+    elapsed_s: float,
+    choice: RunnerChoice,
+    log_path: Path | None,
+) -> BuildResult:
+    """What a finished build reports: counts from its chunk records, its files, how it ran."""
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
@@ -221,9 +243,9 @@ def build(
         rejected=sum(record.rejected for record in complete),
         by_reason=dict(sorted(by_reason.items())),
         shards=[out / record.shard for record in complete],
-        manifest_path=layout.manifest_path(out),
-        resumed_chunks=len(completed),
-        elapsed_s=time.perf_counter() - started,
+        manifest_path=manifest_file,
+        resumed_chunks=resumed_chunks,
+        elapsed_s=elapsed_s,
         runner=choice.kind,
         runner_reason=choice.reason,
         report_path=layout.report_html_path(out),
@@ -232,9 +254,18 @@ def build(
 
 
 def _finish(
-    out: Path, raw: Path, recipe: Recipe, plan: Plan, chunks: list[Any], backends: dict[str, Any]
-) -> list[ChunkRecord]:
-    """Check every chunk is complete, then write the manifest and the report; the records, in order."""
+    out: Path,
+    raw: Path,
+    recipe: Recipe,
+    plan: Plan,
+    chunks: list[Chunk],
+    stages: list[Stage],
+    weights: dict[str, Any],
+) -> tuple[list[ChunkRecord], Path]:
+    """Check every chunk is complete, then write the manifest and the report; the records, in order.
+
+    Returns the records and the manifest's path.
+    """
     records = [read_chunk_record(out, plan.split, chunk.index) for chunk in chunks]
     missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
     if missing:
@@ -246,14 +277,15 @@ def _finish(
         inputs_sha256=plan.inputs_sha256,
         category=plan.category,
         records=complete,
-        backends=backends,
+        backends=_backend_versions(stages, weights),
+        stages=[stage.name for stage in stages],
         producer_version=__version__,
     )
-    write_manifest(out, manifest)
+    written = write_manifest(out, manifest)
     from vtondata.report import write_report  # matplotlib loads only when a build gets this far
 
     write_report(out, raw)
-    return complete
+    return complete, written
 
 
 def _resolve_weights(recipe: Recipe) -> dict[str, Any]:
@@ -281,7 +313,7 @@ def _backend_versions(stages: list[Stage], weights: dict[str, Any]) -> dict[str,
     return versions
 
 
-def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: str | None) -> Any:
+def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: str | None) -> Runner:
     if kind == "local":
         from vtondata.runners.local import LocalRunner
 

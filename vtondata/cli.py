@@ -21,6 +21,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from vtondata.config import bundled_recipes
 from vtondata.errors import RecipeError, VtonDataError, caused_by_interrupt
@@ -29,7 +30,23 @@ from vtondata.sample import Category
 if TYPE_CHECKING:
     from vtondata.api import BuildResult
 
+
+class _Commands(TyperGroup):
+    """The one error handler: a ``VtonDataError`` from any command is one red line and its exit code.
+
+    Anything else is a bug and keeps its traceback.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VtonDataError as error:
+            console.print(Text.assemble(("error: ", "bold red"), str(error)), highlight=False)
+            raise typer.Exit(code=error.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="vtondata",
     help="Turn photos of dressed people into virtual try-on training datasets.",
     no_args_is_help=True,
@@ -47,11 +64,6 @@ def _parse_overrides(pairs: list[str]) -> dict[str, str]:
             raise RecipeError(f"--set expects KEY=VALUE with a dotted key, got '{pair}'")
         overrides[key.strip()] = value
     return overrides
-
-
-def _fail(error: VtonDataError) -> typer.Exit:
-    console.print(Text.assemble(("error: ", "bold red"), str(error)), highlight=False)
-    return typer.Exit(code=error.exit_code)
 
 
 @app.callback()
@@ -173,8 +185,6 @@ def _build_with_progress(
                 on_chunk_done=on_chunk_done,
             )
     except BaseException as error:
-        if isinstance(error, VtonDataError) and not caused_by_interrupt(error):
-            raise _fail(error) from None
         if not caused_by_interrupt(error):
             raise
         resume = "finished chunks are kept; run the same command again to resume from them"
@@ -223,10 +233,7 @@ def demo(
     overrides: dict[str, str] = {}
     if raw is None:
         raw = out.with_name(f"{out.name}-photos")
-        try:
-            photos = write_demo_photos(raw)
-        except VtonDataError as error:
-            raise _fail(error) from None
+        photos = write_demo_photos(raw)
         overrides = DEMO_OVERRIDES
         console.print(f"sample photos from installed packages: {', '.join(p.name for p in photos)} -> {raw}")
         console.print(f"offline recipe with {' '.join(f'--set {k}={v}' for k, v in overrides.items())}")
@@ -264,10 +271,7 @@ def verify(
     """Read every shard back with webdataset; check counts, checksums and schemas."""
     from vtondata.output.verify import verify_dataset
 
-    try:
-        report = verify_dataset(out)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    report = verify_dataset(out)
     for problem in report.problems:
         console.print(Text.assemble(("problem: ", "red"), problem), highlight=False)
     status = ("ok", "green") if report.ok else (f"{len(report.problems)} problem(s)", "red")
@@ -299,10 +303,7 @@ def report(
     """Rebuild report.html and report.json from the outputs alone (no model is loaded)."""
     from vtondata.report import write_report
 
-    try:
-        files = write_report(out, raw)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    files = write_report(out, raw)
     console.print(Text(f"wrote {files.html} and {files.json}"), highlight=False)
 
 
@@ -333,15 +334,12 @@ def weights_check(
     from vtondata.backends import resolve_backend_weights
     from vtondata.config import load_recipe
 
-    try:
-        recipe = load_recipe(pipeline)
-        for section in (recipe.pose, recipe.segment):
-            for role, resolved in resolve_backend_weights(section).items():
-                console.print(
-                    f"{section.backend} {role}: {resolved.path} sha256 {resolved.sha256}", highlight=False
-                )
-    except VtonDataError as error:
-        raise _fail(error) from None
+    recipe = load_recipe(pipeline)
+    for section in (recipe.pose, recipe.segment):
+        for role, resolved in resolve_backend_weights(section).items():
+            console.print(
+                f"{section.backend} {role}: {resolved.path} sha256 {resolved.sha256}", highlight=False
+            )
 
 
 @weights_app.command("fetch")
@@ -351,12 +349,9 @@ def weights_fetch(
     """Download known checkpoints into the user cache (needs internet; refused when offline)."""
     from vtondata.backends.download import fetch
 
-    try:
-        for name in names:
-            resolved = fetch(name)
-            console.print(f"{name}: {resolved.path} sha256 {resolved.sha256}", highlight=False)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    for name in names:
+        resolved = fetch(name)
+        console.print(f"{name}: {resolved.path} sha256 {resolved.sha256}", highlight=False)
 
 
 @app.command("eval-masks")
@@ -376,12 +371,9 @@ def eval_masks(
     """Score masks against parse maps: coverage, intrusion, kept parts, form leakage, parse-map IoU."""
     from vtondata.evaluate.run import evaluate_masks
     from vtondata.evaluate.table import leakage_table, parse_table, scores_table
-    from vtondata.output.encode import json_bytes
+    from vtondata.output.format import json_bytes
 
-    try:
-        report = evaluate_masks(dataset, masks, category, scheme=scheme)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    report = evaluate_masks(dataset, masks, category, scheme=scheme)
     Console().print(scores_table(report), leakage_table(report))
     if report.parse_iou:
         Console().print(parse_table(report))
@@ -402,11 +394,8 @@ def export(
     from vtondata.output.export import ExportLayout, export_dataset
 
     if layout not in {item.value for item in ExportLayout}:
-        raise _fail(RecipeError(f"--layout {layout!r} is not offered; choose viton-hd"))
-    try:
-        result = export_dataset(out, dest, layout, overwrite=overwrite)
-    except VtonDataError as error:
-        raise _fail(error) from None
+        raise RecipeError(f"--layout {layout!r} is not offered; choose viton-hd")
+    result = export_dataset(out, dest, layout, overwrite=overwrite)
     console.print(
         Text(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth"), highlight=False
     )
@@ -418,9 +407,17 @@ def calibrate(
         list[Path], typer.Argument(help="VITON-HD or DressCode folders, or folders of trusted photos.")
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the calibrated recipe.")],
-    recipe: Annotated[
-        str, typer.Option(help="Recipe whose stages measure the reference and whose checks are calibrated.")
+    pipeline: Annotated[
+        str,
+        typer.Option(
+            "--pipeline",
+            "-p",
+            help="Recipe whose stages measure the reference and whose checks are calibrated.",
+        ),
     ] = "offline",
+    recipe: Annotated[
+        str | None, typer.Option("--recipe", hidden=True, help="Former name of --pipeline.")
+    ] = None,
     category: Annotated[
         Category, typer.Option(help="Category of the reference; its own thresholds are written.")
     ] = Category.UPPER,
@@ -437,11 +434,8 @@ def calibrate(
     from vtondata.calibrate import calibrate as run_calibration
     from vtondata.config import load_recipe
 
-    try:
-        rule = CalibrationRule(k=k, min_support=min_support, every_statistic=all_statistics)
-        result = run_calibration(reference, load_recipe(recipe), category, rule)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    rule = CalibrationRule(k=k, min_support=min_support, every_statistic=all_statistics)
+    result = run_calibration(reference, load_recipe(recipe or pipeline), category, rule)
     output.write_text(recipe_yaml(result.recipe), encoding="utf-8")
     for entry in result.support:
         value = f"{entry.value:g}" if entry.value is not None else f"not written (fewer than {min_support})"
@@ -470,12 +464,9 @@ def train(
     from vtondata.train.progress import TrainProgress
 
     logging.getLogger("vtondata.train").setLevel(min(logging.INFO, logging.getLogger().level))
-    try:
-        train_recipe = load_train_recipe(recipe, _parse_overrides(set_ or []))
-        with TrainProgress(console) as progress:
-            result = run_training(shards, output, train_recipe, on_step=progress)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    train_recipe = load_train_recipe(recipe, _parse_overrides(set_ or []))
+    with TrainProgress(console) as progress:
+        result = run_training(shards, output, train_recipe, on_step=progress)
     console.print(f"{output}: {result.steps} steps, weights in {result.weights}", highlight=False)
 
 
@@ -498,18 +489,15 @@ def tryon(
     """Dress the person in the garment with trained weights; write the photo at its own size."""
     from vtondata.train import tryon_files
 
-    try:
-        tryon_files(
-            person,
-            garment,
-            weights,
-            output,
-            mask=mask,
-            category=category,
-            num_inference_steps=steps,
-            guidance_scale=guidance,
-            seed=seed,
-        )
-    except VtonDataError as error:
-        raise _fail(error) from None
+    tryon_files(
+        person,
+        garment,
+        weights,
+        output,
+        mask=mask,
+        category=category,
+        num_inference_steps=steps,
+        guidance_scale=guidance,
+        seed=seed,
+    )
     console.print(f"wrote {output}", highlight=False)

@@ -18,8 +18,8 @@ from vtondata.config.output import OutputConfig
 from vtondata.evaluate.run import evaluate_masks
 from vtondata.evaluate.sources import GroundTruthFolder
 from vtondata.geometry.agnostic import agnostic_mask
-from vtondata.output.encode import EncodeStage
 from vtondata.sample import Category, Sample
+from vtondata.stages.encode import EncodeStage
 
 PARAMS = MaskConfig()
 

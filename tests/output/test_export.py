@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from tests.output.synthetic import encoded_chunk, read_shard, write_dataset
 from vtondata.cli import app
 from vtondata.errors import InputError
-from vtondata.output.encode import encode_png
 from vtondata.output.export import export_dataset
+from vtondata.output.format import encode_png
 
 STEMS = ["photo_000", "photo_001", "photo_003", "photo_004", "photo_005", "photo_006"]
 """The accepted inputs of the ``dataset`` fixture (2 and 7 are rejected)."""

@@ -13,9 +13,9 @@ from tests.output.synthetic import make_sample, write_test_manifest
 from vtondata import schemas
 from vtondata.config import load_recipe
 from vtondata.config.output import OutputConfig
-from vtondata.output.encode import EncodeStage
 from vtondata.output.shards import write_chunk
 from vtondata.report import ReportLimits, write_report
+from vtondata.stages.encode import EncodeStage
 
 CHUNKS, CHUNK_SIZE, REASONS = 120, 100, 400
 MAX_HTML_BYTES = 15_000_000

@@ -10,7 +10,7 @@ import pytest
 
 from vtondata.errors import InputError, ResumeMismatch
 from vtondata.output import layout
-from vtondata.output.encode import REQUIRED_MEMBERS
+from vtondata.output.format import REQUIRED_MEMBERS
 from vtondata.output.shards import write_chunk
 from vtondata.runners.resume import Plan, prepare_output, read_plan
 from vtondata.sample import Category, Sample

@@ -9,13 +9,11 @@ catvton-flux ``<stem>_mask.png``, or plain ``<stem>.png``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from webdataset.tariterators import group_by_keys, tar_file_expander
 
 from vtondata.config.ingest import IngestConfig
 from vtondata.errors import InputError
@@ -23,7 +21,8 @@ from vtondata.geometry.keypoints import load_openpose_json
 from vtondata.geometry.parsing import parse_layers, read_label_map
 from vtondata.ingest.decode import open_bounded
 from vtondata.ingest.files import read_input
-from vtondata.output.layout import manifest_path
+from vtondata.output.format import decode_member
+from vtondata.output.reader import is_dataset, iter_samples, read_manifest
 from vtondata.sample import Rejection
 
 PARSE_FOLDERS = ("image-parse", "image-parse-v3")
@@ -41,12 +40,12 @@ class GroundTruth:
 
 
 def is_vtondata_output(path: Path) -> bool:
-    return manifest_path(path).is_file()
+    return is_dataset(path)
 
 
 def dataset_category(out: Path) -> str:
     """The category a vtondata output was built for (from its manifest)."""
-    return json.loads(manifest_path(out).read_text(encoding="utf-8"))["category"]
+    return read_manifest(out)["category"]
 
 
 MASK_LIMITS = IngestConfig(formats=("PNG",), max_file_bytes=50_000_000, max_pixels=40_000_000)
@@ -102,15 +101,14 @@ def iter_parse_maps(out: Path) -> Iterator[tuple[str, np.ndarray]]:
 
 
 def _shard_images(out: Path, member: str) -> Iterator[tuple[str, np.ndarray | str]]:
-    """``(stem, HxW uint8 or why not)`` of one single-channel PNG member of every sample that has it."""
-    manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
-    for entry in manifest["shards"]:
-        with open(out / entry["path"], "rb") as stream:
-            for sample in group_by_keys(tar_file_expander([{"url": entry["path"], "stream": stream}])):
-                if member not in sample:
-                    continue
-                stem = Path(json.loads(sample["meta.json"])["source_path"]).stem
-                yield stem, decode_single_channel(sample[member])
+    """``(stem, HxW uint8 or why not)`` of one single-channel PNG member of every sample that has it.
+
+    The member's bytes go through the same bounded decoder as a mask folder's files.
+    """
+    for sample in iter_samples(out, ("meta.json", member), decode=False):
+        if member in sample.members:
+            stem = Path(decode_member("meta.json", sample.members["meta.json"])["source_path"]).stem
+            yield stem, decode_single_channel(sample.members[member])
 
 
 class GroundTruthFolder:
@@ -123,12 +121,14 @@ class GroundTruthFolder:
     def __init__(self, root: Path, scheme: str = "lip") -> None:
         self.root = Path(root)
         self.scheme = scheme
-        self.parse_dir = _first_folder(self.root, PARSE_FOLDERS)
-        self.pose_dir = _first_folder(self.root, POSE_FOLDERS)
-        if self.parse_dir is None or self.pose_dir is None:
+        parse_dir = _first_folder(self.root, PARSE_FOLDERS)
+        pose_dir = _first_folder(self.root, POSE_FOLDERS)
+        if parse_dir is None or pose_dir is None:
             raise InputError(
                 f"{self.root}: expected {' or '.join(PARSE_FOLDERS)} and {' or '.join(POSE_FOLDERS)} folders"
             )
+        self.parse_dir: Path = parse_dir
+        self.pose_dir: Path = pose_dir
 
     def load(self, stem: str) -> GroundTruth | None:
         """The stem's annotations, or ``None`` when its parse map or keypoints are missing."""

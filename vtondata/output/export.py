@@ -31,24 +31,20 @@ category folder, so only ``viton-hd`` is offered.
 
 from __future__ import annotations
 
-import io
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import numpy as np
-from PIL import Image
-from webdataset.tariterators import group_by_keys, tar_file_expander
 
 from vtondata.errors import InputError
-from vtondata.output.encode import encode_jpeg, json_bytes
+from vtondata.output.format import binary_mask_u8, decode_member, encode_jpeg, json_bytes
 from vtondata.output.index import read_index
-from vtondata.output.layout import manifest_path, output_write_error, parse_chunk_stem
+from vtondata.output.layout import output_write_error, parse_chunk_stem
+from vtondata.output.reader import ManifestError, StoredSample, iter_shard, shard_paths
 
 STEM_MAX_BYTES = 100
 _UNSAFE_IN_STEM = re.compile(r"[\s\\\x00-\x1f\x7f]+")
@@ -74,12 +70,16 @@ def export_dataset(
 ) -> ExportResult:
     """Write every sample of the vtondata output ``out`` into ``dest`` in ``layout``.
 
-    Refuses (``InputError``) when ``out`` has no manifest, or when ``dest`` is
-    a non-empty folder and ``overwrite`` is false.
+    Refuses (``InputError``) when ``out`` has no readable manifest, or when
+    ``dest`` is a non-empty folder and ``overwrite`` is false.
     """
     out, dest, layout = Path(out), Path(dest), ExportLayout(layout)
-    if not manifest_path(out).is_file():
-        raise InputError(f"{out}: no manifest.json; not a finished vtondata output")
+    try:
+        shards = shard_paths(out)
+    except ManifestError as error:
+        raise InputError(
+            f"{out}: not a finished vtondata output ({error.path.name} {error.reason})"
+        ) from None
     if dest.exists() and not dest.is_dir():
         raise InputError(f"{dest}: exists and is not a folder; choose an empty or new folder")
     if dest.exists() and any(dest.iterdir()) and not overwrite:
@@ -88,8 +88,8 @@ def export_dataset(
     counts: Counter[str] = Counter()
     pairs: dict[str, list[str]] = {}
     without_cloth = 0
-    for split, sample in _samples(out):
-        stem = stems.get(sample["__key__"], sample["__key__"])
+    for split, sample in _samples(shards):
+        stem = stems.get(sample.key, sample.key)
         without_cloth += not _write_vitonhd_sample(dest / split, stem, sample)
         counts[split] += 1
         pairs.setdefault(split, []).append(f"{stem}.jpg {stem}.jpg")
@@ -100,15 +100,13 @@ def export_dataset(
     return ExportResult(dest, layout, dict(sorted(counts.items())), without_cloth, pairs_files)
 
 
-def _samples(out: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(split, sample)`` for every sample of every shard, in manifest order, read with webdataset."""
-    manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
-    for entry in manifest["shards"]:
-        parsed = parse_chunk_stem(Path(entry["path"]).stem)
+def _samples(shards: list[Path]) -> Iterator[tuple[str, StoredSample]]:
+    """``(split, sample)`` for every sample of every shard, in manifest order, members as bytes."""
+    for path in shards:
+        parsed = parse_chunk_stem(path.stem)
         split = parsed[0] if parsed is not None else "train"
-        with open(out / entry["path"], "rb") as stream:
-            for sample in group_by_keys(tar_file_expander([{"url": entry["path"], "stream": stream}])):
-                yield split, sample
+        for sample in iter_shard(path, decode=False):
+            yield split, sample
 
 
 def _stems(out: Path) -> dict[str, str]:
@@ -134,23 +132,23 @@ def safe_stem(stem: str) -> str:
     return cleaned.encode("utf-8")[:STEM_MAX_BYTES].decode("utf-8", "ignore")
 
 
-def _write_vitonhd_sample(root: Path, stem: str, sample: dict[str, Any]) -> bool:
+def _write_vitonhd_sample(root: Path, stem: str, sample: StoredSample) -> bool:
     """Write one sample's files under ``root`` (``DEST/{split}``); True when it had a cloth image."""
-    _write(root / "image" / f"{stem}.jpg", sample["person.jpg"])
-    _write(root / "agnostic-mask" / f"{stem}_mask.png", sample["agnostic_mask.png"])
-    pose = json.loads(sample["pose.json"])
+    members = sample.members
+    _write(root / "image" / f"{stem}.jpg", members["person.jpg"])
+    _write(root / "agnostic-mask" / f"{stem}_mask.png", members["agnostic_mask.png"])
+    pose = decode_member("pose.json", members["pose.json"])
     _write(root / "openpose_json" / f"{stem}_keypoints.json", json_bytes(pose["openpose_body25"]))
-    _write(root / "openpose_img" / f"{stem}_rendered.png", sample["pose.png"])
+    _write(root / "openpose_img" / f"{stem}_rendered.png", members["pose.png"])
     size = pose["image_size"]
     black = np.zeros((size["height_px"], size["width_px"], 3), dtype=np.uint8)
     _write(root / "image-densepose" / f"{stem}.jpg", encode_jpeg(black))
-    if "cloth.jpg" not in sample:
+    if "cloth.jpg" not in members:
         return False
-    _write(root / "cloth" / f"{stem}.jpg", sample["cloth.jpg"])
-    if "cloth_mask.png" in sample:
-        with Image.open(io.BytesIO(sample["cloth_mask.png"])) as image:
-            cloth_mask = np.array(image.convert("RGB"))
-        _write(root / "cloth-mask" / f"{stem}.jpg", encode_jpeg(cloth_mask))
+    _write(root / "cloth" / f"{stem}.jpg", members["cloth.jpg"])
+    if "cloth_mask.png" in members:
+        cloth_mask = binary_mask_u8(decode_member("cloth_mask.png", members["cloth_mask.png"]))
+        _write(root / "cloth-mask" / f"{stem}.jpg", encode_jpeg(np.repeat(cloth_mask[..., None], 3, axis=2)))
     return True
 
 

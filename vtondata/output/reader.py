@@ -1,22 +1,32 @@
-"""``vtondata.open(OUT)``: a finished dataset as a table, with any accepted sample one call away.
+"""The one way into a built dataset: its manifest, its shards and their samples, decoded.
 
-The index (every input, accepted and rejected) is the table; the shards are
-read only when a sample is asked for, by its key. Nothing here needs a model,
-so a dataset can be inspected on any machine that has the folder.
+Everything that reads ``OUT/`` after a build (``vtondata.open``, verify,
+export, eval-masks, the report, the trainer, tryon) comes through here, so a
+change to where or how a dataset is stored has one place to change:
+
+- :func:`open` (``vtondata.open``): the dataset as a table, with any accepted
+  sample one call away;
+- :func:`is_dataset`: whether a folder is a finished build;
+- :func:`read_manifest`: the manifest, after the schema-version check;
+- :func:`shard_paths`: the tars, in manifest order;
+- :func:`iter_samples` / :func:`iter_shard`: every sample of the dataset or
+  of one tar, with a chosen subset of members, decoded by
+  :func:`vtondata.output.format.decode_member` or left as bytes;
+- :func:`read_members`: the members of a few keys of one tar;
+- :func:`webdataset_samples`: the same tar reading as a ``webdataset``
+  pipeline stage, for streams that shuffle and split shards themselves.
 
 The manifest's ``schema_version`` is checked first: a reader written for
 major version 1 reads any 1.x dataset (minor versions only add), and refuses
-a newer major with a clear error rather than misreading it (docs/format.md,
-versioning policy).
+another major with a clear error rather than misreading it (docs/format.md,
+versioning policy). Nothing here needs a model.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +37,10 @@ import pyarrow.compute as pc
 from PIL import Image
 
 from vtondata.errors import VtonDataError
-from vtondata.output.encode import SCHEMA_VERSION
+from vtondata.output.format import SCHEMA_VERSION, decode_member
 from vtondata.output.index import read_index, stats_frame
 from vtondata.output.layout import manifest_path
 from vtondata.render.overlay import render_overlay
-
-"""Colour laid over the repaint region in overlays: a magenta that no skin or common fabric has."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ class Dataset:
         return self.table.num_rows
 
     def __repr__(self) -> str:
-        accepted = pc.sum(self.table.column("accepted")).as_py() or 0
+        accepted = sum(self.table.column("accepted").to_pylist())
         return (
             f"<vtondata.Dataset {self.out} rows={len(self)} accepted={accepted} "
             f"rejected={len(self) - accepted} category={self.manifest.get('category')}>"
@@ -116,17 +124,17 @@ class Dataset:
         if not row["accepted"]:
             raise ValueError(f"sample {key} was rejected ({row['reason_code']}: {row['reason_message']})")
         files = read_members(self.out / row["shard"], [key])[key]
-        pose = json.loads(files["pose.json"])
+        pose = decode_member("pose.json", files["pose.json"])
         garment = files.get("garment_mask.png")
         return SampleRecord(
             key=key,
-            person=decode_image(files["person.jpg"], "RGB"),
-            mask=decode_image(files["agnostic_mask.png"], "L") > 127,
-            garment_mask=decode_image(garment, "L") > 127 if garment is not None else None,
+            person=decode_member("person.jpg", files["person.jpg"]),
+            mask=decode_member("agnostic_mask.png", files["agnostic_mask.png"]),
+            garment_mask=decode_member("garment_mask.png", garment) if garment is not None else None,
             keypoints=np.asarray(pose["canonical"]["keypoints_px"], dtype=np.float32),
-            skeleton=decode_image(files["pose.png"], "RGB"),
+            skeleton=decode_member("pose.png", files["pose.png"]),
             pose=pose,
-            meta=json.loads(files["meta.json"]),
+            meta=decode_member("meta.json", files["meta.json"]),
             row=row,
         )
 
@@ -139,45 +147,142 @@ class Dataset:
 def open(out: str | Path) -> Dataset:
     """Open the dataset folder ``out`` written by ``vtondata build``; checks its schema version."""
     out = Path(out)
-    path = manifest_path(out)
+    return Dataset(out=out, manifest=read_manifest(out), table=read_index(out))
+
+
+class ManifestError(VtonDataError):
+    """The manifest is missing, unreadable or of a schema major version this reader does not know.
+
+    ``reason`` is the problem without the path, for reports that list problems per file.
+    """
+
+    def __init__(self, path: Path, reason: str, message: str | None = None) -> None:
+        super().__init__(message or f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def read_manifest(out: str | Path) -> dict[str, Any]:
+    """``OUT/manifest.json`` as a dict, its schema version checked; :class:`ManifestError` if it cannot be."""
+    path = manifest_path(Path(out))
     if not path.is_file():
-        raise VtonDataError(f"{out} is not a vtondata dataset: {path.name} is missing")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+        raise ManifestError(
+            path,
+            "missing; the build did not finish (or this is not a vtondata output)",
+            f"{out} is not a vtondata dataset: {path.name} is missing",
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as error:
+        raise ManifestError(path, f"not valid JSON ({error})") from None
+    if not isinstance(manifest, dict):
+        raise ManifestError(path, "not a JSON object")
     check_schema_version(str(manifest.get("schema_version", "")), source=path)
-    return Dataset(out=out, manifest=manifest, table=read_index(out))
+    return manifest
 
 
 def check_schema_version(version: str, source: Path) -> None:
-    """Refuse a dataset whose major schema version this reader does not know."""
+    """Refuse a dataset whose major schema version is not the one this reader knows."""
     supported = int(SCHEMA_VERSION.split(".")[0])
     major = version.split(".")[0]
     if not major.isdigit():
-        raise VtonDataError(f"{source}: schema_version {version!r} is not a semantic version")
-    if int(major) > supported:
-        raise VtonDataError(
-            f"{source} has schema_version {version}, newer than this vtondata reads "
-            f"({SCHEMA_VERSION}, major {supported}); upgrade vtondata to read it"
+        raise ManifestError(source, f"schema_version {version!r} is not a semantic version")
+    if int(major) != supported:
+        relation, advice = (
+            ("newer", "upgrade vtondata to read it")
+            if int(major) > supported
+            else ("older", "rebuild it, or read it with the vtondata release that wrote it")
+        )
+        raise ManifestError(
+            source,
+            f"has schema_version {version}, {relation} than this vtondata reads "
+            f"({SCHEMA_VERSION}, major {supported}); {advice}",
+            f"{source} has schema_version {version}, {relation} than this vtondata reads "
+            f"({SCHEMA_VERSION}, major {supported}); {advice}",
         )
 
 
+def is_dataset(path: str | Path) -> bool:
+    """Whether ``path`` is a finished vtondata output (it has a manifest); nothing is read."""
+    return manifest_path(Path(path)).is_file()
+
+
+def shard_paths(out: str | Path, *, non_empty: bool = False) -> list[Path]:
+    """The dataset's tars in manifest (chunk) order; with ``non_empty``, only those holding samples."""
+    out = Path(out)
+    return [
+        out / entry["path"] for entry in read_manifest(out)["shards"] if not non_empty or entry["samples"] > 0
+    ]
+
+
+@dataclass(frozen=True)
+class StoredSample:
+    """One sample as read from a tar: its key, its tar, and the members asked for.
+
+    ``members`` maps member names (``person.jpg``) to decoded values (see
+    :data:`vtondata.output.format.CODECS`) or, when read with
+    ``decode=False``, to their bytes. A member the sample lacks is absent.
+    """
+
+    key: str
+    shard: Path
+    members: dict[str, Any] = field(default_factory=dict)
+
+
+def iter_samples(
+    out: str | Path, members: Collection[str] | None = None, *, decode: bool = True
+) -> Iterator[StoredSample]:
+    """Every sample of every shard of ``out``, in manifest order (see :func:`iter_shard`)."""
+    for path in shard_paths(out):
+        yield from iter_shard(path, members, decode=decode)
+
+
+def iter_shard(
+    path: Path, members: Collection[str] | None = None, *, decode: bool = True
+) -> Iterator[StoredSample]:
+    """The samples of one tar in stored order, keeping only ``members`` (all when ``None``).
+
+    Tars are read the way ``wds.WebDataset`` reads them (its tar expansion and
+    key grouping), so what reads here streams there. A damaged tar raises the
+    reading library's error after the samples before the damage.
+    """
+    from webdataset.tariterators import group_by_keys, tar_file_expander
+
+    with path.open("rb") as stream:
+        for grouped in group_by_keys(tar_file_expander([{"url": str(path), "stream": stream}])):
+            kept = {
+                name: data
+                for name, data in grouped.items()
+                if not name.startswith("__") and (members is None or name in members)
+            }
+            if decode:
+                kept = {name: decode_member(name, data) for name, data in kept.items()}
+            yield StoredSample(key=grouped["__key__"], shard=path, members=kept)
+
+
+def webdataset_samples() -> Any:
+    """A ``webdataset`` pipeline stage turning shard URLs into samples (``__key__`` plus member bytes).
+
+    For pipelines that shuffle, resample and split shards themselves (the
+    trainer's); decode members with :func:`vtondata.output.format.decode_member`.
+    """
+    from webdataset.tariterators import tarfile_to_samples
+
+    return tarfile_to_samples()
+
+
+def webdataset_stream(paths: Iterable[Path | str]) -> Iterator[dict[str, Any]]:
+    """All samples of ``paths`` in order, as ``webdataset`` dicts, in this process whatever the world size."""
+    for path in paths:
+        for sample in iter_shard(Path(path), decode=False):
+            yield {"__key__": sample.key, **sample.members}
+
+
 def read_members(shard: Path, keys: Iterable[str]) -> dict[str, dict[str, bytes]]:
-    """Members of the samples ``keys`` in one shard, ``{key: {extension: bytes}}``, in one pass."""
+    """Members of the samples ``keys`` in one shard, ``{key: {member: bytes}}``, in one pass."""
     wanted = set(keys)
-    found: dict[str, dict[str, bytes]] = {key: {} for key in wanted}
-    with tarfile.open(shard, "r:") as archive:
-        for member in archive:
-            key, _, extension = member.name.partition(".")
-            if key in wanted and member.isfile():
-                handle = archive.extractfile(member)
-                if handle is not None:
-                    found[key][extension] = handle.read()
-    missing = sorted(key for key, files in found.items() if not files)
+    found = {sample.key: sample.members for sample in iter_shard(shard, decode=False) if sample.key in wanted}
+    missing = sorted(wanted - set(found))
     if missing:
         raise VtonDataError(f"{shard} holds no sample {', '.join(missing)}")
     return found
-
-
-def decode_image(data: bytes, mode: str) -> np.ndarray:
-    """Image bytes -> ``HxW`` (mode ``"L"``) or ``HxWx3`` (``"RGB"``) uint8 array."""
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert(mode))

@@ -1,10 +1,12 @@
 """``vtondata verify``: read a finished dataset back the way a trainer would, and check it all.
 
-Shards are read with ``webdataset`` itself, so a dataset that verifies is one
-that ``wds.WebDataset`` can stream. Checks, each reported as one readable
+Shards are read through :mod:`vtondata.output.reader`, which reads tars the
+way ``wds.WebDataset`` does, so a dataset that verifies is one that
+``wds.WebDataset`` can stream. Checks, each reported as one readable
 problem line rather than an exception:
 
-- the manifest exists and follows ``schemas/manifest.schema.json``;
+- the manifest exists, has a schema major version this vtondata reads, and
+  follows ``schemas/manifest.schema.json``;
 - every listed shard exists with the recorded size and sha256 and holds the
   recorded number of samples;
 - keys are unique across shards; every accepted index row appears exactly
@@ -21,7 +23,6 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,12 @@ from typing import Any
 import cv2
 import numpy as np
 from PIL import Image
-from webdataset.tariterators import group_by_keys, tar_file_expander
 
 from vtondata import schemas
 from vtondata.geometry.parse_map import PARSE_LABELS
-from vtondata.output.encode import MEMBER_SPECS, REQUIRED_MEMBERS
+from vtondata.output.format import MEMBER_SPECS, REQUIRED_MEMBERS
 from vtondata.output.index import read_index
-from vtondata.output.layout import manifest_path
+from vtondata.output.reader import ManifestError, iter_shard, read_manifest
 from vtondata.output.shards import file_size_and_sha256
 
 BINARY_MASKS = ("agnostic_mask.png", "garment_mask.png")
@@ -87,18 +87,14 @@ def verify_dataset(out: Path) -> VerifyReport:
 
 
 def _load_manifest(out: Path, problems: list[str]) -> dict[str, Any] | None:
-    path = manifest_path(out)
-    if not path.is_file():
-        problems.append(f"{path.name}: missing; the build did not finish (or this is not a vtondata output)")
-        return None
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
-        problems.append(f"{path.name}: not valid JSON ({error})")
+        manifest = read_manifest(out)
+    except ManifestError as error:
+        problems.append(f"{error.path.name}: {error.reason}")
         return None
     invalid = schemas.problems("manifest", manifest)
     if invalid:
-        problems += [f"{path.name}: {line}" for line in invalid]
+        problems += [f"manifest.json: {line}" for line in invalid]
         return None
     return manifest
 
@@ -124,10 +120,11 @@ def _check_shard_samples(out: Path, entry: dict[str, Any]) -> tuple[list[str], l
     keys: list[str] = []
     problems: list[str] = []
     try:
-        for sample in _read_shard(path):
-            keys.append(sample["__key__"])
+        for sample in iter_shard(path, decode=False):
+            keys.append(sample.key)
             problems += [
-                f"{entry['path']}: sample {sample['__key__']}: {line}" for line in check_sample(sample)
+                f"{entry['path']}: sample {sample.key}: {line}"
+                for line in check_sample({"__key__": sample.key, **sample.members})
             ]
     except Exception as error:
         problems.append(
@@ -139,16 +136,6 @@ def _check_shard_samples(out: Path, entry: dict[str, Any]) -> tuple[list[str], l
             f"{entry['path']}: holds {len(keys)} samples but the manifest records {entry['samples']}"
         )
     return keys, problems
-
-
-def _read_shard(path: Path) -> Iterator[dict[str, Any]]:
-    """Samples of one tar as ``webdataset`` yields them: ``__key__`` plus raw member bytes.
-
-    The pipeline is ``wds.WebDataset``'s own (tar expansion, then grouping by
-    key) over a stream opened here, so the file is closed when reading ends.
-    """
-    with open(path, "rb") as stream:
-        yield from group_by_keys(tar_file_expander([{"url": str(path), "stream": stream}]))
 
 
 def check_sample(sample: dict[str, Any]) -> list[str]:

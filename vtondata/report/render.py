@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from vtondata import schemas
-from vtondata.output.encode import json_bytes
+from vtondata.output.format import json_bytes
 from vtondata.output.layout import report_html_path, report_json_path, write_bytes_atomic
 from vtondata.report.build import ReportLimits, build_report
 from vtondata.report.charts import histogram_data_uri

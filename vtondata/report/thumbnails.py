@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -30,7 +29,8 @@ from PIL import Image, ImageOps
 
 from vtondata.config.ingest import IngestConfig
 from vtondata.ingest.files import read_input
-from vtondata.output.reader import decode_image, read_members
+from vtondata.output.format import decode_member
+from vtondata.output.reader import read_members
 from vtondata.render.overlay import render_overlay
 from vtondata.report.build import ReportLimits
 from vtondata.sample import Rejection
@@ -75,9 +75,10 @@ def _candidates(
 
 
 def _overlay_thumbnail(files: dict[str, bytes], height_px: int) -> str:
-    person = decode_image(files["person.jpg"], "RGB")
-    mask = decode_image(files["agnostic_mask.png"], "L") > 127
-    keypoints = np.asarray(json.loads(files["pose.json"])["canonical"]["keypoints_px"], dtype=np.float32)
+    person = decode_member("person.jpg", files["person.jpg"])
+    mask = decode_member("agnostic_mask.png", files["agnostic_mask.png"])
+    pose = decode_member("pose.json", files["pose.json"])
+    keypoints = np.asarray(pose["canonical"]["keypoints_px"], dtype=np.float32)
     return _data_uri(Image.fromarray(render_overlay(person, mask, keypoints)), height_px)
 
 

@@ -14,7 +14,7 @@ import os
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import ray
@@ -22,9 +22,8 @@ from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.base import run_stage_batch
-from vtondata.runners.local import ChunkCallback, ChunkWriter
-from vtondata.sample import Category, Sample
+from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stage_batch
+from vtondata.sample import Sample
 from vtondata.stages.base import Stage
 
 logger = logging.getLogger(__name__)
@@ -75,7 +74,6 @@ class RayRunner:
         self,
         stages: Sequence[Stage],
         chunks: Sequence[Chunk],
-        category: Category,
         write_chunk: ChunkWriter,
         on_chunk_done: ChunkCallback | None = None,
     ) -> list[ChunkRecord]:
@@ -83,7 +81,7 @@ class RayRunner:
             return []
         started_here = self._init_ray()
         try:
-            return self._stream(stages, chunks, category, write_chunk, on_chunk_done)
+            return self._stream(stages, chunks, write_chunk, on_chunk_done)
         finally:
             if started_here:
                 ray.shutdown()
@@ -108,7 +106,6 @@ class RayRunner:
         self,
         stages: Sequence[Stage],
         chunks: Sequence[Chunk],
-        category: Category,
         write_chunk: ChunkWriter,
         on_chunk_done: ChunkCallback | None,
     ) -> list[ChunkRecord]:
@@ -121,7 +118,7 @@ class RayRunner:
         context.execution_options.preserve_order = True
 
         expected = {chunk.index: len(chunk.items) for chunk in chunks}
-        rows = [{"chunk": chunk.index, "sample": s} for chunk in chunks for s in chunk.samples(category)]
+        rows = [{"chunk": chunk.index, "sample": s} for chunk in chunks for s in chunk.samples()]
         # Blocks of about one batch each: every worker finds work even when there are few chunks,
         # and the number of blocks in flight (hence memory) is set by the workers, not the inputs.
         smallest_batch = min((stage.resources.batch_size for stage in stages), default=1)
@@ -135,7 +132,9 @@ class RayRunner:
             # the CLI's progress bar is the one display users read.
             warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data\.")
             for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-                self._collect(batch, pending, expected, write_chunk, on_chunk_done, records)
+                self._collect(
+                    cast(dict[str, np.ndarray], batch), pending, expected, write_chunk, on_chunk_done, records
+                )
         if pending:
             raise RuntimeError(f"Ray returned incomplete chunks: {sorted(pending)}")
         return records
@@ -182,7 +181,7 @@ class RayRunner:
                 )
             else:
                 dataset = dataset.map_batches(
-                    _stage_task,
+                    _stage_task,  # pyright: ignore[reportArgumentType]  # Ray types fn as taking any batch
                     fn_args=(stage,),
                     batch_size=resources.batch_size,
                     batch_format="numpy",

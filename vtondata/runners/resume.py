@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from vtondata.errors import InputError, ResumeMismatch
-from vtondata.output.encode import json_bytes
+from vtondata.output.format import json_bytes
 from vtondata.output.layout import (
     CHUNK_FOLDERS,
     CONFIG_NAME,

@@ -37,7 +37,7 @@ from vtondata.geometry.cloth import (
 )
 from vtondata.ingest.decode import open_bounded
 from vtondata.ingest.files import read_input
-from vtondata.output.encode import encode_jpeg
+from vtondata.output.format import encode_jpeg
 from vtondata.sample import Rejection, Sample
 from vtondata.stages.base import Resources, Stage
 

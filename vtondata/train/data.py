@@ -14,8 +14,8 @@ after ``n`` batches sees exactly the batches an uninterrupted run would.
 Every process of a distributed run builds its own stream: training shards
 are resampled with a per-process seed or split by node; the one-off passes
 (:func:`scan_shards`, :func:`held_out`) read every shard in whichever
-process calls them, which webdataset refuses unless told (its default node
-splitter raises when there is more than one process).
+process calls them, straight through :mod:`vtondata.output.reader` with no
+node splitting.
 
 Samples without ``cloth.jpg`` (today's builder pairs no garment photos) use
 ``data.missing_cloth``: ``person_crop`` cuts the worn garment out of
@@ -25,7 +25,6 @@ nor a non-empty garment mask are skipped and counted as ``data.no_cloth``.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections import Counter
@@ -39,10 +38,11 @@ from typing import Any
 import numpy as np
 import torch
 import webdataset as wds
-from PIL import Image
 from webdataset.utils import PipelineStage, pytorch_worker_info
 
 from vtondata.errors import InputError
+from vtondata.output.format import decode_grey, decode_rgb
+from vtondata.output.reader import is_dataset, shard_paths, webdataset_samples, webdataset_stream
 from vtondata.train.canvas import (
     Canvas,
     augment_mask,
@@ -64,26 +64,13 @@ def shard_urls(shards: Path) -> list[str]:
     """Tar paths of a dataset: ``OUT`` (its manifest's shards), a folder of ``*.tar``, or one tar."""
     if shards.is_file():
         return [str(shards)]
-    manifest = shards / "manifest.json"
-    if manifest.is_file():
-        listed = json.loads(manifest.read_text(encoding="utf-8"))["shards"]
-        urls = [str(shards / entry["path"]) for entry in listed if entry["samples"] > 0]
+    if is_dataset(shards):
+        urls = [str(path) for path in shard_paths(shards, non_empty=True)]
     else:
         urls = sorted(str(path) for path in shards.rglob("*.tar"))
     if not urls:
         raise InputError(f"no shards under {shards} (expected OUT/manifest.json or *.tar files)")
     return urls
-
-
-def decode_rgb(data: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("RGB"))
-
-
-def decode_mask(data: bytes) -> np.ndarray:
-    """A PNG mask as HxW uint8, one channel whatever mode it was saved in."""
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("L"))
 
 
 def sample_prompt(sample: Mapping[str, Any], recipe: TrainRecipe) -> str:
@@ -104,11 +91,11 @@ def garment_half(sample: Mapping[str, Any], person: torch.Tensor, recipe: TrainR
     if "cloth.jpg" in sample:
         cloth = to_signed(decode_rgb(sample["cloth.jpg"]))
         if "cloth_mask.png" in sample:
-            cloth_mask = to_binary(decode_mask(sample["cloth_mask.png"]))
+            cloth_mask = to_binary(decode_grey(sample["cloth_mask.png"]))
             cloth = torch.where(cloth_mask.bool(), cloth, torch.ones_like(cloth))
         return cloth
     if recipe.data.missing_cloth == "person_crop" and "garment_mask.png" in sample:
-        return garment_from_person(person, to_binary(decode_mask(sample["garment_mask.png"])))
+        return garment_from_person(person, to_binary(decode_grey(sample["garment_mask.png"])))
     return None
 
 
@@ -121,7 +108,7 @@ def decode_canvas(
     if garment is None:
         return None
     width, height = recipe.canvas.half_width_px, recipe.canvas.half_height_px
-    mask = fit(to_binary(decode_mask(sample["agnostic_mask.png"])), width, height, is_mask=True)
+    mask = fit(to_binary(decode_grey(sample["agnostic_mask.png"])), width, height, is_mask=True)
     if generator is not None:
         mask = augment_mask(mask, recipe.mask_augment, generator)
     return compose(
@@ -129,14 +116,9 @@ def decode_canvas(
     )
 
 
-def every_shard(urls: Iterator[Any]) -> Iterator[Any]:
-    """Node splitter that keeps every shard: for passes that each process makes over the whole data."""
-    yield from urls
-
-
-def whole_dataset(urls: list[str]) -> wds.WebDataset:
+def whole_dataset(urls: list[str]) -> Iterator[dict[str, Any]]:
     """All samples of all shards in shard order, in this process, whatever the world size."""
-    return wds.WebDataset(urls, shardshuffle=False, empty_check=False, nodesplitter=every_shard)
+    return webdataset_stream(urls)
 
 
 @dataclass(frozen=True)
@@ -207,7 +189,7 @@ def _garment_source(sample: Mapping[str, Any], recipe: TrainRecipe) -> str:
     usable = (
         recipe.data.missing_cloth == "person_crop"
         and "garment_mask.png" in sample
-        and bool(decode_mask(sample["garment_mask.png"]).max() > 127)
+        and bool(decode_grey(sample["garment_mask.png"]).max() > 127)
     )
     return "person_crop" if usable else "data.no_cloth"
 
@@ -317,7 +299,7 @@ def training_pipeline(
         ]
     pipeline = wds.DataPipeline(
         *shards,
-        wds.tarfile_to_samples(),
+        webdataset_samples(),
         wds.select(lambda sample: sample["__key__"] not in exclude_keys),
         wds.detshuffle(bufsize=recipe.data.shuffle_buffer, initial=recipe.data.shuffle_buffer, seed=seed),
         _CountAndDecode(recipe, consumed_batches),

@@ -4,8 +4,8 @@ The run folder carries everything besides the base model: ``train.yaml`` (base
 model path, canvas size, prompt), ``prompt_embeds.safetensors`` (so no text
 encoder is loaded) and ``weights/`` (a LoRA file, the trained attention
 parameters, or a whole transformer). Without ``--mask``, the person's repaint
-mask comes from ``vtondata.build`` with the offline recipe on that one photo,
-exactly as for training data.
+mask comes from ``vtondata.process_image`` with the offline recipe on that one
+photo, in memory: the same stages and encoders as for training data.
 
 The model repaints the person half of a canvas; :func:`paste_back` scales
 that half back to the photo's own size and replaces only the masked pixels,
@@ -15,23 +15,21 @@ so everything the mask keeps is the original photo, pixel for pixel.
 from __future__ import annotations
 
 import io
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import webdataset as wds
 import yaml
 from diffusers import FluxFillPipeline, FluxTransformer2DModel
 from PIL import Image
 
 from vtondata.errors import InputError
+from vtondata.output.format import decode_grey, decode_rgb
 from vtondata.train.canvas import compose, fit, fit_box, to_binary, to_signed
 from vtondata.train.checkpoints import load_trainable
 from vtondata.train.conditioning import CACHE_FILE, PromptCache
 from vtondata.train.config import TrainRecipe
-from vtondata.train.data import decode_mask, decode_rgb, shard_urls
 from vtondata.train.flux_fill import RECIPE_FILE, WEIGHTS_DIR, WEIGHTS_INFO, render_tryon
 
 
@@ -85,29 +83,25 @@ def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.
     """The person as HxWx3 uint8 RGB and its repaint mask as HxW uint8 (255 = repaint).
 
     With ``mask`` given, both are read as they are. Otherwise the photo goes
-    through ``vtondata.build`` (offline recipe, in-process) and the stored
-    ``person.jpg`` and ``agnostic_mask.png`` come back; a rejected photo raises
-    ``InputError`` with the rejection reason.
+    through ``vtondata.process_image`` (offline recipe, in-process, nothing
+    written) and its encoded ``person.jpg`` and ``agnostic_mask.png`` come
+    back, as a build would store them; a rejected photo raises ``InputError``
+    with the rejection reason.
     """
     if mask is not None:
-        person_rgb, mask_u8 = decode_rgb(person.read_bytes()), decode_mask(mask.read_bytes())
+        person_rgb, mask_u8 = decode_rgb(person.read_bytes()), decode_grey(mask.read_bytes())
         if mask_u8.shape != person_rgb.shape[:2]:
             (mask_h, mask_w), (photo_h, photo_w) = mask_u8.shape, person_rgb.shape[:2]
             raise InputError(
                 f"{mask}: mask and person photo differ in size ({mask_w}x{mask_h} and {photo_w}x{photo_h})"
             )
         return person_rgb, mask_u8
-    from vtondata.api import build
+    from vtondata.api import process_image
 
-    with tempfile.TemporaryDirectory() as scratch:
-        raw, out = Path(scratch) / "raw", Path(scratch) / "out"
-        raw.mkdir()
-        (raw / person.name).write_bytes(person.read_bytes())
-        result = build(raw, out, category, "offline", runner="local")
-        if result.accepted == 0:
-            raise InputError(f"{person}: no usable mask ({', '.join(result.by_reason) or 'rejected'})")
-        sample = next(iter(wds.WebDataset(shard_urls(out), shardshuffle=False, empty_check=False)))
-        return decode_rgb(sample["person.jpg"]), decode_mask(sample["agnostic_mask.png"])
+    sample = process_image(person, category, "offline")
+    if sample.rejection is not None:
+        raise InputError(f"{person}: no usable mask ({sample.rejection.code}: {sample.rejection.message})")
+    return decode_rgb(sample.files["person.jpg"]), decode_grey(sample.files["agnostic_mask.png"])
 
 
 def tryon(
@@ -173,7 +167,7 @@ def tryon_files(
     """File-to-file try-on, what ``vtondata tryon`` calls; writes ``output`` (format from its suffix).
 
     The output has the person photo's size (the stored photo's, when the
-    mask comes from ``vtondata.build``): see :func:`paste_back`.
+    mask comes from ``vtondata.process_image``): see :func:`paste_back`.
     """
     run_weights_dir(weights)
     missing = [path for path in (person, garment, mask) if path is not None and not path.is_file()]

@@ -1,28 +1,26 @@
-"""The encode stage: a processed sample becomes the bytes of its tar members.
+"""The output format in one place: schema version, tar members, and their codecs both ways.
 
-Every member is a pure function of the sample, so re-running a chunk gives
+Every encoder is a pure function of its input, so re-running a chunk gives
 byte-identical shards: JSON with sorted keys and fixed separators, PNG with a
-fixed compression level, JPEG with a fixed quality, and nothing that depends
-on the clock (timings go to the index, never into the tar). The member names
-and their meaning are listed once, in :data:`MEMBER_SPECS`, which the manifest copies.
+fixed compression level, JPEG with a fixed quality. The member names and their
+meaning are listed once, in :data:`MEMBER_SPECS`, which the manifest copies;
+:func:`encode_member` and :func:`decode_member` turn a member's value into its
+bytes and back, chosen by member name, so the writer (``stages/encode.py``)
+and every reader (``output/reader.py``) agree by construction.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import cv2
 import numpy as np
-
-from vtondata.config.output import OutputConfig
-from vtondata.geometry.agnostic import masked_person
-from vtondata.geometry.keypoints import CANONICAL_NAMES, openpose_json
-from vtondata.geometry.skeleton import render_skeleton
-from vtondata.sample import Sample
-from vtondata.stages.base import Resources, Stage
+from PIL import Image
 
 SCHEMA_VERSION = "1.1.0"
 """Version of the whole output contract: manifest, tar members and ``meta.json``."""
@@ -114,64 +112,7 @@ REQUIRED_MEMBERS: tuple[str, ...] = tuple(name for name, spec in MEMBER_SPECS.it
 
 PNG_COMPRESSION = 6
 JPEG_QUALITY = 95
-_JPEG_SIGNATURE = b"\xff\xd8\xff"
-
-
-class EncodeStage(Stage):
-    """Fill ``sample.files`` with every tar member; rejects samples that lack an input.
-
-    Reason codes: ``encode.missing_output`` (no image, keypoints or mask),
-    ``encode.size_mismatch`` (a mask or layer not of the image's size),
-    ``encode.not_jpeg`` (stored person bytes are not a JPEG, so ``person.jpg``
-    would lie about its format).
-    """
-
-    name: ClassVar[str] = "encode"
-    resources = Resources(num_cpus=1, batch_size=8, stateful=False)
-
-    def __init__(self, config: OutputConfig) -> None:
-        self.config = config
-
-    def process_sample(self, sample: Sample) -> None:
-        person, canonical, mask = sample.person_jpg, sample.keypoints_px, sample.agnostic_mask
-        if person is None or canonical is None or mask is None:
-            labels = (("person image", person), ("keypoints", canonical), ("agnostic mask", mask))
-            missing = ", no ".join(label for label, value in labels if value is None)
-            sample.reject("encode.missing_output", f"nothing to encode: no {missing}")
-            return
-        if not person.startswith(_JPEG_SIGNATURE):
-            sample.reject("encode.not_jpeg", "stored person image bytes are not a JPEG")
-            return
-        image_rgb = sample.image_rgb()
-        height_px, width_px = image_rgb.shape[:2]
-        garment = sample.layers.get(f"garment_{sample.category}")
-        for label, array in (
-            ("agnostic mask", mask),
-            ("garment layer", garment),
-            ("parse map", sample.parse_map),
-        ):
-            if array is not None and array.shape[:2] != (height_px, width_px):
-                sample.reject(
-                    "encode.size_mismatch",
-                    f"{label} is {array.shape[1]}x{array.shape[0]} but the image is {width_px}x{height_px}",
-                )
-                return
-        files = {
-            "person.jpg": person,
-            "agnostic_mask.png": encode_png(binary_mask_u8(mask)),
-            "agnostic.jpg": encode_jpeg(masked_person(image_rgb, mask, self.config.agnostic_grey_rgb)),
-            "pose.json": json_bytes(pose_document(canonical, width_px, height_px)),
-            "pose.png": encode_png(render_skeleton(canonical, width_px, height_px)),
-            "meta.json": json_bytes(meta_document(sample, width_px, height_px)),
-        }
-        if garment is not None:
-            files["garment_mask.png"] = encode_png(binary_mask_u8(garment))
-        if sample.parse_map is not None:
-            files["parse.png"] = encode_png(np.asarray(sample.parse_map, dtype=np.uint8))
-        if sample.cloth_jpg is not None and sample.cloth_mask is not None:
-            files["cloth.jpg"] = sample.cloth_jpg
-            files["cloth_mask.png"] = encode_png(binary_mask_u8(sample.cloth_mask))
-        sample.files = files
+JPEG_SIGNATURE = b"\xff\xd8\xff"
 
 
 def binary_mask_u8(mask: np.ndarray) -> np.ndarray:
@@ -223,29 +164,67 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def pose_document(canonical: np.ndarray, width_px: int, height_px: int) -> dict[str, Any]:
-    """``pose.json``: canonical keypoints in pixels plus the OpenPose layouts trainers read."""
-    return {
-        "format": "vtondata.pose",
-        "image_size": {"width_px": width_px, "height_px": height_px},
-        "canonical": {
-            "names": list(CANONICAL_NAMES),
-            "keypoints_px": [[round(float(value), 3) for value in row] for row in canonical],
-        },
-        "openpose_body25": openpose_json(canonical),
-    }
+def decode_rgb(data: bytes) -> np.ndarray:
+    """JPEG or PNG bytes -> ``HxWx3`` uint8 RGB, whatever mode the image was saved in."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"))
 
 
-def meta_document(sample: Sample, width_px: int, height_px: int) -> dict[str, Any]:
-    """``meta.json`` (schemas/sample.schema.json): provenance and statistics, nothing time-dependent."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "key": sample.key,
-        "index": sample.index,
-        "source_path": sample.source_path,
-        "source_sha256": sample.source_sha256,
-        "category": str(sample.category),
-        "image_size": {"width_px": width_px, "height_px": height_px},
-        "stages": sample.meta,
-        "stats": sample.stats,
-    }
+def decode_grey(data: bytes) -> np.ndarray:
+    """PNG bytes -> ``HxW`` uint8, one channel whatever mode the image was saved in."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("L"))
+
+
+def decode_binary_mask(data: bytes) -> np.ndarray:
+    """A 0/255 mask PNG -> ``HxW`` bool (values above 127 count as set)."""
+    return decode_grey(data) > 127
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How one member's value becomes bytes and back; ``value`` says what the decoded value is."""
+
+    value: str
+    encode: Callable[[Any], bytes]
+    decode: Callable[[bytes], Any]
+
+
+_JPEG_RGB = Codec("HxWx3 uint8 RGB", encode_jpeg, decode_rgb)
+_PNG_RGB = Codec("HxWx3 uint8 RGB", encode_png, decode_rgb)
+_PNG_BINARY = Codec("HxW bool, True = set", lambda mask: encode_png(binary_mask_u8(mask)), decode_binary_mask)
+_PNG_LABELS = Codec(
+    "HxW uint8 label ids", lambda labels: encode_png(np.asarray(labels, dtype=np.uint8)), decode_grey
+)
+_JSON = Codec("dict", json_bytes, json.loads)
+
+CODECS: dict[str, Codec] = {
+    "person.jpg": _JPEG_RGB,
+    "agnostic_mask.png": _PNG_BINARY,
+    "agnostic.jpg": _JPEG_RGB,
+    "pose.json": _JSON,
+    "pose.png": _PNG_RGB,
+    "garment_mask.png": _PNG_BINARY,
+    "parse.png": _PNG_LABELS,
+    "cloth.jpg": _JPEG_RGB,
+    "cloth_mask.png": _PNG_BINARY,
+    "meta.json": _JSON,
+}
+"""The codec of every member in :data:`MEMBER_SPECS` (a test keeps the two lists equal)."""
+
+
+def encode_member(name: str, value: Any) -> bytes:
+    """The bytes of member ``name`` holding ``value`` (an array or a JSON document; see :data:`CODECS`)."""
+    return _codec(name).encode(value)
+
+
+def decode_member(name: str, data: bytes) -> Any:
+    """The value of member ``name`` from its bytes: RGB or label arrays, bool masks, dicts."""
+    return _codec(name).decode(data)
+
+
+def _codec(name: str) -> Codec:
+    codec = CODECS.get(name)
+    if codec is None:
+        raise KeyError(f"{name!r} is not a member of the output format ({', '.join(CODECS)})")
+    return codec
