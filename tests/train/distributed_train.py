@@ -30,7 +30,7 @@ def trained_checksum(models) -> float:
 def main() -> None:
     shards, work, mode, precision = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
     torch.set_num_threads(1)
-    settings = {"training.mode": mode, "training.gradient_accumulation_steps": 2}
+    settings = {"training.mode": mode, "training.gradient_accumulation_steps": 2, "training.batch_size": 2}
     if precision == "bf16":
         settings |= {"training.mixed_precision": "bf16", "training.gradient_checkpointing": True}
     recipe = tiny_recipe(**settings)

@@ -12,6 +12,7 @@ from tests.output.synthetic import encoded_chunk, write_dataset
 from tests.train.tiny import (
     HALF_WIDTH_PX,
     HEIGHT_PX,
+    first_batch,
     random_prompt_cache,
     tiny_models,
     tiny_pipeline,
@@ -19,8 +20,8 @@ from tests.train.tiny import (
 )
 from vtondata.train.checkpoints import LORA_FILE
 from vtondata.train.conditioning import CACHE_FILE
-from vtondata.train.data import shard_urls, training_pipeline
-from vtondata.train.flux_fill import compute_loss, sample_timesteps, step_generator, train
+from vtondata.train.data import shard_urls
+from vtondata.train.flux_fill import compute_loss, configure_deepspeed, sample_timesteps, train
 
 
 @pytest.mark.parametrize("mode", ["attention", "full", "lora"])
@@ -50,14 +51,14 @@ def test_overfitting_two_samples_lowers_the_loss(tmp_path, run_dir):
     settings = {"training.steps": 300, "optim.learning_rate": 3e-3, "checkpoint.every_steps": 1000}
     recipe = tiny_recipe(**settings, **{"validation.num_samples": 0, "mask_augment.enabled": False})
     models = tiny_models(heads=8)
-    batch = next(iter(training_pipeline(shard_urls(tmp_path / "two"), recipe)))
+    batch = first_batch(shard_urls(tmp_path / "two"), recipe)
     prompts = random_prompt_cache([recipe.conditioning.prompt])
+    draws = [{**batch, "positions": [10_000 + 2 * k, 10_001 + 2 * k]} for k in range(32)]
 
     def fixed_loss() -> float:
+        """Positions far past training's seed the draws: the same 32 noise and timestep sets each time."""
         with torch.no_grad():
-            losses = [
-                compute_loss(models, batch, prompts, recipe, step_generator(1, 0, k, 0)) for k in range(8)
-            ]
+            losses = [compute_loss(models, draw, prompts, recipe) for draw in draws]
         return torch.stack(losses).mean().item()
 
     initial = fixed_loss()
@@ -68,6 +69,21 @@ def test_overfitting_two_samples_lowers_the_loss(tmp_path, run_dir):
     finally:
         torch.set_num_threads(threads)
     assert fixed_loss() < 0.8 * initial
+
+
+def test_a_batch_loss_is_the_mean_of_its_samples_losses(shards):
+    """Each sample draws its own noise, timestep and VAE sample: splitting a batch changes no term."""
+    recipe = tiny_recipe(**{"training.batch_size": 4})
+    batch = first_batch(shard_urls(shards), recipe)
+    models, prompts = tiny_models(), random_prompt_cache([recipe.conditioning.prompt])
+    halves = [{key: value[part] for key, value in batch.items()} for part in (slice(0, 2), slice(2, 4))]
+    with torch.no_grad():
+        whole = compute_loss(models, batch, prompts, recipe)
+        split = [compute_loss(models, half, prompts, recipe) for half in halves]
+    assert whole.item() == pytest.approx(torch.stack(split).mean().item(), rel=1e-5)
+    moved = {**batch, "positions": [position + 100 for position in batch["positions"]]}
+    with torch.no_grad():
+        assert compute_loss(models, moved, prompts, recipe).item() != pytest.approx(whole.item(), rel=1e-3)
 
 
 def test_resumed_run_computes_the_same_losses_as_an_uninterrupted_one(shards, tmp_path):
@@ -170,3 +186,20 @@ def test_recipe_precision_trains_float32_parameters_over_bfloat16_frozen_weights
     assert all(
         not torch.equal(named[name].detach().float(), before[name]) for name in trained if name in before
     )
+
+
+def test_deepspeed_takes_batch_accumulation_and_clipping_from_the_recipe():
+    """accelerate would fill DeepSpeed's unset clipping with 1.0 and fail for want of a batch size."""
+    from accelerate.utils import DeepSpeedPlugin
+
+    recipe = tiny_recipe(
+        **{"training.batch_size": 3, "training.gradient_accumulation_steps": 5, "optim.max_grad_norm": 0.25}
+    )
+    plugin = DeepSpeedPlugin(zero_stage=2, gradient_accumulation_steps=1)
+    configure_deepspeed(plugin.deepspeed_config, recipe)
+    plugin.deepspeed_config_process(must_match=False, gradient_clipping=1.0, train_batch_size=3 * 5 * 8)
+    config = plugin.deepspeed_config
+    assert config["train_micro_batch_size_per_gpu"] == 3
+    assert config["gradient_accumulation_steps"] == 5
+    assert config["gradient_clipping"] == 0.25
+    assert config["train_batch_size"] == 120

@@ -15,6 +15,7 @@ from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer, T5Config,
 
 from vtondata.train.conditioning import PromptCache
 from vtondata.train.config import TrainRecipe, load_train_recipe
+from vtondata.train.data import Batch, TrainingBatches, scan_shards
 from vtondata.train.flux_fill import FluxFillModels
 
 TEXT_DIM = 32
@@ -150,3 +151,8 @@ def tiny_recipe(**overrides: object) -> TrainRecipe:
         "conditioning.max_sequence_length": SEQUENCE_LENGTH,
     }
     return load_train_recipe("flux-fill", {**base, **overrides})
+
+
+def first_batch(urls: list[str], recipe: TrainRecipe) -> Batch:
+    """The first training batch of one process over ``urls`` (held-out samples not left out)."""
+    return next(iter(TrainingBatches(urls, recipe, scan_shards(urls, recipe))))

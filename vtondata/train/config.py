@@ -48,12 +48,12 @@ class CanvasSection(RecipeModel):
 
 
 class DataSection(RecipeModel):
-    resample: bool = Field(
-        True,
-        description="Draw shards with replacement forever (seeded per node and worker); false = "
-        "shuffled shard list split by node and worker, repeated epoch after epoch.",
+    shuffle_buffer: int = Field(
+        256,
+        ge=1,
+        description="Samples in the seeded shuffle buffer of the global sample order (one buffer per "
+        "process and DataLoader worker, all holding the same samples).",
     )
-    shuffle_buffer: int = Field(256, ge=1, description="Samples held in the shuffle buffer of each worker.")
     num_workers: int = Field(2, ge=0, description="DataLoader worker processes (0 = main process).")
     missing_cloth: Literal["person_crop", "skip"] = Field(
         "person_crop",
@@ -125,7 +125,7 @@ class TrainingSection(RecipeModel):
         "bf16", description="Compute precision (accelerate mixed precision; fp32 = none)."
     )
     gradient_checkpointing: bool = Field(True, description="Recompute activations to save memory.")
-    seed: int = Field(0, description="Seeds data order, augmentation, noise and timesteps.")
+    seed: int = Field(0, ge=0, description="Seeds data order, augmentation, noise and timesteps.")
     timestep_sampling: Literal["uniform", "logit_normal", "mode"] = Field(
         "logit_normal", description="Density of training timesteps (SD3 paper, diffusers training_utils)."
     )

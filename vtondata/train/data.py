@@ -1,21 +1,17 @@
 """Shards -> batches of canvases: the webdataset pipeline of the Flux Fill trainer.
 
-Order of operations per worker: shards (resampled with a per-node, per-worker
-seed, or a shuffled list split by node and worker), tar members grouped into
-samples, held-back validation keys removed, a shuffle buffer, a sample
-counter that also skips what a resumed run already consumed, decoding into a
-canvas (masks decoded by hand so they stay single-channel) with mask
-augmentation, then fixed-size batches.
+Every process, and every DataLoader worker of it, walks the same global
+sample order (:mod:`vtondata.train.order`: seeded shard permutations and a
+seeded shuffle buffer, held-out and skipped keys left out) and decodes only
+its own micro-batches into canvases (masks decoded by hand so they stay
+single-channel), with mask augmentation seeded by the sample's position in
+that order (:mod:`vtondata.train.randomness`). The batches are thus the same
+whatever the number of processes and workers, and a run resumed after ``n``
+micro-batches sees exactly the batches an uninterrupted run would.
 
-Every random choice after the shuffle is seeded from ``(seed, rank, worker,
-sample counter)``, and the shuffles are seeded too, so a run that resumes
-after ``n`` batches sees exactly the batches an uninterrupted run would.
-
-Every process of a distributed run builds its own stream: training shards
-are resampled with a per-process seed or split by node; the one-off passes
-(:func:`scan_shards`, :func:`held_out`) read every shard in whichever
-process calls them, straight through :mod:`vtondata.output.reader` with no
-node splitting.
+Tars are read in whichever process or worker asks, for the one-off passes
+(:func:`scan_shards`, :func:`held_out`) as for training, straight through
+:mod:`vtondata.output.reader` with no node or worker splitting.
 
 Samples without ``cloth.jpg`` (today's builder pairs no garment photos) use
 ``data.missing_cloth``: ``person_crop`` cuts the worn garment out of
@@ -30,19 +26,14 @@ import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-import webdataset as wds
-from webdataset.utils import PipelineStage, pytorch_worker_info
 
 from vtondata.errors import InputError
 from vtondata.output.format import decode_grey, decode_rgb
-from vtondata.output.reader import is_dataset, shard_paths, webdataset_samples, webdataset_stream
+from vtondata.output.reader import is_dataset, shard_paths, webdataset_stream
 from vtondata.train.canvas import (
     Canvas,
     augment_mask,
@@ -53,11 +44,14 @@ from vtondata.train.canvas import (
     to_signed,
 )
 from vtondata.train.config import TrainRecipe
+from vtondata.train.order import GlobalOrder, Share, shared_samples
+from vtondata.train.randomness import sample_generator
 
 logger = logging.getLogger(__name__)
 
 Batch = dict[str, Any]
-"""``keys``, ``prompts``: B strings; ``image``: (B, 3, H, 2W) in [-1, 1]; ``mask``: (B, 1, H, 2W), 0 or 1."""
+"""``keys``, ``prompts``: B strings; ``positions``: B places in the global sample order;
+``image``: (B, 3, H, 2W) in [-1, 1]; ``mask``: (B, 1, H, 2W), 0 or 1."""
 
 
 def shard_urls(shards: Path) -> list[str]:
@@ -117,7 +111,7 @@ def decode_canvas(
 
 
 def whole_dataset(urls: list[str]) -> Iterator[dict[str, Any]]:
-    """All samples of all shards in shard order, in this process, whatever the world size."""
+    """All samples of all shards in shard order, in this process or worker, whatever the world size."""
     return webdataset_stream(urls)
 
 
@@ -129,20 +123,30 @@ class ShardScan:
     by_source: dict[str, int] = field(default_factory=dict)
     """``cloth``, ``person_crop`` or ``data.no_cloth`` (skipped) -> number of samples."""
     prompts: frozenset[str] = frozenset()
+    skipped: frozenset[str] = frozenset()
+    """Keys of the ``data.no_cloth`` samples: left out of the training order before it is numbered."""
 
 
 def scan_shards(urls: list[str], recipe: TrainRecipe) -> ShardScan:
     """Read every shard once (no image decoding except garment masks) before training starts."""
     by_source: Counter[str] = Counter()
     prompts: set[str] = set()
+    skipped: set[str] = set()
     count = 0
     for sample in whole_dataset(urls):
         count += 1
         source = _garment_source(sample, recipe)
         by_source[source] += 1
-        if source != "data.no_cloth":
+        if source == "data.no_cloth":
+            skipped.add(sample["__key__"])
+        else:
             prompts.add(sample_prompt(sample, recipe))
-    return ShardScan(samples=count, by_source=dict(sorted(by_source.items())), prompts=frozenset(prompts))
+    return ShardScan(
+        samples=count,
+        by_source=dict(sorted(by_source.items())),
+        prompts=frozenset(prompts),
+        skipped=frozenset(skipped),
+    )
 
 
 def scan_fingerprint(urls: list[str], recipe: TrainRecipe) -> dict[str, Any]:
@@ -160,10 +164,13 @@ def read_scan(path: Path, urls: list[str], recipe: TrainRecipe) -> ShardScan | N
     if not path.is_file():
         return None
     saved = json.loads(path.read_text(encoding="utf-8"))
-    if saved.get("fingerprint") != scan_fingerprint(urls, recipe):
+    if saved.get("fingerprint") != scan_fingerprint(urls, recipe) or "skipped" not in saved:
         return None
     return ShardScan(
-        samples=saved["samples"], by_source=saved["by_source"], prompts=frozenset(saved["prompts"])
+        samples=saved["samples"],
+        by_source=saved["by_source"],
+        prompts=frozenset(saved["prompts"]),
+        skipped=frozenset(saved["skipped"]),
     )
 
 
@@ -177,6 +184,7 @@ def cached_scan(path: Path, urls: list[str], recipe: TrainRecipe) -> ShardScan:
         "samples": scan.samples,
         "by_source": scan.by_source,
         "prompts": sorted(scan.prompts),
+        "skipped": sorted(scan.skipped),
         "fingerprint": scan_fingerprint(urls, recipe),
     }
     path.write_text(json.dumps(saved, indent=2) + "\n", encoding="utf-8")
@@ -213,108 +221,89 @@ def held_out(urls: list[str], recipe: TrainRecipe) -> list[tuple[str, str, Canva
     return chosen
 
 
-def stream_worker(consumed_batches: int) -> tuple[int, int, int]:
-    """``(rank, stream, num_workers)`` of the calling DataLoader worker.
-
-    A DataLoader takes batches from its workers round-robin, starting with
-    worker 0. After ``consumed_batches`` the next batch is due from stream
-    ``consumed_batches % num_workers``, so a resumed loader's worker ``k``
-    plays stream ``(k + consumed_batches) % num_workers``: everything a
-    worker does (shard choice, shard split, sample seeds) follows its stream.
-    """
-    rank, _, worker, num_workers = pytorch_worker_info()
-    return rank, (worker + consumed_batches) % num_workers, num_workers
-
-
-def _stream_seed(consumed_batches: int) -> int:
-    rank, stream, _ = stream_worker(consumed_batches)
-    return rank * 1000 + stream
-
-
-def _split_by_stream(src: Iterator[dict[str, Any]], consumed_batches: int) -> Iterator[dict[str, Any]]:
-    _, stream, num_workers = stream_worker(consumed_batches)
-    yield from islice(src, stream, None, num_workers)
-
-
-class _CountAndDecode(PipelineStage):
-    """Number samples per stream, drop the first ones (already trained on), decode the rest.
-
-    The counter lives on the stage object, so it keeps counting across
-    repeated epochs inside one worker process.
-    """
-
-    def __init__(self, recipe: TrainRecipe, consumed_batches: int) -> None:
-        self.recipe = recipe
-        self.consumed_batches = consumed_batches
-        self.seen = 0
-
-    def run(self, src: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        rank, stream, num_workers = stream_worker(self.consumed_batches)
-        skip = self.recipe.training.batch_size * len(range(stream, self.consumed_batches, num_workers))
-        for sample in src:
-            number, self.seen = self.seen, self.seen + 1
-            if number < skip:
-                continue
-            entropy = np.random.SeedSequence([self.recipe.training.seed, rank, stream, number])
-            generator = torch.Generator().manual_seed(int(entropy.generate_state(1)[0]))
-            canvas = decode_canvas(sample, self.recipe, generator)
-            if canvas is not None:
-                yield {
-                    "key": sample["__key__"],
-                    "prompt": sample_prompt(sample, self.recipe),
-                    "image": canvas.image,
-                    "mask": canvas.mask,
-                }
-
-
 def collate(samples: list[dict[str, Any]]) -> Batch:
     return {
         "keys": [sample["key"] for sample in samples],
+        "positions": [sample["position"] for sample in samples],
         "prompts": [sample["prompt"] for sample in samples],
         "image": torch.stack([sample["image"] for sample in samples]),
         "mask": torch.stack([sample["mask"] for sample in samples]),
     }
 
 
-def training_pipeline(
-    urls: list[str],
-    recipe: TrainRecipe,
-    *,
-    exclude_keys: frozenset[str] = frozenset(),
-    consumed_batches: int = 0,
-) -> wds.DataPipeline:
-    """The endless stream of training batches for this process (see the module docstring)."""
-    seed = recipe.training.seed
-    if recipe.data.resample:
-        worker_seed = partial(_stream_seed, consumed_batches)
-        shards: list[Any] = [
-            wds.ResampledShards(urls, seed=seed, worker_seed=worker_seed, deterministic=True)
-        ]
-    else:
-        shards = [
-            wds.SimpleShardList(urls),
-            wds.detshuffle(bufsize=len(urls), initial=len(urls), seed=seed),
-            wds.split_by_node,
-            wds.pipelinefilter(_split_by_stream)(consumed_batches),
-        ]
-    pipeline = wds.DataPipeline(
-        *shards,
-        webdataset_samples(),
-        wds.select(lambda sample: sample["__key__"] not in exclude_keys),
-        wds.detshuffle(bufsize=recipe.data.shuffle_buffer, initial=recipe.data.shuffle_buffer, seed=seed),
-        _CountAndDecode(recipe, consumed_batches),
-        wds.batched(recipe.training.batch_size, collation_fn=collate, partial=False),
-    )
-    return pipeline if recipe.data.resample else pipeline.repeat(nepochs=1 << 62)
+def decode_training_sample(raw: Mapping[str, Any], position: int, recipe: TrainRecipe) -> dict[str, Any]:
+    """One raw sample at ``position`` of the global order -> what :func:`collate` stacks.
+
+    Its mask augmentation draws from the sample's own generator, so it does
+    not depend on which process or worker decodes it.
+    """
+    generator = sample_generator(recipe.training.seed, position, "augment")
+    canvas = decode_canvas(raw, recipe, generator)
+    if canvas is None:
+        raise RuntimeError(f"sample {raw['__key__']}: no garment, although the scan found one")
+    return {
+        "key": raw["__key__"],
+        "position": position,
+        "prompt": sample_prompt(raw, recipe),
+        "image": canvas.image,
+        "mask": canvas.mask,
+    }
 
 
-def training_loader(
-    urls: list[str],
-    recipe: TrainRecipe,
-    *,
-    exclude_keys: frozenset[str] = frozenset(),
-    consumed_batches: int = 0,
-) -> wds.WebLoader:
-    """Batches from ``data.num_workers`` worker processes (batching happens in the workers)."""
-    pipeline = training_pipeline(urls, recipe, exclude_keys=exclude_keys, consumed_batches=consumed_batches)
-    return wds.WebLoader(pipeline, batch_size=None, num_workers=recipe.data.num_workers)
+def read_in_order(urls: list[str]) -> Iterator[dict[str, Any]]:
+    """Raw samples of the given tars, in the given order, in whichever process or worker asks."""
+    yield from whole_dataset(urls)
+
+
+class TrainingBatches(torch.utils.data.IterableDataset):
+    """This process's micro-batches of the global sample order (:mod:`vtondata.train.order`), endless.
+
+    ``consumed_batches`` micro-batches were already trained on (a resumed
+    run): the first batch yielded is micro-batch ``consumed_batches``. Under
+    a DataLoader each worker builds every ``num_workers``-th micro-batch.
+    """
+
+    def __init__(
+        self,
+        urls: list[str],
+        recipe: TrainRecipe,
+        scan: ShardScan,
+        *,
+        held_keys: frozenset[str] = frozenset(),
+        rank: int = 0,
+        world_size: int = 1,
+        consumed_batches: int = 0,
+    ) -> None:
+        super().__init__()
+        exclude = held_keys | scan.skipped
+        self.order = GlobalOrder(
+            urls=tuple(urls),
+            seed=recipe.training.seed,
+            shuffle_buffer=recipe.data.shuffle_buffer,
+            exclude_keys=exclude,
+            epoch_samples=scan.samples - len(exclude),
+        )
+        self.recipe = recipe
+        self.rank, self.world_size = rank, world_size
+        self.consumed_batches = consumed_batches
+
+    def __iter__(self) -> Iterator[Batch]:
+        worker = torch.utils.data.get_worker_info()
+        share = Share(
+            rank=self.rank,
+            world_size=self.world_size,
+            batch_size=self.recipe.training.batch_size,
+            worker=0 if worker is None else worker.id,
+            num_workers=1 if worker is None else worker.num_workers,
+        )
+        samples: list[dict[str, Any]] = []
+        for _, position, raw in shared_samples(self.order, share, self.consumed_batches, read_in_order):
+            samples.append(decode_training_sample(raw, position, self.recipe))
+            if len(samples) == share.batch_size:
+                yield collate(samples)
+                samples = []
+
+
+def training_loader(batches: TrainingBatches, num_workers: int) -> torch.utils.data.DataLoader:
+    """Batches from ``num_workers`` worker processes (0 = this process); batching happens in the workers."""
+    return torch.utils.data.DataLoader(batches, batch_size=None, num_workers=num_workers)

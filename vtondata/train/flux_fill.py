@@ -16,10 +16,14 @@ of full fine-tuning in :mod:`vtondata.train.optim`.
 Models handed to ``accelerate.prepare`` may come back wrapped (DDP,
 DeepSpeed); code that reads a model's ``config`` or saves it unwraps first.
 
-Randomness is a function of ``(seed, process, step, micro-batch)`` and the
-data stream resumes at the batch it stopped at (:mod:`vtondata.train.data`),
-so a run resumed from a checkpoint computes the same next loss as an
-uninterrupted one.
+Batches follow one global sample order whatever the number of processes,
+every random draw of a sample is a function of ``(seed, its position in that
+order)`` (:mod:`vtondata.train.order`, :mod:`vtondata.train.randomness`), and
+the loss is the mean over the global batch (DDP averages the processes'
+gradients of their batch means). So ``N`` processes with batch ``B / N``
+compute the losses of one process with batch ``B``, up to floating-point
+summation order, and a run resumed from a checkpoint continues the order
+where it stopped and computes the same next loss as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -63,6 +68,7 @@ from vtondata.train.config import TrainingSection, TrainRecipe
 from vtondata.train.data import (
     Batch,
     ShardScan,
+    TrainingBatches,
     cached_scan,
     held_out,
     read_scan,
@@ -70,6 +76,7 @@ from vtondata.train.data import (
     training_loader,
 )
 from vtondata.train.optim import AdafactorBF16, AdamWBF16
+from vtondata.train.randomness import sample_generator
 from vtondata.train.tracking import (
     TENSORBOARD_DIR,
     StepRecord,
@@ -162,16 +169,18 @@ def configure_trainable(transformer: FluxTransformer2DModel, recipe: TrainRecipe
     return trainable
 
 
-def encode_latents(
-    vae: AutoencoderKL, images: torch.Tensor, generator: torch.Generator | None
-) -> torch.Tensor:
+Generators = torch.Generator | list[torch.Generator] | None
+"""One generator for the whole batch, or one per sample (diffusers' ``randn_tensor`` convention)."""
+
+
+def encode_latents(vae: AutoencoderKL, images: torch.Tensor, generator: Generators) -> torch.Tensor:
     """(B, 3, H, W) in [-1, 1] -> scaled, shifted VAE latents (B, 16, H/8, W/8) drawn with ``generator``."""
     latents = retrieve_latents(vae.encode(images.to(device=vae.device, dtype=vae.dtype)), generator=generator)
     return (latents - vae.config.shift_factor) * vae.config.scaling_factor
 
 
 def fill_inputs(
-    vae: AutoencoderKL, image: torch.Tensor, mask: torch.Tensor, generator: torch.Generator | None
+    vae: AutoencoderKL, image: torch.Tensor, mask: torch.Tensor, generator: Generators
 ) -> FillInputs:
     """Canvas batch -> :class:`FillInputs`: the clean latents to denoise and FluxFillPipeline's condition.
 
@@ -198,7 +207,7 @@ def sample_timesteps(
     training: TrainingSection,
     generator: torch.Generator,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Draw B of the scheduler's training timesteps with the configured density.
+    """Draw B of the scheduler's training timesteps with the configured density from one generator.
 
     Returns ``(timesteps, sigmas)``, both (B,): timesteps in [0, 1000] as the
     scheduler lists them, and their noise levels sigma in [0, 1]. The density
@@ -244,18 +253,24 @@ def compute_loss(
     batch: Batch,
     prompts: PromptCache,
     recipe: TrainRecipe,
-    generator: torch.Generator,
 ) -> torch.Tensor:
-    """The flow-matching loss of one micro-batch (scalar; differentiable in the trainable weights)."""
+    """The flow-matching loss of one micro-batch (scalar; differentiable in the trainable weights).
+
+    Each sample draws its VAE sample, noise and timestep, in that order, from
+    its own generator (:func:`~vtondata.train.randomness.sample_generator` of
+    its position), so its loss term does not depend on the rest of the batch.
+    """
     transformer, vae = models.transformer, models.vae
     device = vae.device
-    inputs = fill_inputs(vae, batch["image"], batch["mask"], generator)
+    seed = recipe.training.seed
+    generators = [sample_generator(seed, position, "diffusion") for position in batch["positions"]]
+    inputs = fill_inputs(vae, batch["image"], batch["mask"], generators)
     batch_size = inputs.latents.shape[0]
-    noise = torch.randn(inputs.latents.shape, generator=generator).to(
-        device=device, dtype=inputs.latents.dtype
-    )
-    timesteps, sigmas = sample_timesteps(models.scheduler, batch_size, recipe.training, generator)
-    timesteps, sigmas = timesteps.to(device), sigmas.to(device)
+    noise = torch.stack([torch.randn(inputs.latents.shape[1:], generator=g) for g in generators])
+    noise = noise.to(device=device, dtype=inputs.latents.dtype)
+    drawn = [sample_timesteps(models.scheduler, 1, recipe.training, g) for g in generators]
+    timesteps = torch.cat([timestep for timestep, _ in drawn]).to(device)
+    sigmas = torch.cat([sigma for _, sigma in drawn]).to(device)
     noisy = models.scheduler.scale_noise(inputs.latents, timesteps, noise)
     prompt_embeds, pooled = prompts.batch(batch["prompts"], device, inputs.latents.dtype)
     guidance = None
@@ -274,12 +289,6 @@ def compute_loss(
     mask_channels = inputs.condition.shape[-1] - inputs.latents.shape[-1]
     mask_tokens = inputs.condition[..., -mask_channels:].mean(dim=-1)
     return flow_matching_loss(prediction, noise - inputs.latents, sigmas, mask_tokens, recipe.training)
-
-
-def step_generator(seed: int, process: int, step: int, micro_batch: int) -> torch.Generator:
-    """The CPU generator of one micro-batch: noise, timesteps and VAE sampling depend only on these."""
-    entropy = np.random.SeedSequence([seed, process, step, micro_batch]).generate_state(1)[0]
-    return torch.Generator().manual_seed(int(entropy))
 
 
 def build_optimizer(
@@ -323,9 +332,7 @@ def make_accelerator(recipe: TrainRecipe, output: Path) -> Accelerator:
     """accelerate for this run: precision, accumulation, TensorBoard under ``RUN/tensorboard``.
 
     DDP reuses its communication buckets as gradients (one copy of the
-    gradients, not two). DeepSpeed sizes its batches from the dataloaders
-    given to ``prepare``; the webdataset loader shards itself by process and
-    is not given, so the micro-batch size is set in DeepSpeed's config here.
+    gradients, not two). Under DeepSpeed see :func:`configure_deepspeed`.
     """
     accelerator = Accelerator(
         gradient_accumulation_steps=recipe.training.gradient_accumulation_steps,
@@ -340,8 +347,24 @@ def make_accelerator(recipe: TrainRecipe, output: Path) -> Accelerator:
     )
     deepspeed = accelerator.state.deepspeed_plugin
     if deepspeed is not None:
-        deepspeed.deepspeed_config["train_micro_batch_size_per_gpu"] = recipe.training.batch_size
+        configure_deepspeed(deepspeed.deepspeed_config, recipe)
     return accelerator
+
+
+def configure_deepspeed(config: dict[str, Any], recipe: TrainRecipe) -> None:
+    """Write the recipe's batch, accumulation and clipping into DeepSpeed's config, where DeepSpeed
+    reads them.
+
+    DeepSpeed sizes its batches from the dataloaders given to ``prepare``;
+    the trainer's loader splits the global order by process itself and is
+    not given, so the micro-batch size must be set here. Left alone,
+    accelerate fills an unset ``gradient_clipping`` with 1.0 whatever
+    ``optim.max_grad_norm`` says, and an accumulation count from the launch
+    configuration would override the recipe's.
+    """
+    config["train_micro_batch_size_per_gpu"] = recipe.training.batch_size
+    config["gradient_accumulation_steps"] = recipe.training.gradient_accumulation_steps
+    config["gradient_clipping"] = recipe.optim.max_grad_norm
 
 
 def weight_dtype(accelerator: Accelerator) -> torch.dtype:
@@ -545,20 +568,18 @@ def optimizer_step(
     lr_scheduler: torch.optim.lr_scheduler.LRScheduler,
     prompts: PromptCache,
     recipe: TrainRecipe,
-    step: int,
 ) -> tuple[float, float | None]:
-    """Run the micro-batches of optimizer step ``step`` (0-based).
+    """Run the micro-batches of one optimizer step.
 
-    Returns their mean loss over processes and the gradient norm before
+    Returns their mean loss over the global batch and the gradient norm before
     clipping (``None`` where the engine clips by itself, as DeepSpeed does).
     """
     losses = []
     grad_norm = None
-    for micro_batch in range(recipe.training.gradient_accumulation_steps):
+    for _ in range(recipe.training.gradient_accumulation_steps):
         batch = next(batches)
-        generator = step_generator(recipe.training.seed, accelerator.process_index, step, micro_batch)
         with accelerator.accumulate(models.transformer), accelerator.autocast():
-            loss = compute_loss(models, batch, prompts, recipe, generator)
+            loss = compute_loss(models, batch, prompts, recipe)
             accelerator.backward(loss)
             if accelerator.sync_gradients:
                 norm = accelerator.clip_grad_norm_(parameters, recipe.optim.max_grad_norm)
@@ -629,16 +650,21 @@ def train(
     start_tracking(accelerator, recipe_dump)
     step = resume(accelerator, output, recipe)
     consumed = step * recipe.training.gradient_accumulation_steps
-    batches = iter(
-        training_loader(
-            urls, recipe, exclude_keys=frozenset(k for k, _, _ in validation), consumed_batches=consumed
-        )
+    own_batches = TrainingBatches(
+        urls,
+        recipe,
+        scan,
+        held_keys=frozenset(key for key, _, _ in validation),
+        rank=accelerator.process_index,
+        world_size=accelerator.num_processes,
+        consumed_batches=consumed,
     )
+    batches = iter(training_loader(own_batches, recipe.data.num_workers))
     losses: dict[int, float] = {}
     while step < recipe.training.steps:
         started = time.perf_counter()
         loss, grad_norm = optimizer_step(
-            accelerator, models, batches, parameters, optimizer, lr_scheduler, prompts, recipe, step
+            accelerator, models, batches, parameters, optimizer, lr_scheduler, prompts, recipe
         )
         step += 1
         losses[step] = loss
