@@ -394,15 +394,17 @@ def export(
     out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
     dest: Annotated[Path, typer.Argument(help="Empty folder to write the trainer's layout into.")],
     layout: Annotated[
-        str, typer.Option(help="Folder layout; only viton-hd (the catvton-flux loader's) is offered.")
+        str,
+        typer.Option(help="viton-hd (the catvton-flux loader's folders) or hf-parquet (Hugging Face Hub)."),
     ] = "viton-hd",
     overwrite: Annotated[bool, typer.Option(help="Write into a non-empty DEST.")] = False,
 ) -> None:
-    """Write the shards out as VITON-HD folders and pair files (docs/export.md)."""
+    """Write the shards out as VITON-HD folders or Hugging Face parquet (docs/export.md, docs/interop.md)."""
     from vtondata.output.export import ExportLayout, export_dataset
 
     if layout not in {item.value for item in ExportLayout}:
-        raise _fail(RecipeError(f"--layout {layout!r} is not offered; choose viton-hd"))
+        offered = ", ".join(item.value for item in ExportLayout)
+        raise _fail(RecipeError(f"--layout {layout!r} is not offered; choose one of: {offered}"))
     try:
         result = export_dataset(out, dest, layout, overwrite=overwrite)
     except VtonDataError as error:
