@@ -26,6 +26,7 @@ from vtondata.errors import InputError, RecipeError
 from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import inputs_sha256, scan_inputs
 from vtondata.output import layout
+from vtondata.output.croissant import write_croissant
 from vtondata.output.encode import EncodeStage
 from vtondata.output.lock import output_lock
 from vtondata.output.manifest import build_manifest, write_manifest
@@ -250,6 +251,7 @@ def _finish(
         producer_version=__version__,
     )
     write_manifest(out, manifest)
+    write_croissant(out)
     from vtondata.report import write_report  # matplotlib loads only when a build gets this far
 
     write_report(out, raw)
