@@ -18,7 +18,7 @@ import tarfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from vtondata.output.encode import SCHEMA_VERSION
 from vtondata.output.index import read_index, stats_frame
 from vtondata.output.layout import manifest_path
 from vtondata.render.overlay import render_overlay
+
+if TYPE_CHECKING:
+    from vtondata.sample import Sample
 
 """Colour laid over the repaint region in overlays: a magenta that no skin or common fabric has."""
 
@@ -129,6 +132,21 @@ class Dataset:
             meta=json.loads(files["meta.json"]),
             row=row,
         )
+
+    def mask_like(
+        self, image: str | Path | np.ndarray | Image.Image, *, allow_version_drift: bool = False
+    ) -> Sample:
+        """Mask, masked person and pose of a new photo, drawn exactly as this dataset drew its own.
+
+        Returns a :class:`vtondata.Sample`: ``agnostic_mask`` (``HxW`` bool) and
+        ``files`` (``agnostic_mask.png``, ``agnostic.jpg``, ``pose.json``,
+        ``pose.png``, byte for byte as a shard would hold them), or a rejection.
+        Loads the models; raises ``VersionDrift`` when installed software differs
+        from the manifest's record (see :mod:`vtondata.mask_like`).
+        """
+        from vtondata.mask_like import mask_image, mask_recipe_like
+
+        return mask_image(image, mask_recipe_like(self, allow_version_drift=allow_version_drift))
 
     def show(self, key: str, alpha: float = 0.5) -> Image.Image:
         """The sample with its repaint region tinted and its skeleton drawn; displays inline in Jupyter."""

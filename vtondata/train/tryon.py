@@ -4,8 +4,8 @@ The run folder carries everything besides the base model: ``train.yaml`` (base
 model path, canvas size, prompt), ``prompt_embeds.safetensors`` (so no text
 encoder is loaded) and ``weights/`` (a LoRA file, the trained attention
 parameters, or a whole transformer). Without ``--mask``, the person's repaint
-mask comes from ``vtondata.build`` with the offline recipe on that one photo,
-exactly as for training data.
+mask is drawn by the same path as ``vtondata mask``: exactly as the dataset
+given with ``--like`` drew its training masks, or by a named recipe.
 
 The model repaints the person half of a canvas; :func:`paste_back` scales
 that half back to the photo's own size and replaces only the masked pixels,
@@ -15,23 +15,22 @@ so everything the mask keeps is the original photo, pixel for pixel.
 from __future__ import annotations
 
 import io
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import webdataset as wds
 import yaml
 from diffusers import FluxFillPipeline, FluxTransformer2DModel
 from PIL import Image
 
 from vtondata.errors import InputError
+from vtondata.mask_like import MaskRecipe, mask_photos
 from vtondata.train.canvas import compose, fit, fit_box, to_binary, to_signed
 from vtondata.train.checkpoints import load_trainable
 from vtondata.train.conditioning import CACHE_FILE, PromptCache
 from vtondata.train.config import TrainRecipe
-from vtondata.train.data import decode_mask, decode_rgb, shard_urls
+from vtondata.train.data import decode_mask, decode_rgb
 from vtondata.train.flux_fill import RECIPE_FILE, WEIGHTS_DIR, WEIGHTS_INFO, render_tryon
 
 
@@ -81,13 +80,14 @@ def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOn
     return TryOnModel(pipeline=pipeline.to(device), recipe=recipe, prompts=PromptCache.load(run / CACHE_FILE))
 
 
-def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.ndarray, np.ndarray]:
+def person_and_mask(person: Path, mask: Path | None, how: MaskRecipe | None) -> tuple[np.ndarray, np.ndarray]:
     """The person as HxWx3 uint8 RGB and its repaint mask as HxW uint8 (255 = repaint).
 
     With ``mask`` given, both are read as they are. Otherwise the photo goes
-    through ``vtondata.build`` (offline recipe, in-process) and the stored
-    ``person.jpg`` and ``agnostic_mask.png`` come back; a rejected photo raises
-    ``InputError`` with the rejection reason.
+    through ``how``'s stages as ``vtondata mask`` runs them
+    (:mod:`vtondata.mask_like`), and the stored ``person.jpg`` and
+    ``agnostic_mask.png`` come back; a photo the stages refuse raises
+    ``InputError`` with the reason.
     """
     if mask is not None:
         person_rgb, mask_u8 = decode_rgb(person.read_bytes()), decode_mask(mask.read_bytes())
@@ -97,17 +97,13 @@ def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.
                 f"{mask}: mask and person photo differ in size ({mask_w}x{mask_h} and {photo_w}x{photo_h})"
             )
         return person_rgb, mask_u8
-    from vtondata.api import build
-
-    with tempfile.TemporaryDirectory() as scratch:
-        raw, out = Path(scratch) / "raw", Path(scratch) / "out"
-        raw.mkdir()
-        (raw / person.name).write_bytes(person.read_bytes())
-        result = build(raw, out, category, "offline", runner="local")
-        if result.accepted == 0:
-            raise InputError(f"{person}: no usable mask ({', '.join(result.by_reason) or 'rejected'})")
-        sample = next(iter(wds.WebDataset(shard_urls(out), shardshuffle=False, empty_check=False)))
-        return decode_rgb(sample["person.jpg"]), decode_mask(sample["agnostic_mask.png"])
+    if how is None:
+        raise InputError(f"{person}: give a mask, or a dataset or recipe to draw one as")
+    sample = mask_photos([person], how)[0]
+    if sample.rejection is not None:
+        rejection = sample.rejection
+        raise InputError(f"{person}: no usable mask ({rejection.code}: {rejection.message})")
+    return decode_rgb(sample.files["person.jpg"]), decode_mask(sample.files["agnostic_mask.png"])
 
 
 def tryon(
@@ -165,21 +161,23 @@ def tryon_files(
     output: Path,
     *,
     mask: Path | None = None,
-    category: str = "upper",
+    how: MaskRecipe | None = None,
     num_inference_steps: int | None = None,
     guidance_scale: float | None = None,
     seed: int = 0,
 ) -> Path:
     """File-to-file try-on, what ``vtondata tryon`` calls; writes ``output`` (format from its suffix).
 
-    The output has the person photo's size (the stored photo's, when the
-    mask comes from ``vtondata.build``): see :func:`paste_back`.
+    Without ``mask``, the mask is drawn as ``how`` says (a dataset's recipe,
+    or a named one; :mod:`vtondata.mask_like`). The output has the person
+    photo's size (the stored photo's, when the mask is drawn): see
+    :func:`paste_back`.
     """
     run_weights_dir(weights)
     missing = [path for path in (person, garment, mask) if path is not None and not path.is_file()]
     if missing:
         raise InputError(f"{missing[0]}: no such file")
-    person_rgb, mask_u8 = person_and_mask(person, category, mask)
+    person_rgb, mask_u8 = person_and_mask(person, mask, how)
     model = load_tryon_model(weights)
     image = tryon(
         model,
