@@ -102,11 +102,16 @@ def backend_drift(recorded: dict[str, Any], installed: dict[str, Any]) -> list[s
         for weights in sorted(set(then_weights) | set(now_weights)):
             was, found = then_weights.get(weights, {}), now_weights.get(weights, {})
             if was.get("sha256") != found.get("sha256"):
-                differences.append(
-                    f"{role} weights {weights}: recorded sha256 {str(was.get('sha256'))[:12]} "
-                    f"({was.get('path')}), installed {str(found.get('sha256'))[:12]} ({found.get('path')})"
-                )
+                then_text, now_text = _weights_text(was), _weights_text(found)
+                differences.append(f"{role} weights {weights}: recorded {then_text}, installed {now_text}")
     return differences
+
+
+def _weights_text(entry: dict[str, Any]) -> str:
+    """``sha256 0123456789ab (file.pt)``, or ``none`` for weights one side does not have."""
+    if not entry.get("sha256"):
+        return "none"
+    return f"sha256 {entry['sha256'][:12]} ({entry.get('path', 'unnamed')})"
 
 
 def mask_photos(paths: Sequence[str | Path], how: MaskRecipe) -> list[Sample]:
