@@ -34,7 +34,7 @@ def built(persons_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 
 @pytest.mark.slow
-def test_mask_like_gives_the_built_dataset_bytes_from_a_path_and_from_pixels(built) -> None:
+def test_mask_like_gives_the_built_dataset_bytes_from_a_path_file_bytes_and_pixels(built) -> None:
     photo, out, members = built
     dataset = vtondata.open(out)
     from_path = dataset.mask_like(photo)
@@ -44,7 +44,9 @@ def test_mask_like_gives_the_built_dataset_bytes_from_a_path_and_from_pixels(bui
     assert from_path.agnostic_mask.dtype == bool and from_path.agnostic_mask.any()
     pixels = np.asarray(Image.open(photo).convert("RGB"))
     from_pixels = dataset.mask_like(pixels)
-    assert from_pixels.files["agnostic_mask.png"] == members["agnostic_mask.png"]
+    assert from_pixels.files["agnostic_mask.png"] == members["agnostic_mask.png"], "PNG pixels are the file"
+    from_bytes = dataset.mask_like(photo.read_bytes())
+    assert from_bytes.files["agnostic_mask.png"] == members["agnostic_mask.png"]
 
 
 @pytest.mark.slow

@@ -410,9 +410,8 @@ def export(
         result = export_dataset(out, dest, layout, overwrite=overwrite)
     except VtonDataError as error:
         raise _fail(error) from None
-    console.print(
-        Text(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth"), highlight=False
-    )
+    cloth = f", {result.without_cloth} without cloth" if result.layout == ExportLayout.VITON_HD else ""
+    console.print(Text(f"{dest}: {result.samples} samples{cloth}"), highlight=False)
 
 
 @app.command()

@@ -124,24 +124,36 @@ def mask_photos(paths: Sequence[str | Path], how: MaskRecipe) -> list[Sample]:
     return process_images(paths, how.category, how.recipe, quality=False)
 
 
-def mask_image(image: str | Path | np.ndarray | Image.Image, how: MaskRecipe) -> Sample:
-    """:func:`mask_photos` for one photo given as a path, an ``HxWx3`` uint8 RGB array or a PIL image.
+def mask_image(image: str | Path | bytes | np.ndarray | Image.Image, how: MaskRecipe) -> Sample:
+    """:func:`mask_photos` for one photo: a path, the bytes of an image file, an RGB array or a PIL image.
 
-    In-memory images go through a lossless PNG, so the stages see exactly these pixels.
+    A path or file bytes give the dataset's exact result: ingest keeps a JPEG's
+    own bytes as ``person.jpg``, as a build does. An ``HxWx3`` uint8 RGB array or
+    a PIL image has no file, so it goes through a lossless PNG, which ingest
+    stores as a new JPEG, as a build stores a PNG photo: the result is the one
+    a build makes of those pixels, which for pixels decoded from a JPEG can
+    differ slightly from the result for the JPEG file itself.
     """
     if isinstance(image, str | Path):
         return mask_photos([image], how)[0]
+    if isinstance(image, bytes):
+        return _mask_file_bytes(image, how)
     if isinstance(image, np.ndarray):
         if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
             raise InputError(f"expected an HxWx3 uint8 RGB array, got {image.dtype} of shape {image.shape}")
         image = Image.fromarray(image)
     if not isinstance(image, Image.Image):
-        raise InputError(f"expected a path, an RGB array or a PIL image, got {type(image).__name__}")
+        kind = type(image).__name__
+        raise InputError(f"expected a path, file bytes, an RGB array or a PIL image, got {kind}")
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="PNG")
+    return _mask_file_bytes(buffer.getvalue(), how)
+
+
+def _mask_file_bytes(data: bytes, how: MaskRecipe) -> Sample:
     with tempfile.TemporaryDirectory(prefix="vtondata-mask-") as scratch:
-        path = Path(scratch) / "photo.png"
-        path.write_bytes(buffer.getvalue())
+        path = Path(scratch) / "photo"
+        path.write_bytes(data)
         return mask_photos([path], how)[0]
 
 

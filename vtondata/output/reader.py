@@ -134,15 +134,17 @@ class Dataset:
         )
 
     def mask_like(
-        self, image: str | Path | np.ndarray | Image.Image, *, allow_version_drift: bool = False
+        self, image: str | Path | bytes | np.ndarray | Image.Image, *, allow_version_drift: bool = False
     ) -> Sample:
         """Mask, masked person and pose of a new photo, drawn exactly as this dataset drew its own.
 
         Returns a :class:`vtondata.Sample`: ``agnostic_mask`` (``HxW`` bool) and
         ``files`` (``agnostic_mask.png``, ``agnostic.jpg``, ``pose.json``,
         ``pose.png``, byte for byte as a shard would hold them), or a rejection.
-        Loads the models; raises ``VersionDrift`` when installed software differs
-        from the manifest's record (see :mod:`vtondata.mask_like`).
+        ``image`` is a path, file bytes, an RGB array or a PIL image (arrays: see
+        :func:`vtondata.mask_like.mask_image`). Loads the models; raises
+        ``VersionDrift`` when installed software differs from the manifest's
+        record (see :mod:`vtondata.mask_like`).
         """
         from vtondata.mask_like import mask_image, mask_recipe_like
 
