@@ -502,7 +502,7 @@ def tryon(
         typer.Option(help="Category of the mask to draw (default: the dataset's, else upper)."),
     ] = None,
     allow_version_drift: Annotated[
-        bool, typer.Option(help="With --like: warn, not stop, when installed software differs from its.")
+        bool, typer.Option(help="With --like: warn, not stop, when installed software differs.")
     ] = False,
     steps: Annotated[int | None, typer.Option(min=1, help="Denoising steps (default: the run's).")] = None,
     guidance: Annotated[

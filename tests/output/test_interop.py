@@ -49,7 +49,7 @@ def test_ray_data_reads_every_sample_with_its_bytes(dataset) -> None:
     import ray
 
     out, _ = dataset
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
     try:
         rows = ray.data.read_webdataset(_shards(out), decoder=None).take_all()
     finally:
