@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,6 +27,7 @@ from vtondata.errors import InputError, RecipeError
 from vtondata.ingest.chunks import Chunk, plan_chunks
 from vtondata.ingest.scan import InputItem, inputs_sha256, scan_inputs
 from vtondata.output import layout
+from vtondata.output.croissant import write_croissant
 from vtondata.output.lock import output_lock
 from vtondata.output.manifest import build_manifest, write_manifest
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
@@ -109,30 +110,61 @@ def process_image(
 
     For notebooks and debugging: the sample carries the keypoints, evidence
     layers, agnostic mask, statistics and, if a stage refused it, the rejection.
-    Models load on each call; use :func:`build` for more than a few photos.
+    Models load on each call; use :func:`process_images` or :func:`build` for
+    more than a few photos.
+    """
+    return process_images([path], category, recipe, overrides)[0]
+
+
+def process_images(
+    paths: Sequence[str | Path],
+    category: str | Category,
+    recipe: str | Path | Recipe = "offline",
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    quality: bool = True,
+) -> list[Sample]:
+    """:func:`process_image` for several photos with the models loaded once; samples in ``paths`` order.
+
+    With ``quality=False`` the quality filters do not run: inference wants the
+    mask of a photo that a training set would leave out for, say, its blur,
+    and the filters change nothing that the other stages produce.
     """
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, dict(overrides or {}))
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"not a file: {path}")
+    paths = [Path(path) for path in paths]
+    for path in paths:
+        if not path.is_file():
+            raise InputError(f"not a file: {path}")
     _resolve_weights(recipe)
-    sample = Sample(
-        key="0000000_single",
-        index=0,
-        source_path=path.name,
-        category=Category(category),
-        chunk=0,
-        source_abs=str(path.resolve()),
-    )
-    stages = build_stages(recipe)
+    samples = [
+        Sample(
+            key=f"{index:07d}_single",
+            index=index,
+            source_path=path.name,
+            category=Category(category),
+            chunk=0,
+            source_abs=str(path.resolve()),
+        )
+        for index, path in enumerate(paths)
+    ]
+    stages = [stage for stage in build_stages(recipe) if quality or not isinstance(stage, QualityStage)]
     for stage in stages:
         stage.setup()
     try:
-        return run_stages(stages, [sample])[0]
+        return run_stages(stages, samples)
     finally:
         for stage in stages:
             stage.teardown()
+
+
+def installed_backends(recipe: Recipe) -> dict[str, Any]:
+    """The backends, versions and weights sha256 this machine would record for ``recipe``.
+
+    The same document a build writes to ``manifest.json["backends"]``, so the
+    two compare key by key; nothing is loaded, but weights are hashed.
+    """
+    return _backend_versions(build_stages(recipe), _resolve_weights(recipe))
 
 
 def build(
@@ -282,6 +314,7 @@ def _finish(
         producer_version=__version__,
     )
     written = write_manifest(out, manifest)
+    write_croissant(out)
     from vtondata.report import write_report  # matplotlib loads only when a build gets this far
 
     write_report(out, raw)

@@ -24,11 +24,12 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from vtondata.config import bundled_recipes
-from vtondata.errors import RecipeError, VtonDataError, caused_by_interrupt
+from vtondata.errors import InputError, RecipeError, VtonDataError, caused_by_interrupt
 from vtondata.sample import Category
 
 if TYPE_CHECKING:
     from vtondata.api import BuildResult
+    from vtondata.mask_like import MaskRecipe
 
 
 class _Commands(TyperGroup):
@@ -386,19 +387,20 @@ def export(
     out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
     dest: Annotated[Path, typer.Argument(help="Empty folder to write the trainer's layout into.")],
     layout: Annotated[
-        str, typer.Option(help="Folder layout; only viton-hd (the catvton-flux loader's) is offered.")
+        str,
+        typer.Option(help="viton-hd (the catvton-flux loader's folders) or hf-parquet (Hugging Face Hub)."),
     ] = "viton-hd",
     overwrite: Annotated[bool, typer.Option(help="Write into a non-empty DEST.")] = False,
 ) -> None:
-    """Write the shards out as VITON-HD folders and pair files (docs/export.md)."""
+    """Write the shards out as VITON-HD folders or Hugging Face parquet (docs/export.md, docs/interop.md)."""
     from vtondata.output.export import ExportLayout, export_dataset
 
     if layout not in {item.value for item in ExportLayout}:
-        raise RecipeError(f"--layout {layout!r} is not offered; choose viton-hd")
+        offered = ", ".join(item.value for item in ExportLayout)
+        raise RecipeError(f"--layout {layout!r} is not offered; choose one of: {offered}")
     result = export_dataset(out, dest, layout, overwrite=overwrite)
-    console.print(
-        Text(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth"), highlight=False
-    )
+    cloth = f", {result.without_cloth} without cloth" if result.layout == ExportLayout.VITON_HD else ""
+    console.print(Text(f"{dest}: {result.samples} samples{cloth}"), highlight=False)
 
 
 @app.command()
@@ -477,9 +479,22 @@ def tryon(
     weights: Annotated[Path, typer.Option(help="Run folder of `vtondata train` (or its weights/).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Image to write (.png, .jpg).")],
     mask: Annotated[
-        Path | None, typer.Option(help="Repaint mask (255 = repaint); default: built by the offline recipe.")
+        Path | None,
+        typer.Option(help="Repaint mask (255 = repaint); default: drawn as --like or --pipeline."),
     ] = None,
-    category: Annotated[Category, typer.Option(help="Category of the mask to build.")] = Category.UPPER,
+    like: Annotated[
+        Path | None, typer.Option(help="Draw the mask exactly as this dataset drew its training masks.")
+    ] = None,
+    pipeline: Annotated[
+        str, typer.Option("--pipeline", "-p", help="Without --like: the recipe that draws the mask.")
+    ] = "offline",
+    category: Annotated[
+        Category | None,
+        typer.Option(help="Category of the mask to draw (default: the dataset's, else upper)."),
+    ] = None,
+    allow_version_drift: Annotated[
+        bool, typer.Option(help="With --like: warn, not stop, when installed software differs.")
+    ] = False,
     steps: Annotated[int | None, typer.Option(min=1, help="Denoising steps (default: the run's).")] = None,
     guidance: Annotated[
         float | None, typer.Option(min=0, help="Guidance scale (default: the run's validation value).")
@@ -489,15 +504,121 @@ def tryon(
     """Dress the person in the garment with trained weights; write the photo at its own size."""
     from vtondata.train import tryon_files
 
+    how = None if mask is not None else _mask_recipe(like, pipeline, category, allow_version_drift)
     tryon_files(
         person,
         garment,
         weights,
         output,
         mask=mask,
-        category=category,
+        how=how,
         num_inference_steps=steps,
         guidance_scale=guidance,
         seed=seed,
     )
     console.print(f"wrote {output}", highlight=False)
+
+
+@app.command()
+def mask(
+    photos: Annotated[list[Path], typer.Argument(help="Person photos, or folders of them.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for <stem>.<member> files.")],
+    like: Annotated[
+        Path | None, typer.Option(help="A dataset folder: draw exactly as it drew its training masks.")
+    ] = None,
+    pipeline: Annotated[
+        str | None,
+        typer.Option("--pipeline", "-p", help="Without a dataset: bundled recipe name or recipe YAML."),
+    ] = None,
+    category: Annotated[
+        Category | None, typer.Option("--category", "-c", help="Default: the dataset's, else upper.")
+    ] = None,
+    allow_version_drift: Annotated[
+        bool, typer.Option(help="Warn, not stop, when installed software differs from the dataset's.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace files of the same names in --output.")] = False,
+) -> None:
+    """Agnostic mask, masked person and pose of new photos, as a dataset made them (docs/inference.md)."""
+    from vtondata.mask_like import MASK_MEMBERS, mask_photos, write_mask_files
+
+    if (like is None) == (pipeline is None):
+        raise RecipeError("give exactly one of --like OUT (a dataset) or --pipeline NAME (a recipe)")
+    how = _mask_recipe(like, pipeline or "", category, allow_version_drift)
+    paths = _photo_paths(photos, how.recipe.ingest.extensions)
+    stems = _output_stems(paths)
+    _refuse_existing(output, stems, overwrite)
+    samples = mask_photos(paths, how)
+    console.print(f"masks drawn as {how.source} ({how.category.value})", highlight=False)
+    for path, stem, sample in zip(paths, stems, samples, strict=True):
+        if sample.rejection is None:
+            write_mask_files(sample, output, stem)
+            console.print(f"{path}: {output / stem}.{{{','.join(MASK_MEMBERS)}}}", highlight=False)
+        else:
+            rejection = sample.rejection
+            console.print(
+                Text.assemble(f"{path}: ", ("no mask ", "red"), f"{rejection.code}: {rejection.message}"),
+                highlight=False,
+            )
+    refused = sum(sample.rejection is not None for sample in samples)
+    if refused:
+        console.print(f"{refused} of {len(samples)} photos got no mask", highlight=False)
+        raise typer.Exit(code=1)
+
+
+def _mask_recipe(
+    like: Path | None, pipeline: str, category: Category | None, allow_drift: bool
+) -> MaskRecipe:
+    """How ``mask`` and ``tryon`` draw a mask: as the dataset ``like`` did, else by ``pipeline``."""
+    import vtondata
+    from vtondata.mask_like import mask_recipe_like, mask_recipe_named
+
+    if like is None:
+        return mask_recipe_named(pipeline, category or Category.UPPER)
+    how = mask_recipe_like(vtondata.open(like), allow_version_drift=allow_drift)
+    if category is not None and category != how.category:
+        raise RecipeError(
+            f"--category {category.value}: {like} draws {how.category.value} masks; "
+            "leave --category out, or use --pipeline to draw another category"
+        )
+    for difference in how.drift:
+        console.print(Text.assemble(("warning: ", "bold yellow"), difference), highlight=False)
+    return how
+
+
+def _photo_paths(photos: list[Path], extensions: tuple[str, ...]) -> list[Path]:
+    """Files as given, folders searched for images with the recipe's extensions (sorted)."""
+    suffixes = {extension.lower() for extension in extensions}
+    paths: list[Path] = []
+    for photo in photos:
+        if photo.is_dir():
+            paths += sorted(path for path in photo.rglob("*") if path.suffix.lower() in suffixes)
+        elif photo.is_file():
+            paths.append(photo)
+        else:
+            raise InputError(f"{photo}: no such file or folder")
+    if not paths:
+        raise InputError(
+            f"no photos among {', '.join(map(str, photos))} (extensions: {', '.join(extensions)})"
+        )
+    return paths
+
+
+def _output_stems(paths: list[Path]) -> list[str]:
+    """``<stem>`` per photo; names that repeat get their position in front so no file is written twice."""
+    from vtondata.output.export import safe_stem
+
+    stems = [safe_stem(path.stem) or "photo" for path in paths]
+    repeated = {stem for stem, count in Counter(stems).items() if count > 1}
+    return [f"{index:04d}_{stem}" if stem in repeated else stem for index, stem in enumerate(stems)]
+
+
+def _refuse_existing(output: Path, stems: list[str], overwrite: bool) -> None:
+    """Never write over a file without ``--overwrite``: it may be the user's."""
+    from vtondata.mask_like import MASK_MEMBERS
+
+    existing = [output / f"{stem}.{member}" for stem in stems for member in MASK_MEMBERS]
+    existing = [path for path in existing if path.exists()]
+    if existing and not overwrite:
+        raise InputError(
+            f"{existing[0]} exists ({len(existing)} such files); choose another --output or pass --overwrite"
+        )

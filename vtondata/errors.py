@@ -64,3 +64,9 @@ def caused_by_interrupt(error: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+class VersionDrift(VtonDataError):
+    """vtondata, a backend package or a checkpoint differs from what a dataset recorded."""
+
+    exit_code = 4

@@ -37,9 +37,12 @@ def test_a_small_build_writes_the_pinned_shard_bytes(golden_build):
 
 
 def test_tryon_masks_a_photo_as_the_build_stored_it(golden_build):
+    from vtondata.mask_like import mask_recipe_like
     from vtondata.train.tryon import person_and_mask  # loads torch and diffusers
 
-    record = vtondata.open(golden_build).sample("0000000_00891_00")
-    person_rgb, mask_u8 = person_and_mask(golden_build.parent / "raw" / "00891_00.jpg", "upper", None)
+    dataset = vtondata.open(golden_build)
+    record = dataset.sample("0000000_00891_00")
+    how = mask_recipe_like(dataset)
+    person_rgb, mask_u8 = person_and_mask(golden_build.parent / "raw" / "00891_00.jpg", None, how)
     assert np.array_equal(person_rgb, record.person)
     assert np.array_equal(mask_u8, binary_mask_u8(record.mask))

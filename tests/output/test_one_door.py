@@ -19,7 +19,7 @@ MANIFEST_OWNERS = {READER, "output/layout.py", "output/manifest.py"}
 
 
 def _names(tree: ast.AST) -> set[str]:
-    """Imported modules and names, called functions, the names read, and plain string constants.
+    """Imported modules and names, called functions, the names read, and the manifest's file name as a string.
 
     A field or variable merely named ``manifest_path`` is not a read; a call of it is.
     """
@@ -36,8 +36,8 @@ def _names(tree: ast.AST) -> set[str]:
             found.add(node.id)
         elif isinstance(node, ast.Attribute) and node.attr in TAR_READERS | {"MANIFEST_NAME"}:
             found.add(node.attr)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            found.add(node.value)
+        elif isinstance(node, ast.Constant) and node.value in MANIFEST_NAMES:
+            found.add(node.value)  # a path spelled out; prose that names a format is not a read
     return found
 
 

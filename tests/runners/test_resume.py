@@ -139,6 +139,16 @@ def test_overwrite_removes_only_what_vtondata_wrote(tmp_path: Path) -> None:
     assert read_plan(tmp_path) == other
 
 
+@pytest.mark.parametrize(("name", "removed"), [("vtondata-upper", True), ("my-curated-set", False)])
+def test_overwrite_removes_croissant_json_only_when_vtondata_wrote_it(
+    tmp_path: Path, name: str, removed: bool
+) -> None:
+    prepare_output(tmp_path, PLAN, overwrite=False)
+    (tmp_path / "croissant.json").write_text(json.dumps({"@type": "sc:Dataset", "name": name}))
+    prepare_output(tmp_path, dataclasses.replace(PLAN, recipe_sha256="9" * 64), overwrite=True)
+    assert (tmp_path / "croissant.json").exists() is not removed
+
+
 def test_a_foreign_folder_is_never_touched(tmp_path: Path) -> None:
     (tmp_path / "holiday.jpg").write_bytes(b"precious")
     (tmp_path / "shards").mkdir()

@@ -25,8 +25,11 @@ made safe for a pairs file and a file system: whitespace, control characters
 and backslashes become ``_`` and it is cut to 100 bytes; a stem that is empty
 or repeats across the dataset takes the sample key instead.
 
+Layout ``hf-parquet`` (parquet files and a dataset card for the Hugging Face
+Hub and ``datasets``) is written by :mod:`vtondata.output.hf_parquet`.
+
 DressCode's layout also needs DensePose UV maps and skeleton renders per
-category folder, so only ``viton-hd`` is offered.
+category folder, so it is not offered.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ _UNSAFE_IN_STEM = re.compile(r"[\s\\\x00-\x1f\x7f]+")
 
 class ExportLayout(StrEnum):
     VITON_HD = "viton-hd"
+    HF_PARQUET = "hf-parquet"
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,10 @@ def export_dataset(
         raise InputError(f"{dest}: exists and is not a folder; choose an empty or new folder")
     if dest.exists() and any(dest.iterdir()) and not overwrite:
         raise InputError(f"{dest}: not empty; choose an empty folder or pass --overwrite")
+    if layout is ExportLayout.HF_PARQUET:
+        from vtondata.output.hf_parquet import write_hf_parquet
+
+        return ExportResult(dest, layout, write_hf_parquet(out, dest))
     stems = _stems(out)
     counts: Counter[str] = Counter()
     pairs: dict[str, list[str]] = {}

@@ -7,6 +7,7 @@ This is the one module that knows file names::
       index/{split}-{chunk:06d}.parquet    one row per input of the chunk
       chunks/{split}-{chunk:06d}.json      completion marker, written last
       manifest.json                        the dataset's description
+      croissant.json                       the same in MLCommons Croissant 1.0 (output/croissant.py)
       plan.json                            what the run was asked to do (resume check)
       config.yaml                          the resolved recipe
       report.html, report.json             the quality report
@@ -43,6 +44,7 @@ PLAN_NAME = "plan.json"
 CONFIG_NAME = "config.yaml"
 REPORT_HTML_NAME = "report.html"
 REPORT_JSON_NAME = "report.json"
+CROISSANT_NAME = "croissant.json"
 LOGS_DIR = "logs"
 BUILD_LOG_NAME = "build.log"
 LOCK_NAME = ".vtondata.lock"
@@ -50,7 +52,14 @@ LOCK_NAME = ".vtondata.lock"
 CHUNK_FOLDERS: dict[str, str] = {SHARDS_DIR: ".tar", INDEX_DIR: ".parquet", CHUNKS_DIR: ".json"}
 """Per-chunk folder -> suffix of the one file each chunk has there."""
 
-TOP_LEVEL_FILES: tuple[str, ...] = (MANIFEST_NAME, PLAN_NAME, CONFIG_NAME, REPORT_HTML_NAME, REPORT_JSON_NAME)
+TOP_LEVEL_FILES: tuple[str, ...] = (
+    MANIFEST_NAME,
+    PLAN_NAME,
+    CONFIG_NAME,
+    REPORT_HTML_NAME,
+    REPORT_JSON_NAME,
+    CROISSANT_NAME,
+)
 
 _STEM = re.compile(r"^(?P<split>[a-z0-9_]+)-(?P<chunk>\d{6,})$")
 _TEMP_SUFFIX = ".tmp"
@@ -90,6 +99,10 @@ def marker_path(out: Path, split: str, chunk: int) -> Path:
 
 def manifest_path(out: Path) -> Path:
     return out / MANIFEST_NAME
+
+
+def croissant_path(out: Path) -> Path:
+    return out / CROISSANT_NAME
 
 
 def plan_path(out: Path) -> Path:

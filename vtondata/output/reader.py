@@ -28,7 +28,7 @@ import json
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,9 @@ from vtondata.output.format import SCHEMA_VERSION, decode_member
 from vtondata.output.index import read_index, stats_frame
 from vtondata.output.layout import manifest_path
 from vtondata.render.overlay import render_overlay
+
+if TYPE_CHECKING:
+    from vtondata.sample import Sample
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,23 @@ class Dataset:
             meta=decode_member("meta.json", files["meta.json"]),
             row=row,
         )
+
+    def mask_like(
+        self, image: str | Path | bytes | np.ndarray | Image.Image, *, allow_version_drift: bool = False
+    ) -> Sample:
+        """Mask, masked person and pose of a new photo, drawn exactly as this dataset drew its own.
+
+        Returns a :class:`vtondata.Sample`: ``agnostic_mask`` (``HxW`` bool) and
+        ``files`` (``agnostic_mask.png``, ``agnostic.jpg``, ``pose.json``,
+        ``pose.png``, byte for byte as a shard would hold them), or a rejection.
+        ``image`` is a path, file bytes, an RGB array or a PIL image (arrays: see
+        :func:`vtondata.mask_like.mask_image`). Loads the models; raises
+        ``VersionDrift`` when installed software differs from the manifest's
+        record (see :mod:`vtondata.mask_like`).
+        """
+        from vtondata.mask_like import mask_image, mask_recipe_like
+
+        return mask_image(image, mask_recipe_like(self, allow_version_drift=allow_version_drift))
 
     def show(self, key: str, alpha: float = 0.5) -> Image.Image:
         """The sample with its repaint region tinted and its skeleton drawn; displays inline in Jupyter."""

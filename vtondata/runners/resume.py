@@ -213,7 +213,8 @@ def _remove_outputs(out: Path, previous: Plan) -> None:
 
 
 def _written_by_vtondata(path: Path) -> bool:
-    """Top-level files: JSON ones must name vtondata's format; the HTML report must be vtondata's."""
+    """Top-level files: JSON ones must name vtondata's format (Croissant: the dataset's name starts with
+    ``vtondata``); the HTML report must be vtondata's."""
     if not path.is_file() or path.name in (PLAN_NAME, CONFIG_NAME):
         return False
     if path.suffix == ".json":
@@ -221,6 +222,9 @@ def _written_by_vtondata(path: Path) -> bool:
             document = json.loads(path.read_bytes())
         except ValueError:
             return False
-        return isinstance(document, dict) and str(document.get("format", "")).startswith("vtondata")
+        if not isinstance(document, dict):
+            return False
+        written_as = str(document.get("format", document.get("name", "")))
+        return written_as.startswith("vtondata")
     with open(path, "rb") as stream:
         return b"<title>vtondata report" in stream.read(_SNIFF_BYTES)

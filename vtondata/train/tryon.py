@@ -4,8 +4,8 @@ The run folder carries everything besides the base model: ``train.yaml`` (base
 model path, canvas size, prompt), ``prompt_embeds.safetensors`` (so no text
 encoder is loaded) and ``weights/`` (a LoRA file, the trained attention
 parameters, or a whole transformer). Without ``--mask``, the person's repaint
-mask comes from ``vtondata.process_image`` with the offline recipe on that one
-photo, in memory: the same stages and encoders as for training data.
+mask is drawn by the same path as ``vtondata mask``: exactly as the dataset
+given with ``--like`` drew its training masks, or by a named recipe.
 
 The model repaints the person half of a canvas; :func:`paste_back` scales
 that half back to the photo's own size and replaces only the masked pixels,
@@ -25,6 +25,7 @@ from diffusers import FluxFillPipeline, FluxTransformer2DModel
 from PIL import Image
 
 from vtondata.errors import InputError
+from vtondata.mask_like import MaskRecipe, mask_photos
 from vtondata.output.format import decode_grey, decode_rgb
 from vtondata.train.canvas import compose, fit, fit_box, to_binary, to_signed
 from vtondata.train.checkpoints import load_trainable
@@ -79,14 +80,14 @@ def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOn
     return TryOnModel(pipeline=pipeline.to(device), recipe=recipe, prompts=PromptCache.load(run / CACHE_FILE))
 
 
-def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.ndarray, np.ndarray]:
+def person_and_mask(person: Path, mask: Path | None, how: MaskRecipe | None) -> tuple[np.ndarray, np.ndarray]:
     """The person as HxWx3 uint8 RGB and its repaint mask as HxW uint8 (255 = repaint).
 
     With ``mask`` given, both are read as they are. Otherwise the photo goes
-    through ``vtondata.process_image`` (offline recipe, in-process, nothing
-    written) and its encoded ``person.jpg`` and ``agnostic_mask.png`` come
-    back, as a build would store them; a rejected photo raises ``InputError``
-    with the rejection reason.
+    through ``how``'s stages as ``vtondata mask`` runs them
+    (:mod:`vtondata.mask_like`), and the stored ``person.jpg`` and
+    ``agnostic_mask.png`` come back; a photo the stages refuse raises
+    ``InputError`` with the reason.
     """
     if mask is not None:
         person_rgb, mask_u8 = decode_rgb(person.read_bytes()), decode_grey(mask.read_bytes())
@@ -96,11 +97,12 @@ def person_and_mask(person: Path, category: str, mask: Path | None) -> tuple[np.
                 f"{mask}: mask and person photo differ in size ({mask_w}x{mask_h} and {photo_w}x{photo_h})"
             )
         return person_rgb, mask_u8
-    from vtondata.api import process_image
-
-    sample = process_image(person, category, "offline")
+    if how is None:
+        raise InputError(f"{person}: give a mask, or a dataset or recipe to draw one as")
+    sample = mask_photos([person], how)[0]
     if sample.rejection is not None:
-        raise InputError(f"{person}: no usable mask ({sample.rejection.code}: {sample.rejection.message})")
+        rejection = sample.rejection
+        raise InputError(f"{person}: no usable mask ({rejection.code}: {rejection.message})")
     return decode_rgb(sample.files["person.jpg"]), decode_grey(sample.files["agnostic_mask.png"])
 
 
@@ -159,21 +161,23 @@ def tryon_files(
     output: Path,
     *,
     mask: Path | None = None,
-    category: str = "upper",
+    how: MaskRecipe | None = None,
     num_inference_steps: int | None = None,
     guidance_scale: float | None = None,
     seed: int = 0,
 ) -> Path:
     """File-to-file try-on, what ``vtondata tryon`` calls; writes ``output`` (format from its suffix).
 
-    The output has the person photo's size (the stored photo's, when the
-    mask comes from ``vtondata.process_image``): see :func:`paste_back`.
+    Without ``mask``, the mask is drawn as ``how`` says (a dataset's recipe,
+    or a named one; :mod:`vtondata.mask_like`). The output has the person
+    photo's size (the stored photo's, when the mask is drawn): see
+    :func:`paste_back`.
     """
     run_weights_dir(weights)
     missing = [path for path in (person, garment, mask) if path is not None and not path.is_file()]
     if missing:
         raise InputError(f"{missing[0]}: no such file")
-    person_rgb, mask_u8 = person_and_mask(person, category, mask)
+    person_rgb, mask_u8 = person_and_mask(person, mask, how)
     model = load_tryon_model(weights)
     image = tryon(
         model,
