@@ -22,8 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from vtondata.config import bundled_recipes
 from vtondata.errors import RecipeError, VtonDataError, caused_by_interrupt
+from vtondata.recipe_files import bundled_recipes
 from vtondata.sample import Category
 
 if TYPE_CHECKING:
