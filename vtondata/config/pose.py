@@ -35,7 +35,10 @@ class YoloPoseConfig(PoseCommon):
         None, description="Expected sha256 of the checkpoint; a mismatch stops the run before processing."
     )
     image_size_px: int = Field(640, ge=32, description="Inference size (long side) passed to Ultralytics.")
-    device: str = Field("auto", description="'auto' (CUDA if present, else CPU), 'cpu' or 'cuda:N'.")
+    device: str = Field(
+        "auto",
+        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu', 'cuda' or 'cuda:N'.",
+    )
 
 
 class MediaPipePoseConfig(PoseCommon):
@@ -76,7 +79,7 @@ class OpenposePoseConfig(PoseCommon):
     )
     device: str = Field(
         "auto",
-        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu' or 'cuda:N'.",
+        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu', 'cuda' or 'cuda:N'.",
     )
 
 

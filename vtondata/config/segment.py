@@ -63,7 +63,7 @@ class Sam2SegmentConfig(SegmentCommon):
     )
     device: str = Field(
         "auto",
-        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu' or 'cuda:N'.",
+        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu', 'cuda' or 'cuda:N'.",
     )
     layers: tuple[Sam2Layer, ...] = Field(
         ("person", "garment_upper", "garment_lower", "garment_dress", "face", "hair", "hands", "feet", "arms",

@@ -24,6 +24,7 @@ from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import run_stage_batch
 from vtondata.runners.local import ChunkCallback, ChunkWriter
+from vtondata.runners.placement import place_stages
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
 
@@ -160,25 +161,26 @@ class RayRunner:
                     on_chunk_done(record)
 
     def _plan(self, dataset: ray.data.Dataset, stages: Sequence[Stage]) -> ray.data.Dataset:
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        workers = self.workers or cpus
-        model_stages = sum(1 for stage in stages if stage.resources.stateful)
-        # Logical CPU shares: every model actor plus one task slot must fit at once,
-        # or Ray Data waits forever for CPUs that actors hold.
-        actor_cpus = cpus / (model_stages * workers + 1) if model_stages else 1.0
-        threads = max(1, cpus // max(1, model_stages * workers))
-        for stage in stages:
+        cluster = ray.cluster_resources()
+        placements = place_stages(
+            [stage.resources for stage in stages],
+            cpus=int(cluster.get("CPU", 1)),
+            gpus=float(cluster.get("GPU", 0)),
+            workers=self.workers,
+        )
+        cpus = max(1, int(cluster.get("CPU", 1)))
+        for stage, placement in zip(stages, placements, strict=True):
             resources = stage.resources
-            if resources.stateful:
+            if placement.actors:
                 dataset = dataset.map_batches(
                     _StageActor,
-                    fn_constructor_args=(stage, threads),
-                    compute=ActorPoolStrategy(size=workers),
+                    fn_constructor_args=(stage, placement.threads),
+                    compute=ActorPoolStrategy(size=placement.actors),
                     batch_size=resources.batch_size,
                     batch_format="numpy",
                     udf_modifying_row_count=False,
-                    num_cpus=min(resources.num_cpus, actor_cpus),
-                    num_gpus=resources.num_gpus or None,
+                    num_cpus=placement.num_cpus,
+                    num_gpus=placement.num_gpus or None,
                 )
             else:
                 dataset = dataset.map_batches(
@@ -187,7 +189,7 @@ class RayRunner:
                     batch_size=resources.batch_size,
                     batch_format="numpy",
                     udf_modifying_row_count=False,
-                    num_cpus=min(resources.num_cpus, actor_cpus),
+                    num_cpus=placement.num_cpus,
                     # At most one task process per core: each imports the stage's libraries,
                     # so unbounded fractional-CPU tasks would multiply memory, not speed.
                     compute=TaskPoolStrategy(size=cpus),
