@@ -1,7 +1,10 @@
 """Ray Data runner: the stages stream over a local Ray or a cluster.
 
-The only module that imports Ray. Stages that load models (``stateful``)
-become actor pools, so weights load once per worker; the others run as tasks.
+The only module that imports Ray. A build with no stage on a GPU runs its
+whole stage chain in one pool of actors (``_ChainActor``), so a sample crosses
+a process boundary once each way; with GPU stages, stages that load models
+(``stateful``) become actor pools placed by :mod:`vtondata.runners.placement`,
+so weights load once per worker, and the others run as tasks.
 Samples travel as pickled objects in one column next to their chunk id; the
 driver regroups finished samples by chunk and writes each chunk as soon as it
 is complete, so memory holds a few chunks, never the dataset.
@@ -23,7 +26,7 @@ from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import run_stage_batch
-from vtondata.runners.local import ChunkCallback, ChunkWriter
+from vtondata.runners.local import ChunkCallback, ChunkWriter, run_stages
 from vtondata.runners.placement import place_stages
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
@@ -51,6 +54,25 @@ class _StageActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return _as_batch(run_stage_batch(self.stage, list(batch["sample"])))
+
+
+class _ChainActor:
+    """Holds every stage of a build with no GPU stage; a batch enters it once and leaves finished.
+
+    On CPUs, moving samples (images and evidence layers, megabytes each)
+    between stage processes costs more than the stages gain from running
+    apart, so one process runs the whole chain, batching per stage as the
+    local runner does, and the workers parallelise over batches.
+    """
+
+    def __init__(self, stages: Sequence[Stage], threads: int) -> None:
+        _limit_threads(threads)
+        self.stages = stages
+        for stage in self.stages:
+            stage.setup()
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return _as_batch(run_stages(self.stages, list(batch["sample"])))
 
 
 def _limit_threads(threads: int) -> None:
@@ -162,6 +184,18 @@ class RayRunner:
 
     def _plan(self, dataset: ray.data.Dataset, stages: Sequence[Stage]) -> ray.data.Dataset:
         cluster = ray.cluster_resources()
+        if not any(stage.resources.num_gpus > 0 for stage in stages):
+            cpus = max(1, int(cluster.get("CPU", 1)))
+            workers = self.workers or cpus
+            return dataset.map_batches(
+                _ChainActor,
+                fn_constructor_args=(list(stages), max(1, cpus // workers)),
+                compute=ActorPoolStrategy(size=workers),
+                batch_size=max(stage.resources.batch_size for stage in stages),
+                batch_format="numpy",
+                udf_modifying_row_count=False,
+                num_cpus=cpus / (workers + 1),
+            )
         placements = place_stages(
             [stage.resources for stage in stages],
             cpus=int(cluster.get("CPU", 1)),
