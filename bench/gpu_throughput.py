@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -47,6 +48,7 @@ SAM2_CONFIGS = {
     "b+": ("configs/sam2.1/sam2.1_hiera_b+.yaml", "sam2.1_hiera_base_plus.pt"),
     "l": ("configs/sam2.1/sam2.1_hiera_l.yaml", "sam2.1_hiera_large.pt"),
 }
+SAM2_FLOOR = "SAM2 embedding + decode + choice + chosen layers to host"
 NO_NEAR_DUPLICATES = {"quality.duplicates.min_hash_distance": "null"}
 
 
@@ -137,7 +139,7 @@ def model_floors(args: argparse.Namespace, weights: dict[str, Path], device: str
     yolo = build_pose_backend(
         YoloPoseConfig(weights=str(weights["yolo"]), weights_sha256=None, device=device, min_person_score=0.0)
     )
-    sam2 = build_segment_backend(
+    sam2: Any = build_segment_backend(
         Sam2SegmentConfig(
             checkpoint=str(weights["sam2"]),
             checkpoint_sha256=None,
@@ -154,7 +156,7 @@ def model_floors(args: argparse.Namespace, weights: dict[str, Path], device: str
     return {
         "YOLO11n-pose": photos_per_second(yolo.predict, images, args.pose_batch, device),
         "SAM2 embedding": photos_per_second(embed, images, args.batch, device),
-        "SAM2 embedding + decode + choice + chosen layers to host": photos_per_second(
+        SAM2_FLOOR: photos_per_second(
             lambda batch: sam2.predict(batch, [by_id[id(image)] for image in batch]),
             images,
             args.batch,
@@ -251,9 +253,10 @@ def main() -> None:
             f"{args.pose_batch}, device {name}, {os.cpu_count()} CPUs, "
             f"YOLO weights {'random' if args.yolo_weights is None else args.yolo_weights.name}"
         )
-        for label, rate in model_floors(args, weights, device).items():
+        floors = model_floors(args, weights, device)
+        for label, rate in floors.items():
             print(f"  floor  {label}: {rate:.2f} photos/s")
-        floor = rate
+        floor = floors[SAM2_FLOOR]
         figures = end_to_end(args, weights, device, tmp)
         stages = "  ".join(f"{stage} {ms:.1f} ms" for stage, ms in figures["stage_ms"].items())  # type: ignore[union-attr]
         print(

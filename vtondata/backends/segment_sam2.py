@@ -164,7 +164,7 @@ class Sam2SegmentBackend:
             image.pred_ious[row],
             image.intersections_px[row],
             image.areas_px[row],
-            plan.prior_areas_px[plan.prompt_priors[row]],
+            int(plan.prior_areas_px[plan.prompt_priors[row]]),
             min_pred_iou=self.config.min_pred_iou,
             min_prior_agreement=self.config.min_prior_agreement,
             prior_weight=self.config.prior_weight,
