@@ -46,6 +46,10 @@ NO_NEAR_DUPLICATES = {"quality.duplicates.min_hash_distance": "null"}
 class PeakMemory:
     """Samples the summed PSS and USS of this process and all its descendants every 200 ms.
 
+    It also keeps each process's CPU time as last seen, so that ``cpu_s`` is the
+    CPU time of the whole tree (Ray workers included), which a busy machine
+    does not inflate the way it inflates wall time.
+
     USS (pages private to one process) leaves out the shared object store, which
     fills up to its cap (``runner.object_store_mb``) on long runs whatever the
     input count; PSS includes a proportional share of it.
@@ -54,6 +58,7 @@ class PeakMemory:
     def __init__(self) -> None:
         self.peak_bytes = 0
         self.peak_private_bytes = 0
+        self._cpu_s_by_pid: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -64,13 +69,20 @@ class PeakMemory:
             for process in [me, *me.children(recursive=True)]:
                 try:
                     info = process.memory_full_info()
+                    times = process.cpu_times()
                 except psutil.Error:
                     continue
+                self._cpu_s_by_pid[process.pid] = times.user + times.system
                 total += info.pss
                 private += info.uss
             self.peak_bytes = max(self.peak_bytes, total)
             self.peak_private_bytes = max(self.peak_private_bytes, private)
             time.sleep(0.2)
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds of the process tree, as last seen for each process (this one included)."""
+        return sum(self._cpu_s_by_pid.values())
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -94,6 +106,7 @@ def stage_seconds(out: Path) -> dict[str, float]:
 
 def run_once(raw: Path, out: Path, runner: str, recipe: str, workers: int | None) -> dict[str, float]:
     with PeakMemory() as memory:
+        cpu_before = psutil.Process().cpu_times()
         started = time.perf_counter()
         result = vtondata.build(
             raw, out, "upper", recipe, NO_NEAR_DUPLICATES, runner=runner, workers=workers, overwrite=True
@@ -106,6 +119,7 @@ def run_once(raw: Path, out: Path, runner: str, recipe: str, workers: int | None
         "inputs": result.inputs,
         "accepted": result.accepted,
         "wall_s": wall,
+        "cpu_s": memory.cpu_s - cpu_before.user - cpu_before.system,
         "images_per_s": result.inputs / wall,
         "non_model_share": max(0.0, 1 - model_s / (wall * parallel)),
         "peak_pss_mb": memory.peak_bytes / 2**20,
@@ -179,7 +193,8 @@ def main() -> None:
                 )
                 print(
                     f"{Path(recipe).stem} {runner:>5}: {figures['images_per_s']:.2f} img/s  "
-                    f"wall {figures['wall_s']:.1f} s  non-model share {figures['non_model_share']:.0%}  "
+                    f"wall {figures['wall_s']:.1f} s  CPU {figures['cpu_s']:.1f} s  "
+                    f"non-model share {figures['non_model_share']:.0%}  "
                     f"peak PSS {figures['peak_pss_mb']:.0f} MB  "
                     f"accepted {figures['accepted']}/{figures['inputs']}\n"
                     f"       per image: {stages}"
@@ -196,7 +211,7 @@ def main() -> None:
             print(
                 f"  memory ({args.memory_runner}): {count} inputs ({figures['accepted']} accepted) -> "
                 f"peak PSS {figures['peak_pss_mb']:.0f} MB, private (USS) {figures['peak_uss_mb']:.0f} MB "
-                f"({figures['wall_s']:.0f} s)"
+                f"({figures['wall_s']:.0f} s wall, {figures['cpu_s']:.0f} s CPU)"
             )
 
 

@@ -337,6 +337,7 @@ def _backend_versions(stages: list[Stage], weights: dict[str, Any]) -> dict[str,
             versions[stage.name] = {
                 "name": backend.name,
                 "version": backend.version,
+                "device": getattr(backend, "device", "cpu"),
                 "weights": {
                     key.split(".", 1)[1]: {"path": Path(value.path).name, "sha256": value.sha256}
                     for key, value in weights.items()

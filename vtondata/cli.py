@@ -23,8 +23,8 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from vtondata.config import bundled_recipes
 from vtondata.errors import InputError, RecipeError, VtonDataError, caused_by_interrupt
+from vtondata.recipe_files import bundled_recipes
 from vtondata.sample import Category
 
 if TYPE_CHECKING:

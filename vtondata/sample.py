@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Category(StrEnum):
@@ -107,6 +107,9 @@ class Sample:
     def image_rgb(self) -> np.ndarray:
         """The stored person image as ``HxWx3`` uint8 RGB (decoded once, cached)."""
         if self._image_cache is None:
+            import cv2  # the CLI imports Category from here and must start without OpenCV
+            import numpy as np
+
             if self.person_jpg is None:
                 raise ValueError(f"sample {self.key} has no decoded image yet")
             buffer = np.frombuffer(self.person_jpg, dtype=np.uint8)

@@ -20,7 +20,7 @@ from vtondata.sample import Rejection
 def test_an_unpinned_yolo_checkpoint_that_runs_code_is_refused_before_unpickling(tmp_path):
     checkpoint, marker = tmp_path / "yolo11n-pose.pt", tmp_path / "pwned"
     corpus.code_running_checkpoint(checkpoint, marker)
-    backend = YoloPoseBackend(YoloPoseConfig(weights_sha256=None), resolve_weights(str(checkpoint)))
+    backend = YoloPoseBackend(YoloPoseConfig(weights_sha256=None), resolve_weights(str(checkpoint)), "cpu")
     refused = r"refused before loading: its pickle names '__builtin__\.exec'"
     with pytest.raises(WeightsNotFound, match=refused):
         backend.load()

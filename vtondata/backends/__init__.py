@@ -4,12 +4,14 @@ Each arm imports its backend module itself, so importing :mod:`vtondata`
 never imports Ultralytics, MediaPipe or torch; only the chosen backend's
 library is loaded, and only in ``load()``. Building a backend resolves its
 weights (a missing or wrong checkpoint fails here, before any image) but
-loads no model: stages call ``load()`` in ``setup()``.
+loads no model: stages call ``load()`` in ``setup()``. Torch backends get
+their device here, from :func:`vtondata.backends.device.decide_device`.
 """
 
 from __future__ import annotations
 
 from vtondata.backends.base import PoseBackend, PoseResult, SegmentBackend, SegmentResult
+from vtondata.backends.device import decide_device
 from vtondata.backends.weights import ResolvedWeights, resolve_weights
 from vtondata.config.pose import (
     AnnotationPoseConfig,
@@ -45,7 +47,8 @@ def build_pose_backend(cfg: PoseConfig) -> PoseBackend:
         case YoloPoseConfig():
             from vtondata.backends.pose_yolo import YoloPoseBackend
 
-            return YoloPoseBackend(cfg, resolve_weights(cfg.weights, cfg.weights_sha256))
+            weights = resolve_weights(cfg.weights, cfg.weights_sha256)
+            return YoloPoseBackend(cfg, weights, decide_device(cfg.device))
         case MediaPipePoseConfig():
             from vtondata.backends.pose_mediapipe import MediaPipePoseBackend, pose_model_files
 
@@ -57,10 +60,9 @@ def build_pose_backend(cfg: PoseConfig) -> PoseBackend:
         case OpenposePoseConfig():
             from vtondata.backends.checkpoint import resolve_checkpoint
             from vtondata.backends.pose_openpose import OpenposePoseBackend
-            from vtondata.backends.pose_yolo import torch_device
 
             weights = resolve_checkpoint(cfg.weights, cfg.weights_sha256)
-            return OpenposePoseBackend(cfg, weights, torch_device(cfg.device))
+            return OpenposePoseBackend(cfg, weights, decide_device(cfg.device))
         case AnnotationPoseConfig():
             from vtondata.backends.pose_annotations import AnnotationPoseBackend
 
@@ -85,11 +87,10 @@ def build_segment_backend(cfg: SegmentConfig) -> SegmentBackend:
             return LandmarkSegmentBackend(cfg)
         case Sam2SegmentConfig():
             from vtondata.backends.checkpoint import resolve_checkpoint
-            from vtondata.backends.pose_yolo import torch_device
             from vtondata.backends.segment_sam2 import Sam2SegmentBackend
 
             weights = resolve_checkpoint(cfg.checkpoint, cfg.checkpoint_sha256)
-            return Sam2SegmentBackend(cfg, weights, torch_device(cfg.device))
+            return Sam2SegmentBackend(cfg, weights, decide_device(cfg.device))
     raise TypeError(f"no segment backend for {type(cfg).__name__}")
 
 

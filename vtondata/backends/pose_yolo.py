@@ -36,18 +36,18 @@ CHECKPOINT_PACKAGES = ("ultralytics.nn.",)
 
 
 class YoloPoseBackend:
-    """YOLO-pose over batches of RGB images; no silhouette."""
+    """YOLO-pose over batches of RGB images; no silhouette; ``device`` is fixed when the recipe is planned."""
 
     name = "yolo"
 
-    def __init__(self, config: YoloPoseConfig, weights: ResolvedWeights) -> None:
+    def __init__(self, config: YoloPoseConfig, weights: ResolvedWeights, device: str) -> None:
         check_requires(self.name, requires)
         self.config = config
         self.weights = weights
         self.weights_sha256: str | None = weights.sha256
         self.version = importlib.metadata.version("ultralytics")
+        self.device = device
         self._model: Any = None
-        self._device = "cpu"
 
     def load(self) -> None:
         if self._model is not None:
@@ -59,7 +59,6 @@ class YoloPoseBackend:
         if hashlib.sha256(data).hexdigest() != self.weights.sha256:
             raise WeightsNotFound(f"weights file {path} changed while it was being loaded; run again")
         check_model_pickle(data, CHECKPOINT_PACKAGES, str(path))
-        self._device = torch_device(self.config.device)
         with tempfile.TemporaryDirectory(prefix="vtondata-weights-") as folder:
             checked = Path(folder) / path.name
             checked.write_bytes(data)
@@ -78,7 +77,7 @@ class YoloPoseBackend:
             images_bgr,
             imgsz=self.config.image_size_px,
             conf=self.config.min_person_score,
-            device=self._device,
+            device=self.device,
             verbose=False,
         )
         return [_pose_result(result) for result in results]
@@ -98,15 +97,6 @@ def check_yolo_checkpoint(weights: ResolvedWeights) -> None:
 @functools.lru_cache(maxsize=8)
 def _check_cached(path: str, sha256: str) -> None:
     check_model_pickle(Path(path).read_bytes(), CHECKPOINT_PACKAGES, path)
-
-
-def torch_device(setting: str) -> str:
-    """``"auto"`` -> ``"cuda:0"`` when torch sees a GPU, else ``"cpu"``; other settings pass through."""
-    if setting != "auto":
-        return setting
-    import torch
-
-    return "cuda:0" if torch.cuda.is_available() else "cpu"
 
 
 def _pose_result(result: Any) -> PoseResult:

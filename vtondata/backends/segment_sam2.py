@@ -3,11 +3,15 @@
 The model is built from the sam2 package's own config (``build_sam2`` with no
 checkpoint) and the checkpoint's ``"model"`` state dict is loaded here with
 ``torch.load(weights_only=True)``, from the file the weights resolver found.
-Per batch of photos: ``set_image_batch`` embeds them once, then one
-``predict_batch`` call decodes every layer's prompt (points padded to one
-length with label -1, which SAM2 ignores) with three candidates each;
+Per batch of photos: ``set_image_batch`` embeds them once, then every layer's
+prompts of a photo are decoded in one call (points padded to one length with
+label -1, which SAM2 ignores) with three candidates each, and
 :mod:`vtondata.geometry.selection` chooses among them against the pose prior.
-On CUDA the forward passes run under bfloat16 autocast.
+Decoding, the per-pixel counts the choice needs and the union of the chosen
+candidates stay on the model's device (:mod:`vtondata.backends.sam2_device`);
+only the chosen layers come back to the host, as booleans. On CUDA the
+forward passes run under bfloat16 autocast. The predictor internals used are
+those of sam2 1.1.0, the pinned version.
 
 Scores per layer: ``<layer>_pred_iou`` and ``<layer>_prior_agreement`` (mean
 over the layer's prompts, chosen candidates only when any was chosen) and
@@ -21,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,10 +34,13 @@ from vtondata.backends.base import ImageSource, PriorEvidence, SegmentResult, ch
 from vtondata.backends.checkpoint import load_checkpoint
 from vtondata.backends.weights import ResolvedWeights, resolve_weights
 from vtondata.config.segment import Sam2SegmentConfig
+from vtondata.errors import BackendUnavailable
 from vtondata.geometry.prompts import Prompt, layer_prior, layer_prompts
-from vtondata.geometry.selection import Selection, select_candidate
+from vtondata.geometry.selection import Selection, choose_candidate
 
-requires = ("sam2", "torch")
+SAM2_VERSION = "1.1.0"
+"""The sam2 release whose predictor internals (``_prep_prompts``, ``_predict``) the decoding relies on."""
+requires = (f"sam2=={SAM2_VERSION}", "torch")
 
 CLOTH_BOX_INSET_REL = 0.02
 """The garment-photo box prompt is the frame inset by this share of each side."""
@@ -50,6 +58,11 @@ class Sam2SegmentBackend:
         self.weights_sha256: str | None = weights.sha256
         self.device = device
         self.version = importlib.metadata.version("sam2")
+        if self.version != SAM2_VERSION:
+            raise BackendUnavailable(
+                f"the sam2 backend needs sam2 {SAM2_VERSION} (its predictor internals are used), "
+                f"found {self.version}; install it with: pip install 'sam2=={SAM2_VERSION}'"
+            )
         self._predictor: Any = None
 
     def load(self) -> None:
@@ -77,98 +90,81 @@ class Sam2SegmentBackend:
         """One result per image; ``sources`` is unused (SAM2 reads pixels only)."""
         if not images_rgb:
             return []
-        prompts = [
-            layer_prompts(kp, (image.shape[1], image.shape[0]), self.config.layers)
+        from vtondata.backends.sam2_device import DecodeRequest, decode_batch, gather_layers
+
+        plans = [
+            _LayerPlan.of(
+                layer_prompts(kp, (image.shape[1], image.shape[0]), self.config.layers), kp, image.shape[:2]
+            )
             for image, kp in zip(images_rgb, keypoints_px, strict=True)
         ]
-        candidates = self.decode(images_rgb, prompts)
-        return [
-            self._result(image.shape[:2], kp, image_prompts, image_candidates)
-            for image, kp, image_prompts, image_candidates in zip(
-                images_rgb, keypoints_px, prompts, candidates, strict=True
-            )
+        requests = [
+            DecodeRequest(index, *_padded(plan.prompts), plan.priors, plan.prompt_priors)
+            for index, plan in enumerate(plans)
+            if plan.prompts
         ]
-
-    def segment_cloth(self, images_rgb: list[np.ndarray]) -> list[tuple[np.ndarray, float]]:
-        """Garment photos -> ``(HxW bool mask, predicted IoU)`` each, from a centre point and an inset box."""
-        prompts = [[_cloth_prompt(image.shape[1], image.shape[0])] for image in images_rgb]
-        results = []
-        for masks, ious in self.decode(images_rgb, prompts):
-            best = int(np.argmax(ious[0]))
-            results.append((masks[0, best], float(ious[0, best])))
+        with self._inference():
+            self._predictor.set_image_batch(list(images_rgb))
+            decoded = decode_batch(self._predictor, requests)
+            selections = [
+                [self._choose(image, row, plan) for row in range(len(plan.prompts))]
+                for image, plan in zip(decoded, (plans[r.image_index] for r in requests), strict=True)
+            ]
+            picks = [
+                plans[request.image_index].picks(image_selections)
+                for request, image_selections in zip(requests, selections, strict=True)
+            ]
+            layers = gather_layers(decoded, picks)
+        results = [SegmentResult(layers={}, scores={}, notes={}) for _ in images_rgb]
+        for request, image_selections, image_layers in zip(requests, selections, layers, strict=True):
+            results[request.image_index] = plans[request.image_index].result(image_selections, image_layers)
         return results
 
-    def decode(
-        self, images_rgb: list[np.ndarray], prompts: list[list[Prompt]]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Embed each image once and decode all its prompts in one call.
+    def segment_cloth(self, images_rgb: list[np.ndarray]) -> list[tuple[np.ndarray, float]]:
+        """Garment photos -> ``(HxW bool mask, predicted IoU)`` each, from a centre point and an inset box.
 
-        Returns per image ``(masks, pred_ious)``: ``(P, 3, H, W)`` bool and
-        ``(P, 3)`` float32 for its ``P`` prompts (``P = 0`` gives empty arrays).
+        The most confident candidate is chosen from its predicted IoU; only that mask is copied back.
         """
+        if not images_rgb:
+            return []
+        from vtondata.backends.sam2_device import DecodeRequest, decode_batch, gather_layers
+
+        requests = []
+        for index, image in enumerate(images_rgb):
+            height, width = image.shape[:2]
+            no_prior = np.zeros((1, height, width), dtype=bool)
+            requests.append(
+                DecodeRequest(
+                    index, *_padded([_cloth_prompt(width, height)]), no_prior, np.zeros(1, np.int64)
+                )
+            )
+        with self._inference():
+            self._predictor.set_image_batch(list(images_rgb))
+            decoded = decode_batch(self._predictor, requests)
+            best = [int(np.argmax(image.pred_ious[0])) for image in decoded]
+            masks = gather_layers(decoded, [[[(0, pick)]] for pick in best])
+        return [
+            (image_masks[0], float(image.pred_ious[0, pick]))
+            for image, pick, image_masks in zip(decoded, best, masks, strict=True)
+        ]
+
+    def _inference(self) -> contextlib.AbstractContextManager[Any]:
+        """Load once; no autograd; bfloat16 autocast on CUDA."""
         import torch
 
         self.load()
-        batch = [_padded(image_prompts) for image_prompts in prompts]
-        autocast = (
-            torch.autocast("cuda", dtype=torch.bfloat16)
-            if self.device.startswith("cuda")
-            else contextlib.nullcontext()
-        )
-        with torch.inference_mode(), autocast:
-            self._predictor.set_image_batch(list(images_rgb))
-            masks, ious, _ = self._predictor.predict_batch(
-                [points for points, _, _ in batch],
-                [labels for _, labels, _ in batch],
-                box_batch=[boxes for _, _, boxes in batch],
-                multimask_output=True,
-            )
-        out = []
-        for image, image_prompts, image_masks, image_ious in zip(
-            images_rgb, prompts, masks, ious, strict=True
-        ):
-            height, width = image.shape[:2]
-            count = len(image_prompts)
-            out.append(
-                (
-                    np.asarray(image_masks).reshape(-1, 3, height, width)[:count] > 0,
-                    np.asarray(image_ious, dtype=np.float32).reshape(-1, 3)[:count],
-                )
-            )
-        return out
+        stack = contextlib.ExitStack()
+        stack.enter_context(torch.inference_mode())
+        if self.device.startswith("cuda"):
+            stack.enter_context(torch.autocast("cuda", dtype=torch.bfloat16))
+        return stack
 
-    def _result(
-        self,
-        shape_hw: tuple[int, int],
-        keypoints_px: np.ndarray,
-        prompts: list[Prompt],
-        candidates: tuple[np.ndarray, np.ndarray],
-    ) -> SegmentResult:
-        masks, ious = candidates
-        layers: dict[str, np.ndarray] = {}
-        scores: dict[str, float] = {}
-        notes: dict[str, str] = {}
-        for layer in dict.fromkeys(prompt.layer for prompt in prompts):
-            prior = layer_prior(layer, keypoints_px, shape_hw)
-            indices = [i for i, prompt in enumerate(prompts) if prompt.layer == layer]
-            picks = [self._select(masks[i], ious[i], prior) for i in indices]
-            chosen = [(i, pick) for i, pick in zip(indices, picks, strict=True) if pick.chosen]
-            counted = [pick for _, pick in chosen] or picks
-            scores[f"{layer}_pred_iou"] = float(np.mean([pick.pred_iou for pick in counted]))
-            scores[f"{layer}_prior_agreement"] = float(np.mean([pick.prior_agreement for pick in counted]))
-            scores[f"{layer}_chosen_ratio"] = len(chosen) / len(picks)
-            for i, pick in zip(indices, picks, strict=True):
-                if not pick.chosen:
-                    notes[f"{layer}.{prompts[i].part}" if prompts[i].part != layer else layer] = pick.reason
-            if chosen:
-                layers[layer] = np.logical_or.reduce([masks[i, pick.index] for i, pick in chosen])
-        return SegmentResult(layers=layers, scores=scores, notes=notes)
-
-    def _select(self, masks: np.ndarray, ious: np.ndarray, prior: np.ndarray) -> Selection:
-        return select_candidate(
-            masks,
-            ious,
-            prior,
+    def _choose(self, image: Any, row: int, plan: _LayerPlan) -> Selection:
+        return choose_candidate(
+            image.pred_ious[row],
+            image.intersections_px[row],
+            image.areas_px[row],
+            int(plan.prior_areas_px[plan.prompt_priors[row]]),
             min_pred_iou=self.config.min_pred_iou,
             min_prior_agreement=self.config.min_prior_agreement,
             prior_weight=self.config.prior_weight,
@@ -179,6 +175,67 @@ class Sam2SegmentBackend:
         state = self.__dict__.copy()
         state["_predictor"] = None
         return state
+
+
+@dataclass(frozen=True)
+class _LayerPlan:
+    """One photo's prompts grouped by evidence layer, with each layer's pose prior."""
+
+    prompts: list[Prompt]
+    layers: list[str]
+    priors: np.ndarray
+    """``(L, H, W)`` bool, one pose prior per layer."""
+    prior_areas_px: np.ndarray
+    prompt_priors: np.ndarray
+    """``(P,)``: the layer row of each prompt."""
+
+    @classmethod
+    def of(cls, prompts: list[Prompt], keypoints_px: np.ndarray, shape_hw: tuple[int, int]) -> _LayerPlan:
+        layers = list(dict.fromkeys(prompt.layer for prompt in prompts))
+        priors = np.zeros((len(layers), *shape_hw), dtype=bool)
+        for row, layer in enumerate(layers):
+            priors[row] = layer_prior(layer, keypoints_px, shape_hw)
+        return cls(
+            prompts=prompts,
+            layers=layers,
+            priors=priors,
+            prior_areas_px=priors.sum(axis=(1, 2)),
+            prompt_priors=np.array([layers.index(prompt.layer) for prompt in prompts], dtype=np.int64),
+        )
+
+    def picks(self, selections: list[Selection]) -> list[list[tuple[int, int]]]:
+        """``(prompt, candidate)`` pairs per layer that has any chosen candidate, in layer order."""
+        by_layer = [
+            [
+                (row, pick.index)
+                for row, pick in enumerate(selections)
+                if pick.index is not None and self.prompt_priors[row] == column
+            ]
+            for column in range(len(self.layers))
+        ]
+        return [pairs for pairs in by_layer if pairs]
+
+    def result(self, selections: list[Selection], chosen_layers: list[np.ndarray]) -> SegmentResult:
+        """Scores and notes per layer, and the layers that had a chosen candidate (their masks in order)."""
+        layers: dict[str, np.ndarray] = {}
+        scores: dict[str, float] = {}
+        notes: dict[str, str] = {}
+        masks = iter(chosen_layers)
+        for column, layer in enumerate(self.layers):
+            rows = [row for row in range(len(self.prompts)) if self.prompt_priors[row] == column]
+            picks = [selections[row] for row in rows]
+            chosen = [pick for pick in picks if pick.chosen]
+            counted = chosen or picks
+            scores[f"{layer}_pred_iou"] = float(np.mean([pick.pred_iou for pick in counted]))
+            scores[f"{layer}_prior_agreement"] = float(np.mean([pick.prior_agreement for pick in counted]))
+            scores[f"{layer}_chosen_ratio"] = len(chosen) / len(picks)
+            for row, pick in zip(rows, picks, strict=True):
+                if not pick.chosen:
+                    part = self.prompts[row].part
+                    notes[f"{layer}.{part}" if part != layer else layer] = pick.reason
+            if chosen:
+                layers[layer] = next(masks)
+        return SegmentResult(layers=layers, scores=scores, notes=notes)
 
 
 def _padded(prompts: list[Prompt]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

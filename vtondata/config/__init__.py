@@ -27,6 +27,7 @@ from vtondata.config.quality import QualityConfig
 from vtondata.config.runner import RunnerConfig
 from vtondata.config.segment import SegmentConfig
 from vtondata.errors import RecipeError
+from vtondata.recipe_files import bundled_recipes, pipelines_dir
 
 RECIPE_SCHEMA_VERSION = "1.0.0"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -69,18 +70,6 @@ class Recipe(RecipeModel):
                 f"segment backend 'landmarks' needs pose backend 'holistic' (got {self.pose.backend!r})"
             )
         return self
-
-
-def pipelines_dir() -> Path:
-    """Where bundled recipes live: inside the wheel, or at the source tree's top level."""
-    packaged = Path(__file__).resolve().parent.parent / "pipelines"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "pipelines"
-
-
-def bundled_recipes() -> list[str]:
-    return sorted(path.stem for path in pipelines_dir().glob("*.yaml"))
 
 
 def load_recipe(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:

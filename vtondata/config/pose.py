@@ -38,7 +38,10 @@ class YoloPoseConfig(PoseCommon):
     image_size_px: int = Field(
         default=640, ge=32, description="Inference size (long side) passed to Ultralytics."
     )
-    device: str = Field(default="auto", description="'auto' (CUDA if present, else CPU), 'cpu' or 'cuda:N'.")
+    device: str = Field(
+        default="auto",
+        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu', 'cuda' or 'cuda:N'.",
+    )
 
 
 class MediaPipePoseConfig(PoseCommon):
@@ -87,7 +90,7 @@ class OpenposePoseConfig(PoseCommon):
     )
     device: str = Field(
         default="auto",
-        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu' or 'cuda:N'.",
+        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu', 'cuda' or 'cuda:N'.",
     )
 
 

@@ -66,7 +66,7 @@ class Sam2SegmentConfig(SegmentCommon):
     )
     device: str = Field(
         default="auto",
-        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu' or 'cuda:N'.",
+        description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu', 'cuda' or 'cuda:N'.",
     )
     layers: tuple[Sam2Layer, ...] = Field(
         default=("person", "garment_upper", "garment_lower", "garment_dress", "face", "hair", "hands", "feet",

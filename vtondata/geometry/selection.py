@@ -56,12 +56,50 @@ def select_candidate(
     pred_ious = np.asarray(pred_ious, dtype=np.float64).reshape(-1)
     if masks.ndim != 3 or masks.shape[0] != pred_ious.shape[0] or masks.shape[1:] != prior.shape:
         raise ValueError(f"masks {masks.shape}, pred_ious {pred_ious.shape} and prior {prior.shape} disagree")
-    if masks.shape[0] == 0:
+    intersections = np.logical_and(masks, prior).sum(axis=(1, 2))
+    return choose_candidate(
+        pred_ious,
+        intersections,
+        masks.sum(axis=(1, 2)),
+        int(prior.sum()),
+        min_pred_iou=min_pred_iou,
+        min_prior_agreement=min_prior_agreement,
+        prior_weight=prior_weight,
+    )
+
+
+def choose_candidate(
+    pred_ious: np.ndarray,
+    intersections_px: np.ndarray,
+    areas_px: np.ndarray,
+    prior_area_px: int,
+    *,
+    min_pred_iou: float,
+    min_prior_agreement: float,
+    prior_weight: float = 0.5,
+) -> Selection:
+    """The rule of :func:`select_candidate` from pixel counts alone.
+
+    ``intersections_px`` and ``areas_px`` (``(M,)``) are each candidate's
+    overlap with the prior and its own area; counting them is the per-pixel
+    work, which the SAM2 backend does where the masks are (on the GPU), so only
+    these numbers reach the host.
+    """
+    pred_ious = np.asarray(pred_ious, dtype=np.float64).reshape(-1)
+    intersections = np.asarray(intersections_px, dtype=np.float64).reshape(-1)
+    areas = np.asarray(areas_px, dtype=np.float64).reshape(-1)
+    if not pred_ious.shape == intersections.shape == areas.shape:
+        raise ValueError(
+            f"pred_ious {pred_ious.shape}, intersections {intersections.shape} "
+            f"and areas {areas.shape} disagree"
+        )
+    if pred_ious.shape[0] == 0:
         return Selection(None, 0.0, 0.0, "no candidates")
-    if not prior.any():
+    if prior_area_px <= 0:
         return Selection(None, float(pred_ious.max()), 0.0, "the pose gives no prior for this layer")
-    agreements = np.array([mask_iou(mask, prior) for mask in masks])
-    passing = (pred_ious >= min_pred_iou) & (agreements >= min_prior_agreement) & masks.any(axis=(1, 2))
+    unions = areas + prior_area_px - intersections
+    agreements = np.divide(intersections, unions, out=np.zeros_like(unions), where=unions > 0)
+    passing = (pred_ious >= min_pred_iou) & (agreements >= min_prior_agreement) & (areas > 0)
     if not passing.any():
         reason = _why_none(pred_ious, agreements, min_pred_iou, min_prior_agreement)
         return Selection(None, float(pred_ious.max()), float(agreements.max()), reason)

@@ -110,7 +110,18 @@ MEMBER_SPECS: dict[str, MemberSpec] = {
 
 REQUIRED_MEMBERS: tuple[str, ...] = tuple(name for name, spec in MEMBER_SPECS.items() if spec.required)
 
-PNG_COMPRESSION = 6
+PNG_PARAMS = (
+    (cv2.IMWRITE_PNG_COMPRESSION, 1),
+    (cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE),
+    (cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP),
+)
+"""Fast lossless PNG: zlib level 1, run-length matching, the 'up' row filter for every row.
+
+Masks, parse maps and skeletons are flat regions with sharp edges, so runs
+compress them well; choosing a filter per row (libpng's default) and zlib
+level 6 cost 4x the time for files 10-20 % smaller (768x1024: agnostic mask
+1.6 ms instead of 6.2 ms, skeleton 4.9 ms instead of 18.9 ms, one core).
+"""
 JPEG_QUALITY = 95
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 
@@ -124,7 +135,7 @@ def encode_png(array: np.ndarray) -> bytes:
     """``HxW`` uint8 (written as greyscale) or ``HxWx3`` uint8 RGB -> PNG bytes."""
     if array.ndim == 3:
         array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
-    ok, buffer = cv2.imencode(".png", array, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    ok, buffer = cv2.imencode(".png", array, [value for pair in PNG_PARAMS for value in pair])
     if not ok:
         raise ValueError(f"PNG encoding failed for an array of shape {array.shape}")
     return buffer.tobytes()

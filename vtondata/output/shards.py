@@ -19,8 +19,6 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from webdataset.writer import TarWriter
-
 from vtondata.output.format import REQUIRED_MEMBERS, json_bytes
 from vtondata.output.index import write_index
 from vtondata.output.layout import (
@@ -115,6 +113,8 @@ def _check_writable(accepted: list[Sample]) -> None:
 
 def _write_tar(path: Path, samples: list[Sample]) -> tuple[int, str]:
     """Write the tar atomically; return its size in bytes and its sha256."""
+    from webdataset import TarWriter  # webdataset imports torch: only when a shard is written
+
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as stream:
             writer = TarWriter(

@@ -1,7 +1,10 @@
 """Ray Data runner: the stages stream over a local Ray or a cluster.
 
-The only module that imports Ray. Stages that load models (``stateful``)
-become actor pools, so weights load once per worker; the others run as tasks.
+The only module that imports Ray. A build with no stage on a GPU runs its
+whole stage chain in one pool of actors (``_ChainActor``), so a sample crosses
+a process boundary once each way; with GPU stages, stages that load models
+(``stateful``) become actor pools placed by :mod:`vtondata.runners.placement`,
+so weights load once per worker, and the others run as tasks.
 Samples travel as pickled objects in one column next to their chunk id; the
 driver regroups finished samples by chunk and writes each chunk as soon as it
 is complete, so memory holds a few chunks, never the dataset.
@@ -23,6 +26,8 @@ from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stage_batch
+from vtondata.runners.local import run_stages
+from vtondata.runners.placement import place_stages
 from vtondata.sample import Sample
 from vtondata.stages.base import Stage
 
@@ -49,6 +54,25 @@ class _StageActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return _as_batch(run_stage_batch(self.stage, list(batch["sample"])))
+
+
+class _ChainActor:
+    """Holds every stage of a build with no GPU stage; a batch enters it once and leaves finished.
+
+    On CPUs, moving samples (images and evidence layers, megabytes each)
+    between stage processes costs more than the stages gain from running
+    apart, so one process runs the whole chain, batching per stage as the
+    local runner does, and the workers parallelise over batches.
+    """
+
+    def __init__(self, stages: Sequence[Stage], threads: int) -> None:
+        _limit_threads(threads)
+        self.stages = stages
+        for stage in self.stages:
+            stage.setup()
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return _as_batch(run_stages(self.stages, list(batch["sample"])))
 
 
 def _limit_threads(threads: int) -> None:
@@ -159,25 +183,38 @@ class RayRunner:
                     on_chunk_done(record)
 
     def _plan(self, dataset: ray.data.Dataset, stages: Sequence[Stage]) -> ray.data.Dataset:
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        workers = self.workers or cpus
-        model_stages = sum(1 for stage in stages if stage.resources.stateful)
-        # Logical CPU shares: every model actor plus one task slot must fit at once,
-        # or Ray Data waits forever for CPUs that actors hold.
-        actor_cpus = cpus / (model_stages * workers + 1) if model_stages else 1.0
-        threads = max(1, cpus // max(1, model_stages * workers))
-        for stage in stages:
+        cluster = ray.cluster_resources()
+        if not any(stage.resources.num_gpus > 0 for stage in stages):
+            cpus = max(1, int(cluster.get("CPU", 1)))
+            workers = self.workers or cpus
+            return dataset.map_batches(
+                _ChainActor,
+                fn_constructor_args=(list(stages), max(1, cpus // workers)),
+                compute=ActorPoolStrategy(size=workers),
+                batch_size=max(stage.resources.batch_size for stage in stages),
+                batch_format="numpy",
+                udf_modifying_row_count=False,
+                num_cpus=cpus / (workers + 1),
+            )
+        placements = place_stages(
+            [stage.resources for stage in stages],
+            cpus=int(cluster.get("CPU", 1)),
+            gpus=float(cluster.get("GPU", 0)),
+            workers=self.workers,
+        )
+        cpus = max(1, int(cluster.get("CPU", 1)))
+        for stage, placement in zip(stages, placements, strict=True):
             resources = stage.resources
-            if resources.stateful:
+            if placement.actors:
                 dataset = dataset.map_batches(
                     _StageActor,
-                    fn_constructor_args=(stage, threads),
-                    compute=ActorPoolStrategy(size=workers),
+                    fn_constructor_args=(stage, placement.threads),
+                    compute=ActorPoolStrategy(size=placement.actors),
                     batch_size=resources.batch_size,
                     batch_format="numpy",
                     udf_modifying_row_count=False,
-                    num_cpus=min(resources.num_cpus, actor_cpus),
-                    num_gpus=resources.num_gpus or None,
+                    num_cpus=placement.num_cpus,
+                    num_gpus=placement.num_gpus or None,
                 )
             else:
                 dataset = dataset.map_batches(
@@ -186,7 +223,7 @@ class RayRunner:
                     batch_size=resources.batch_size,
                     batch_format="numpy",
                     udf_modifying_row_count=False,
-                    num_cpus=min(resources.num_cpus, actor_cpus),
+                    num_cpus=placement.num_cpus,
                     # At most one task process per core: each imports the stage's libraries,
                     # so unbounded fractional-CPU tasks would multiply memory, not speed.
                     compute=TaskPoolStrategy(size=cpus),
