@@ -155,7 +155,7 @@ def test_ray_actors_of_yolo_sam2_and_openpose_request_the_fake_gpu(gpu_stages):
             written[chunk] = samples
             return chunk
 
-        RayRunner()._stream(probes, [Chunk(0, items)], Category.UPPER, write_chunk, None)
+        RayRunner()._stream(probes, [Chunk(0, items, Category.UPPER)], write_chunk, None)
     finally:
         ray.shutdown()
     samples = written[0]
