@@ -1,0 +1,40 @@
+"""The report's only way into a built dataset: every read of ``OUT/`` by the report goes through here.
+
+It uses the public functions of :mod:`vtondata.output.reader` and nothing
+else of the output package, so a change in how a dataset is stored or read
+touches the report in this one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from vtondata.output import reader
+from vtondata.output.reader import Dataset
+
+__all__ = ["Dataset", "decode_image", "iter_members", "open_dataset"]
+
+
+def open_dataset(out: Path) -> Dataset:
+    """The dataset in ``out`` (manifest and index), schema version checked."""
+    return reader.open(out)
+
+
+def iter_members(dataset: Dataset, keys: Iterable[str]) -> Iterator[tuple[str, dict[str, bytes]]]:
+    """``(key, {extension: bytes})`` of the accepted samples ``keys``, reading each shard once."""
+    shards = dict(zip(dataset.keys, dataset.table.column("shard").to_pylist(), strict=True))
+    by_shard: dict[str, list[str]] = {}
+    for key in keys:
+        by_shard.setdefault(shards[key], []).append(key)
+    for shard, members in by_shard.items():
+        files = reader.read_members(dataset.out / shard, members)
+        for key in members:
+            yield key, files[key]
+
+
+def decode_image(data: bytes, mode: str) -> np.ndarray:
+    """Image bytes of a sample member -> ``HxW`` (``"L"``) or ``HxWx3`` (``"RGB"``) uint8 array."""
+    return reader.decode_image(data, mode)
