@@ -1,8 +1,9 @@
 """The report's only way into a built dataset: every read of ``OUT/`` by the report goes through here.
 
-It uses the public functions of :mod:`vtondata.output.reader` and nothing
-else of the output package, so a change in how a dataset is stored or read
-touches the report in this one place.
+It reads with the public functions of :mod:`vtondata.output.reader` only, so
+a change in how a dataset is stored or read touches the report in this one
+place. (Writing ``report.json`` and ``report.html`` goes through
+:mod:`vtondata.output.layout`, as every writer's does.)
 """
 
 from __future__ import annotations
