@@ -105,9 +105,7 @@ def form_from_label_map(
     """
     category = Category(category)
     if category is Category.UPPER:
-        return _sleeve_form(
-            np.asarray(arms, dtype=bool), np.asarray(keypoints_px, np.float32), min_confidence
-        )
+        return sleeve_form(arms, keypoints_px, min_confidence)
     if category is Category.LOWER:
         ids = {name: i for i, name in LABEL_SCHEMES[scheme].items()}
         skirt = int(np.count_nonzero(label_map == ids["skirt"]))
@@ -118,7 +116,13 @@ def form_from_label_map(
     return None
 
 
-def _sleeve_form(arms: np.ndarray, kp: np.ndarray, min_confidence: float) -> str | None:
+def sleeve_form(arms: np.ndarray, keypoints_px: np.ndarray, min_confidence: float = 0.2) -> str | None:
+    """``long_sleeve`` or ``short_sleeve`` from the visible arm skin ``arms`` (``HxW`` bool), or ``None``.
+
+    The upper rule of :func:`form_from_label_map`, for any source of arm skin.
+    """
+    arms = np.asarray(arms, dtype=bool)
+    kp = np.asarray(keypoints_px, dtype=np.float32)
     try:
         scale = trusted_frame(kp, min_confidence).scale_px
     except ValueError:

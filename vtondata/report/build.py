@@ -1,4 +1,4 @@
-"""``report.json``: what a run did, computed from its outputs alone (index, manifest), no model.
+"""``report.json``: what a run did, computed from its outputs alone (index, manifest, shards), no model.
 
 Because it reads only ``OUT/``, ``vtondata report OUT`` can rebuild it
 anywhere, and it always describes the dataset as it is on disk. The same
@@ -17,18 +17,19 @@ thresholds.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from vtondata.filters.thresholds import Threshold, thresholds_from_quality
-from vtondata.output.reader import open as open_dataset
+from vtondata.report.dataset import Dataset
+from vtondata.report.samples import SamplesRead
+from vtondata.report.selection import Selection
 
 REPORT_FORMAT = "vtondata.report"
-REPORT_SCHEMA_VERSION = "1.0.0"
+REPORT_SCHEMA_VERSION = "2.0.0"
 WHAT_IF_CHANGES = (-0.25, -0.10, 0.10, 0.25)
 HISTOGRAM_BINS = 30
 
@@ -37,20 +38,24 @@ HISTOGRAM_BINS = 30
 class ReportLimits:
     """How much of a large run the report shows; the size cap of ``report.html`` (docs/report.md)."""
 
-    rejected_per_reason: int = 6
-    accepted_samples: int = 24
-    thumbnail_height_px: int = 160
-    image_budget_bytes: int = 8_000_000
-    """Thumbnails are embedded in gallery order until they add up to this; later ones become placeholders."""
+    gallery_samples: int = 2_000
+    """Most inputs in the gallery; a larger run is sampled evenly (vtondata.report.selection)."""
+    min_per_reason: int = 24
+    """Fewest gallery samples of each rejection reason (all of them when there are fewer)."""
+    leakage_samples: int = 2_000
+    """Most accepted samples read for the form-leakage score, evenly spaced."""
+    thumbnail_height_px: int = 192
+    image_budget_bytes: int = 20_000_000
+    """Tiles keep their images in gallery order until their data URIs add up to this; later ones get none."""
     shard_rows: int = 500
     """Shard rows shown in the HTML table; report.json lists every shard."""
     message_chars: int = 300
 
 
-def build_report(out: Path, limits: ReportLimits | None = None) -> dict[str, Any]:
-    """The ``report.json`` document of the dataset in ``out`` (schemas/report.schema.json)."""
-    limits = limits or ReportLimits()
-    dataset = open_dataset(out)
+def build_report(
+    dataset: Dataset, limits: ReportLimits, selection: Selection, read: SamplesRead
+) -> dict[str, Any]:
+    """The ``report.json`` document (schemas/report.schema.json) of ``dataset``, its gallery and forms."""
     manifest = dataset.manifest
     table = dataset.table
     order = stage_order(manifest, table)
@@ -76,19 +81,13 @@ def build_report(out: Path, limits: ReportLimits | None = None) -> dict[str, Any
             for name, values in stats.items()
         ],
         "what_if": _what_if(stats, thresholds, accepted, reasons),
-        "gallery": _gallery(table, limits),
+        "gallery": _gallery(table, stats, selection, read, limits),
+        "form_leakage": read.form_leakage,
         "shards": [
             {key: shard[key] for key in ("path", "samples", "inputs", "bytes", "sha256")}
             for shard in manifest["shards"]
         ],
-        "limits": {
-            "rejected_per_reason": limits.rejected_per_reason,
-            "accepted_samples": limits.accepted_samples,
-            "thumbnail_height_px": limits.thumbnail_height_px,
-            "image_budget_bytes": limits.image_budget_bytes,
-            "shard_rows": limits.shard_rows,
-            "message_chars": limits.message_chars,
-        },
+        "limits": asdict(limits),
     }
 
 
@@ -274,35 +273,39 @@ def _spread(values: np.ndarray | None) -> float:
     return float(finite.max() - finite.min()) if finite.size else 0.0
 
 
-def _gallery(table: pa.Table, limits: ReportLimits) -> dict[str, Any]:
-    """Which samples the galleries show: the first of each rejection reason, accepted ones evenly spaced."""
-    rows = table.select(
-        ["key", "source_path", "accepted", "reason_code", "reason_message", "shard"]
-    ).to_pylist()
-    by_reason: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if not row["accepted"]:
-            by_reason.setdefault(row["reason_code"], []).append(row)
-    rejected = [
-        {
-            "reason_code": code,
-            "count": len(members),
-            "samples": [
-                {
-                    "key": row["key"],
-                    "source_path": row["source_path"],
-                    "reason_message": (row["reason_message"] or "")[: limits.message_chars],
-                }
-                for row in members[: limits.rejected_per_reason]
-            ],
-        }
-        for code, members in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))
-    ]
-    accepted = [row for row in rows if row["accepted"]]
-    chosen = sorted(set(np.linspace(0, len(accepted) - 1, limits.accepted_samples).round().astype(int)))
+def _gallery(
+    table: pa.Table,
+    stats: dict[str, np.ndarray],
+    selection: Selection,
+    read: SamplesRead,
+    limits: ReportLimits,
+) -> dict[str, Any]:
+    """The samples the page shows, in input order, each with its verdict, statistics and visible form."""
+    columns = ["key", "source_path", "category", "accepted", "reason_code", "reason_message"]
+    rows = table.select(columns).to_pylist()
+    samples = []
+    for position in selection.gallery:
+        row = rows[position]
+        samples.append(
+            {
+                "key": row["key"],
+                "source_path": row["source_path"],
+                "category": row["category"],
+                "accepted": row["accepted"],
+                "reason_code": row["reason_code"],
+                "reason_message": (row["reason_message"] or "")[: limits.message_chars] or None,
+                "form": read.forms.get(row["key"]),
+                "stats": {
+                    name: float(values[position])
+                    for name, values in stats.items()
+                    if np.isfinite(values[position])
+                },
+            }
+        )
     return {
-        "rejected": rejected,
-        "accepted": [{key: accepted[i][key] for key in ("key", "source_path", "shard")} for i in chosen]
-        if accepted
-        else [],
+        "inputs": table.num_rows,
+        "shown": len(samples),
+        "sampled": selection.sampled(table.num_rows),
+        "tiles_over_budget": read.tiles_over_budget,
+        "samples": samples,
     }
