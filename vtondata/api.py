@@ -8,6 +8,8 @@ finished ones), run the stages with the chosen runner, write the manifest.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -26,12 +28,13 @@ from vtondata.errors import InputError, RecipeError
 from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import inputs_sha256, scan_inputs
 from vtondata.output import layout
-from vtondata.output.lock import output_lock
-from vtondata.output.manifest import build_manifest, write_manifest
-from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
+from vtondata.output.destination import Destination, destination_for
+from vtondata.output.layout import REPORT_HTML_NAME
+from vtondata.output.manifest import build_manifest
+from vtondata.output.shards import ChunkRecord
 from vtondata.runners.choice import choose_runner
 from vtondata.runners.local import run_stages
-from vtondata.runners.resume import Plan, prepare_output, refuse_foreign_folder
+from vtondata.runners.resume import Plan
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
 from vtondata.stages.cloth import ClothSegmenter, ClothStage
@@ -41,6 +44,7 @@ from vtondata.stages.mask import MaskStage
 from vtondata.stages.pose import PoseStage
 from vtondata.stages.quality import QualityStage
 from vtondata.stages.segment import SegmentStage
+from vtondata.storage import is_url
 
 
 @dataclass(frozen=True)
@@ -51,18 +55,19 @@ class BuildResult:
     chosen; ``log_path`` is the captured library log, ``None`` when logs were left on the console.
     """
 
-    out: Path
+    out: Path | str
+    """The output folder, or its URL for object storage."""
     inputs: int
     accepted: int
     rejected: int
     by_reason: dict[str, int]
-    shards: list[Path]
-    manifest_path: Path
+    shards: list[Path | str]
+    manifest_path: Path | str
     resumed_chunks: int
     elapsed_s: float
     runner: str = "local"
     runner_reason: str = ""
-    report_path: Path | None = None
+    report_path: Path | str | None = None
     log_path: Path | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -163,12 +168,16 @@ def build(
     raises ``ResumeMismatch`` unless ``overwrite``. ``out`` must be new, empty
     or a vtondata output (else ``InputError``, nothing touched) and is locked
     for the whole build (a second build into it raises ``OutputError``).
+    ``raw`` and ``out`` may be URLs (``s3://bucket/raw``, docs/cluster.md):
+    inputs are then listed and read, and chunks written, through
+    :mod:`vtondata.storage`.
     """
     started = time.perf_counter()
     category = Category(category)
     if not isinstance(recipe, Recipe):
         recipe = load_recipe(recipe, dict(overrides or {}))
-    raw, out = Path(raw), Path(out)
+    raw = raw if is_url(raw) else Path(raw)
+    destination = destination_for(out)
 
     items = scan_inputs(
         raw, recipe.ingest, limit=limit, duplicates=recipe.quality.duplicates, pairing=recipe.cloth.pairing
@@ -190,57 +199,55 @@ def build(
         producer_version=__version__,
     )
     choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
-    refuse_foreign_folder(out)
-    with output_lock(out):
-        completed = prepare_output(out, plan, overwrite)
-        resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
-        layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
+    destination.refuse_foreign()
+    with destination.lock():
+        completed = destination.prepare(plan, overwrite)
+        destination.write_config(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False).encode())
         pending = [chunk for chunk in chunks if chunk.index not in completed]
         if on_plan is not None:
             on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
         choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
-        log_path = layout.build_log_path(out) if capture_logs else None
+        log_path = _log_path(out) if capture_logs else None
         with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
             chosen = _make_runner(choice.kind, recipe, workers, ray_address)
-            split = recipe.output.split
             chosen.run(
-                stages,
-                pending,
-                category,
-                lambda index, samples: write_chunk(out, split, index, samples),
-                on_chunk_done,
+                stages, pending, category, destination.chunk_writer(recipe.output.split), on_chunk_done
             )
-            complete, manifest_file = _finish(
-                out, raw, recipe, plan, chunks, _backend_versions(stages, weights)
-            )
+            backends = _backend_versions(stages, weights)
+            complete, manifest_file = _finish(destination, raw, recipe, plan, chunks, backends)
+            destination.write_report(raw)
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
+    location: Path | str = out if is_url(out) else Path(out)
     return BuildResult(
-        out=out,
+        out=location,
         inputs=sum(record.samples for record in complete),
         accepted=sum(record.accepted for record in complete),
         rejected=sum(record.rejected for record in complete),
         by_reason=dict(sorted(by_reason.items())),
-        shards=[out / record.shard for record in complete],
-        manifest_path=manifest_file,
+        shards=[_joined(location, record.shard) for record in complete],
+        manifest_path=manifest_file if is_url(manifest_file) else Path(manifest_file),
         resumed_chunks=len(completed),
         elapsed_s=time.perf_counter() - started,
         runner=choice.kind,
         runner_reason=choice.reason,
-        report_path=layout.report_html_path(out),
+        report_path=_joined(location, REPORT_HTML_NAME),
         log_path=log_path,
     )
 
 
 def _finish(
-    out: Path, raw: Path, recipe: Recipe, plan: Plan, chunks: list[Any], backends: dict[str, Any]
-) -> tuple[list[ChunkRecord], Path]:
-    """Check every chunk is complete, then write the manifest and the report; the records, in order.
-
-    Returns the records and the manifest's path.
-    """
-    records = [read_chunk_record(out, plan.split, chunk.index) for chunk in chunks]
+    destination: Destination,
+    raw: str | Path,
+    recipe: Recipe,
+    plan: Plan,
+    chunks: list[Any],
+    backends: dict[str, Any],
+) -> tuple[list[ChunkRecord], str]:
+    """Check every chunk is complete, then write the manifest; the records in chunk order, and where
+    the manifest went."""
+    records = destination.read_records(plan.split, [chunk.index for chunk in chunks])
     missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
     if missing:
         raise RuntimeError(f"chunks {missing} have no completion marker after the run")
@@ -254,11 +261,20 @@ def _finish(
         backends=backends,
         producer_version=__version__,
     )
-    written = write_manifest(out, manifest)
-    from vtondata.report import write_report  # matplotlib loads only when a build gets this far
+    return complete, destination.write_manifest(manifest)
 
-    write_report(out, raw)
-    return complete, written
+
+def _joined(location: Path | str, relative: str) -> Path | str:
+    """``relative`` (POSIX) under an output folder or URL."""
+    return location / relative if isinstance(location, Path) else f"{location.rstrip('/')}/{relative}"
+
+
+def _log_path(out: str | Path) -> Path:
+    """``OUT/logs/build.log`` for a folder; a local file named after the URL for object storage."""
+    if not is_url(out):
+        return layout.build_log_path(Path(out))
+    digest = hashlib.sha256(str(out).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"vtondata-build-{digest}.log"
 
 
 def _resolve_weights(recipe: Recipe) -> dict[str, Any]:

@@ -57,7 +57,20 @@ def _fail(error: VtonDataError) -> typer.Exit:
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+    storage_options: Annotated[
+        str | None,
+        typer.Option(
+            help='JSON object of file-system options for s3:// or gs:// locations, e.g. \'{"endpoint_url": '
+            '"http://localhost:9000"}\' (docs/cluster.md); credentials come from the usual environment.'
+        ),
+    ] = None,
 ) -> None:
+    from vtondata.storage import parse_storage_options, use_storage_options
+
+    try:
+        use_storage_options(parse_storage_options(storage_options))
+    except VtonDataError as error:
+        raise _fail(error) from None
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(message)s",
@@ -68,8 +81,10 @@ def main(
 @app.command()
 def build(
     ctx: typer.Context,
-    raw: Annotated[Path, typer.Argument(help="Folder of person photos (searched recursively).")],
-    out: Annotated[Path, typer.Argument(help="Output folder; re-running resumes finished chunks.")],
+    raw: Annotated[
+        str, typer.Argument(help="Folder or URL (s3://, gs://) of person photos (searched recursively).")
+    ],
+    out: Annotated[str, typer.Argument(help="Output folder or URL; re-running resumes finished chunks.")],
     category: Annotated[
         Category, typer.Option("--category", "-c", help="Garment category the masks are drawn for.")
     ],
@@ -120,8 +135,8 @@ def build(
 
 
 def _build_with_progress(
-    raw: Path,
-    out: Path,
+    raw: str | Path,
+    out: str | Path,
     category: Category,
     pipeline: str,
     set_: list[str],
@@ -259,13 +274,14 @@ def _print_outcomes(out: Path) -> None:
 
 @app.command()
 def verify(
-    out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
+    out: Annotated[str, typer.Argument(help="A dataset folder or URL written by `vtondata build`.")],
 ) -> None:
     """Read every shard back with webdataset; check counts, checksums and schemas."""
+    from vtondata.output.reader import dataset_folder
     from vtondata.output.verify import verify_dataset
 
     try:
-        report = verify_dataset(out)
+        report = verify_dataset(dataset_folder(out))
     except VtonDataError as error:
         raise _fail(error) from None
     for problem in report.problems:
@@ -290,20 +306,20 @@ def recipes() -> None:
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
+    out: Annotated[str, typer.Argument(help="A dataset folder or URL written by `vtondata build`.")],
     raw: Annotated[
         Path | None,
         typer.Option(help="The input folder it was built from, to show rejected photos (else placeholders)."),
     ] = None,
 ) -> None:
     """Rebuild report.html and report.json from the outputs alone (no model is loaded)."""
-    from vtondata.report import write_report
+    from vtondata.output.destination import destination_for
 
     try:
-        files = write_report(out, raw)
+        html = destination_for(out).write_report(raw)
     except VtonDataError as error:
         raise _fail(error) from None
-    console.print(Text(f"wrote {files.html} and {files.json}"), highlight=False)
+    console.print(Text(f"wrote {html} and its report.json"), highlight=False)
 
 
 weights_app = typer.Typer(help="Model checkpoints: list the known ones, check a recipe's, fetch one.")
@@ -365,7 +381,10 @@ def eval_masks(
         Path, typer.Argument(help="Ground truth in VITON-HD layout: image-parse/ and openpose-json/.")
     ],
     masks: Annotated[
-        Path, typer.Argument(help="A vtondata output, or a folder of <stem>_mask.png / <stem>.png masks.")
+        str,
+        typer.Argument(
+            help="A vtondata output (folder or URL), or a folder of <stem>_mask.png / <stem>.png masks."
+        ),
     ],
     category: Annotated[
         Category | None, typer.Option("--category", "-c", help="Default: the output's, else upper.")
@@ -377,9 +396,10 @@ def eval_masks(
     from vtondata.evaluate.run import evaluate_masks
     from vtondata.evaluate.table import leakage_table, parse_table, scores_table
     from vtondata.output.format import json_bytes
+    from vtondata.output.reader import dataset_folder
 
     try:
-        report = evaluate_masks(dataset, masks, category, scheme=scheme)
+        report = evaluate_masks(dataset, dataset_folder(masks), category, scheme=scheme)
     except VtonDataError as error:
         raise _fail(error) from None
     Console().print(scores_table(report), leakage_table(report))
@@ -391,7 +411,7 @@ def eval_masks(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
+    out: Annotated[str, typer.Argument(help="A dataset folder or URL written by `vtondata build`.")],
     dest: Annotated[Path, typer.Argument(help="Empty folder to write the trainer's layout into.")],
     layout: Annotated[
         str, typer.Option(help="Folder layout; only viton-hd (the catvton-flux loader's) is offered.")
@@ -400,11 +420,12 @@ def export(
 ) -> None:
     """Write the shards out as VITON-HD folders and pair files (docs/export.md)."""
     from vtondata.output.export import ExportLayout, export_dataset
+    from vtondata.output.reader import dataset_folder
 
     if layout not in {item.value for item in ExportLayout}:
         raise _fail(RecipeError(f"--layout {layout!r} is not offered; choose viton-hd"))
     try:
-        result = export_dataset(out, dest, layout, overwrite=overwrite)
+        result = export_dataset(dataset_folder(out), dest, layout, overwrite=overwrite)
     except VtonDataError as error:
         raise _fail(error) from None
     console.print(
@@ -454,7 +475,9 @@ def calibrate(
 
 @app.command()
 def train(
-    shards: Annotated[Path, typer.Argument(help="Dataset folder (OUT), a folder of shards, or one shard.")],
+    shards: Annotated[
+        str, typer.Argument(help="Dataset folder or URL (OUT), a folder of shards, or one shard.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Run folder; re-running resumes it.")],
     recipe: Annotated[
         str, typer.Option(help="Bundled train recipe name or path to a train recipe YAML.")
@@ -465,6 +488,7 @@ def train(
     ] = None,
 ) -> None:
     """Train FLUX.1 Fill for try-on on the shards (docs/training.md)."""
+    from vtondata.output.reader import dataset_folder
     from vtondata.train import load_train_recipe
     from vtondata.train import train as run_training
     from vtondata.train.progress import TrainProgress
@@ -473,7 +497,7 @@ def train(
     try:
         train_recipe = load_train_recipe(recipe, _parse_overrides(set_ or []))
         with TrainProgress(console) as progress:
-            result = run_training(shards, output, train_recipe, on_step=progress)
+            result = run_training(dataset_folder(shards), output, train_recipe, on_step=progress)
     except VtonDataError as error:
         raise _fail(error) from None
     console.print(f"{output}: {result.steps} steps, weights in {result.weights}", highlight=False)

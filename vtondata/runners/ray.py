@@ -26,6 +26,7 @@ from vtondata.runners.base import run_stage_batch
 from vtondata.runners.local import ChunkCallback, ChunkWriter
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
+from vtondata.storage import STORAGE_OPTIONS_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,10 @@ class RayRunner:
             "log_to_driver": True,
             "configure_logging": True,
         }
+        storage = os.environ.get(STORAGE_OPTIONS_ENV)
+        if storage:
+            # Workers on other nodes open the same object storage as the driver (vtondata.storage).
+            options["runtime_env"] = {"env_vars": {STORAGE_OPTIONS_ENV: storage}}
         if self.address:
             options["address"] = self.address
         else:
