@@ -124,3 +124,22 @@ def test_local_copy_follows_the_location(bucket):
     bucket.fs.rm_file(bucket.path("out/chunks/train-000000.json"))
     copy = local_copy(bucket.url_of("out"))
     assert sorted(path.name for path in (copy / "shards").iterdir()) == ["train-000001.tar"]
+
+
+def test_a_lock_left_by_a_dead_build_on_this_host_is_taken_over(bucket):
+    import socket
+    import subprocess
+    import sys
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead = {"pid": int(finished.stdout), "host": socket.gethostname(), "started_utc": "2026-01-01T00:00:00Z"}
+    elsewhere = {**dead, "host": "another-machine"}
+    location = locate(bucket.url_of("out"))
+    bucket.fs.pipe_file(bucket.path("out/.vtondata.lock"), json.dumps(elsewhere).encode())
+    with pytest.raises(OutputError, match="another-machine"), remote_lock(location):
+        pass
+    bucket.fs.pipe_file(bucket.path("out/.vtondata.lock"), json.dumps(dead).encode())
+    with remote_lock(location):
+        held = json.loads(bucket.fs.cat_file(bucket.path("out/.vtondata.lock")))
+        assert held["pid"] != dead["pid"]
+    assert not bucket.fs.exists(bucket.path("out/.vtondata.lock"))

@@ -16,9 +16,10 @@ holds vtondata's ``plan.json`` (anything else non-empty is refused and
 untouched); ``--overwrite`` deletes only what the previous plan wrote. The
 lock is the object ``.vtondata.lock``, created with a conditional write
 (``If-None-Match: *``: the store refuses it when the object exists), so two
-builds cannot both hold it. Its holder cannot be checked from another
-machine, so a lock is never taken over: the message names its holder and the
-object to delete once that build is gone.
+builds cannot both hold it. As for a local folder, a lock left by a build
+that died on this machine (its pid is gone) is taken over; a holder on another
+machine cannot be checked from here, so its lock is never taken over: the
+message names the holder and the object to delete once that build is gone.
 
 Readers (``verify``, ``report``, ``export``, ...) work on a local copy made by
 :func:`local_copy`: the complete chunks and the top-level files, kept in a
@@ -60,6 +61,7 @@ from vtondata.output.layout import (
     chunk_stem,
     parse_chunk_stem,
 )
+from vtondata.output.lock import LockHolder, is_stale
 from vtondata.output.shards import ChunkRecord, write_chunk
 from vtondata.runners.resume import PLAN_FORMAT, Plan, plan_differences
 from vtondata.sample import Sample
@@ -127,27 +129,45 @@ def refuse_foreign_location(location: Location) -> None:
 
 @contextmanager
 def remote_lock(location: Location) -> Iterator[None]:
-    """Hold ``.vtondata.lock`` for the block; :class:`OutputError` when it exists (another build)."""
-    holder = {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "started_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    path = location.path(LOCK_NAME)
-    try:
-        location.fs.pipe_file(path, json.dumps(holder).encode(), mode="create")
-    except FileExistsError as error:
-        current = _read_json(location, LOCK_NAME) or {}
-        raise OutputError(
-            f"{location.url} is in use by another build (pid {current.get('pid')} on "
-            f"{current.get('host')}, since {current.get('started_utc')}); wait for it to finish, "
-            f"or delete {location.url_of(LOCK_NAME)} if that build is gone"
-        ) from error
+    """Hold ``.vtondata.lock`` for the block; :class:`OutputError` when another live build holds it.
+
+    A lock left by a build that died on this machine (same host, pid gone) is taken over, as for
+    a local folder (:func:`vtondata.output.lock.is_stale`).
+    """
+    me = LockHolder(os.getpid(), socket.gethostname(), datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if not _create_lock(location, me):
+        holder = _lock_holder(location)
+        if holder is None or not is_stale(holder):
+            shown = holder.describe() if holder is not None else "holder unreadable"
+            raise OutputError(
+                f"{location.url} is in use by another build ({shown}); wait for it to finish, "
+                f"or delete {location.url_of(LOCK_NAME)} if that build is gone"
+            )
+        location.fs.rm_file(location.path(LOCK_NAME))
+        if not _create_lock(location, me):
+            raise OutputError(f"{location.url} is in use by another build that started just now; try again")
     try:
         yield
     finally:
-        if _read_json(location, LOCK_NAME) == holder:
-            location.fs.rm_file(path)
+        if _lock_holder(location) == me:
+            location.fs.rm_file(location.path(LOCK_NAME))
+
+
+def _create_lock(location: Location, holder: LockHolder) -> bool:
+    """Create the lock object only if there is none (a conditional write); ``False`` when it exists."""
+    try:
+        location.fs.pipe_file(location.path(LOCK_NAME), json.dumps(asdict(holder)).encode(), mode="create")
+    except FileExistsError:
+        return False
+    return True
+
+
+def _lock_holder(location: Location) -> LockHolder | None:
+    document = _read_json(location, LOCK_NAME)
+    try:
+        return LockHolder(int(document["pid"]), str(document["host"]), str(document["started_utc"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def prepare_location(location: Location, plan: Plan, overwrite: bool) -> set[int]:
