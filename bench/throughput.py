@@ -134,7 +134,9 @@ def quality_ms_one_core(raw: Path, recipe: str, count: int = 32) -> tuple[float,
     quality = next(stage for stage in stages if stage.name == "quality")
     before = stages[: stages.index(quality)]
     items = scan_inputs(raw, loaded.ingest)[:count]
-    samples = [sample for chunk in plan_chunks(items, len(items)) for sample in chunk.samples(Category.UPPER)]
+    samples = [
+        sample for chunk in plan_chunks(items, len(items), Category.UPPER) for sample in chunk.samples()
+    ]
     for stage in before:
         stage.setup()
     samples = [sample for sample in run_stages(before, samples) if sample.accepted]

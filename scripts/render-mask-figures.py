@@ -69,7 +69,11 @@ def synthetic_figure() -> np.ndarray:
             dressed = dress_body(make_body("arms_out"), garment)
             params = getattr(recipe.mask, category)
             mask = agnostic_mask(
-                dressed.size_wh, dressed.keypoints_px, dressed.layers(garment=False), Category(category), params
+                dressed.size_wh,
+                dressed.keypoints_px,
+                dressed.layers(garment=False),
+                Category(category),
+                params,
             )
             tiles.append(_label(render_overlay(dressed.image_rgb, mask, alpha=0.55), garment))
     return contact_sheet(tiles, columns=3, tile_width=TILE_PX)

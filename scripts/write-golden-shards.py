@@ -18,10 +18,10 @@ from pathlib import Path
 root = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(root))
 
-from tests.output.golden import GOLDEN_FILE, build_golden  # noqa: E402
+from tests.output.golden import GOLDEN_FILE, build_golden, shard_digests  # noqa: E402
 
 shared = Path(os.environ.get("VTONDATA_SHARED", root.parent / "shared"))
 with tempfile.TemporaryDirectory() as scratch:
-    digests = build_golden(shared, Path(scratch))
+    digests = shard_digests(build_golden(shared, Path(scratch)))
 GOLDEN_FILE.write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 print(f"wrote {GOLDEN_FILE}: {len(digests['shards'])} shards, {len(digests['members'])} members")

@@ -92,7 +92,7 @@ def test_pose_torso_joints_lie_inside_the_silhouette_on_every_photo(tmp_path, we
     stages = build_stages(recipe)[:3]  # ingest, pose, segment
     raw = link_photos(tmp_path / "raw", real_photos())
     items = scan_inputs(raw, recipe.ingest)
-    samples = plan_chunks(items, len(items))[0].samples(vtondata.Category.UPPER)
+    samples = plan_chunks(items, len(items), vtondata.Category.UPPER)[0].samples()
     for stage in stages:
         stage.setup()
     samples = run_stages(stages, samples)

@@ -94,3 +94,30 @@ def test_default_recipe_without_sam2_stops_before_processing_and_names_the_way_o
     assert "vtondata weights fetch sam2.1_hiera_tiny.pt" in output
     assert "--pipeline offline" in output
     assert not (tmp_path / "out" / "shards").exists()
+
+
+@pytest.mark.parametrize("option", ["--pipeline", "-p", "--recipe"])
+def test_calibrate_takes_the_recipe_as_pipeline_and_still_as_recipe(tmp_path, option):
+    result = runner.invoke(app, ["calibrate", str(tmp_path), "-o", str(tmp_path / "r.yaml"), option, "nope"])
+    assert result.exit_code == 2
+    assert "unknown recipe 'nope'" in result.output
+
+
+def test_calibrate_help_shows_pipeline_and_hides_the_old_name():
+    result = runner.invoke(app, ["calibrate", "--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+    assert "--pipeline" in result.output and "--recipe" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["weights", "check", "--pipeline", "nope"], 2),
+        (["export", "{tmp}/none", "{tmp}/dest"], 3),
+        (["export", "{tmp}/none", "{tmp}/dest", "--layout", "dresscode"], 2),
+        (["report", "{tmp}/none"], 1),
+    ],
+)
+def test_every_command_reports_a_vtondata_error_as_one_line_and_its_exit_code(tmp_path, args, code):
+    result = runner.invoke(app, [arg.format(tmp=tmp_path) for arg in args])
+    assert result.exit_code == code, result.output
+    assert result.output.startswith("error: ") and isinstance(result.exception, SystemExit)

@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +25,15 @@ from vtondata.build_log import capture_build_log
 from vtondata.config import Recipe, load_recipe, recipe_sha256
 from vtondata.config.segment import Sam2SegmentConfig
 from vtondata.errors import InputError, RecipeError
-from vtondata.ingest.chunks import plan_chunks
-from vtondata.ingest.scan import inputs_sha256, scan_inputs
+from vtondata.ingest.chunks import Chunk, plan_chunks
+from vtondata.ingest.scan import InputItem, inputs_sha256, scan_inputs
 from vtondata.output import layout
 from vtondata.output.destination import Destination, destination_for
 from vtondata.output.layout import REPORT_HTML_NAME
 from vtondata.output.manifest import build_manifest
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.choice import choose_runner
+from vtondata.runners.base import Runner
+from vtondata.runners.choice import RunnerChoice, choose_runner
 from vtondata.runners.local import run_stages
 from vtondata.runners.resume import Plan
 from vtondata.sample import Category, Sample
@@ -69,7 +70,6 @@ class BuildResult:
     runner_reason: str = ""
     report_path: Path | str | None = None
     log_path: Path | None = None
-    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def build_stages(recipe: Recipe) -> list[Stage]:
@@ -174,21 +174,45 @@ def build(
     """
     started = time.perf_counter()
     category = Category(category)
-    if not isinstance(recipe, Recipe):
-        recipe = load_recipe(recipe, dict(overrides or {}))
+    recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, dict(overrides or {}))
     raw = raw if is_url(raw) else Path(raw)
     destination = destination_for(out)
+    items = _scan(raw, recipe, limit)
+    weights = _resolve_weights(recipe)
+    stages = build_stages(recipe)
+    chunks = plan_chunks(items, recipe.output.chunk_size, category)
+    plan = _plan(recipe, category, items, chunks)
+    choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
+    destination.refuse_foreign()
+    with destination.lock():
+        completed = _prepare_output(destination, plan, recipe, overwrite)
+        pending = [chunk for chunk in chunks if chunk.index not in completed]
+        if on_plan is not None:
+            on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
+        choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
+        log_path = _log_path(out) if capture_logs else None
+        with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
+            chosen = _make_runner(choice.kind, recipe, workers, ray_address)
+            chosen.run(stages, pending, destination.chunk_writer(plan.split), on_chunk_done)
+            complete, manifest_file = _finish(destination, recipe, plan, chunks, stages, weights)
+            destination.write_report(raw)
+    elapsed_s = time.perf_counter() - started
+    return _result(out, complete, manifest_file, len(completed), elapsed_s, choice, log_path)
 
+
+def _scan(raw: str | Path, recipe: Recipe, limit: int | None) -> list[InputItem]:
+    """The sorted inputs under ``raw``, with scan-time verdicts; an ``InputError`` when there are none."""
     items = scan_inputs(
         raw, recipe.ingest, limit=limit, duplicates=recipe.quality.duplicates, pairing=recipe.cloth.pairing
     )
     if not items:
         raise InputError(f"no images found under {raw} (extensions: {', '.join(recipe.ingest.extensions)})")
-    weights = _resolve_weights(recipe)
-    stages = build_stages(recipe)
+    return items
 
-    chunks = plan_chunks(items, recipe.output.chunk_size)
-    plan = Plan(
+
+def _plan(recipe: Recipe, category: Category, items: list[InputItem], chunks: list[Chunk]) -> Plan:
+    """What this build is, for resuming: a later run with another plan must not mix into ``OUT``."""
+    return Plan(
         recipe_sha256=recipe_sha256(recipe),
         inputs_sha256=inputs_sha256(items),
         category=category.value,
@@ -198,24 +222,25 @@ def build(
         num_inputs=len(items),
         producer_version=__version__,
     )
-    choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
-    destination.refuse_foreign()
-    with destination.lock():
-        completed = destination.prepare(plan, overwrite)
-        destination.write_config(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False).encode())
-        pending = [chunk for chunk in chunks if chunk.index not in completed]
-        if on_plan is not None:
-            on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
-        choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
-        log_path = _log_path(out) if capture_logs else None
-        with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
-            chosen = _make_runner(choice.kind, recipe, workers, ray_address)
-            chosen.run(
-                stages, pending, category, destination.chunk_writer(recipe.output.split), on_chunk_done
-            )
-            backends = _backend_versions(stages, weights)
-            complete, manifest_file = _finish(destination, raw, recipe, plan, chunks, backends)
-            destination.write_report(raw)
+
+
+def _prepare_output(destination: Destination, plan: Plan, recipe: Recipe, overwrite: bool) -> set[int]:
+    """Ready ``OUT`` for ``plan`` (resume or start over), record the resolved recipe; the chunks done."""
+    completed = destination.prepare(plan, overwrite)
+    destination.write_config(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False).encode())
+    return completed
+
+
+def _result(
+    out: str | Path,
+    complete: list[ChunkRecord],
+    manifest_file: str,
+    resumed_chunks: int,
+    elapsed_s: float,
+    choice: RunnerChoice,
+    log_path: Path | None,
+) -> BuildResult:
+    """What a finished build reports: counts from its chunk records, its files, how it ran."""
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
@@ -228,8 +253,8 @@ def build(
         by_reason=dict(sorted(by_reason.items())),
         shards=[_joined(location, record.shard) for record in complete],
         manifest_path=manifest_file if is_url(manifest_file) else Path(manifest_file),
-        resumed_chunks=len(completed),
-        elapsed_s=time.perf_counter() - started,
+        resumed_chunks=resumed_chunks,
+        elapsed_s=elapsed_s,
         runner=choice.kind,
         runner_reason=choice.reason,
         report_path=_joined(location, REPORT_HTML_NAME),
@@ -239,11 +264,11 @@ def build(
 
 def _finish(
     destination: Destination,
-    raw: str | Path,
     recipe: Recipe,
     plan: Plan,
-    chunks: list[Any],
-    backends: dict[str, Any],
+    chunks: list[Chunk],
+    stages: list[Stage],
+    weights: dict[str, Any],
 ) -> tuple[list[ChunkRecord], str]:
     """Check every chunk is complete, then write the manifest; the records in chunk order, and where
     the manifest went."""
@@ -258,7 +283,8 @@ def _finish(
         inputs_sha256=plan.inputs_sha256,
         category=plan.category,
         records=complete,
-        backends=backends,
+        backends=_backend_versions(stages, weights),
+        stages=[stage.name for stage in stages],
         producer_version=__version__,
     )
     return complete, destination.write_manifest(manifest)
@@ -302,7 +328,7 @@ def _backend_versions(stages: list[Stage], weights: dict[str, Any]) -> dict[str,
     return versions
 
 
-def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: str | None) -> Any:
+def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: str | None) -> Runner:
     if kind == "local":
         from vtondata.runners.local import LocalRunner
 

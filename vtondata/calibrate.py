@@ -174,7 +174,7 @@ def measure_photos(
         for number, photo in enumerate(photos):
             (raw / f"{number:07d}{photo.suffix.lower()}").symlink_to(photo.resolve())
         items = scan_inputs(raw, recipe.ingest)
-        samples = [sample for chunk in plan_chunks(items, len(items)) for sample in chunk.samples(category)]
+        samples = [sample for chunk in plan_chunks(items, len(items), category) for sample in chunk.samples()]
         for stage in stages:
             stage.setup()
         try:
@@ -275,7 +275,7 @@ def threshold_at(threshold: Threshold, values: Sequence[float], rule: Calibratio
 
 
 def recipe_yaml(recipe: Recipe) -> str:
-    """The recipe as YAML, sections in model order, ready for ``--recipe``."""
+    """The recipe as YAML, sections in model order, ready for ``--pipeline``."""
     return yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -15,12 +15,14 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from vtondata.config import bundled_recipes
 from vtondata.errors import RecipeError, VtonDataError, caused_by_interrupt
@@ -29,7 +31,23 @@ from vtondata.sample import Category
 if TYPE_CHECKING:
     from vtondata.api import BuildResult
 
+
+class _Commands(TyperGroup):
+    """The one error handler: a ``VtonDataError`` from any command is one red line and its exit code.
+
+    Anything else is a bug and keeps its traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VtonDataError as error:
+            console.print(Text.assemble(("error: ", "bold red"), str(error)), highlight=False)
+            raise typer.Exit(code=error.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="vtondata",
     help="Turn photos of dressed people into virtual try-on training datasets.",
     no_args_is_help=True,
@@ -49,11 +67,6 @@ def _parse_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def _fail(error: VtonDataError) -> typer.Exit:
-    console.print(Text.assemble(("error: ", "bold red"), str(error)), highlight=False)
-    return typer.Exit(code=error.exit_code)
-
-
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
@@ -67,10 +80,7 @@ def main(
 ) -> None:
     from vtondata.storage import parse_storage_options, use_storage_options
 
-    try:
-        use_storage_options(parse_storage_options(storage_options))
-    except VtonDataError as error:
-        raise _fail(error) from None
+    use_storage_options(parse_storage_options(storage_options))
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(message)s",
@@ -188,8 +198,6 @@ def _build_with_progress(
                 on_chunk_done=on_chunk_done,
             )
     except BaseException as error:
-        if isinstance(error, VtonDataError) and not caused_by_interrupt(error):
-            raise _fail(error) from None
         if not caused_by_interrupt(error):
             raise
         resume = "finished chunks are kept; run the same command again to resume from them"
@@ -238,10 +246,7 @@ def demo(
     overrides: dict[str, str] = {}
     if raw is None:
         raw = out.with_name(f"{out.name}-photos")
-        try:
-            photos = write_demo_photos(raw)
-        except VtonDataError as error:
-            raise _fail(error) from None
+        photos = write_demo_photos(raw)
         overrides = DEMO_OVERRIDES
         console.print(f"sample photos from installed packages: {', '.join(p.name for p in photos)} -> {raw}")
         console.print(f"offline recipe with {' '.join(f'--set {k}={v}' for k, v in overrides.items())}")
@@ -280,10 +285,7 @@ def verify(
     from vtondata.output.reader import dataset_folder
     from vtondata.output.verify import verify_dataset
 
-    try:
-        report = verify_dataset(dataset_folder(out))
-    except VtonDataError as error:
-        raise _fail(error) from None
+    report = verify_dataset(dataset_folder(out))
     for problem in report.problems:
         console.print(Text.assemble(("problem: ", "red"), problem), highlight=False)
     status = ("ok", "green") if report.ok else (f"{len(report.problems)} problem(s)", "red")
@@ -315,10 +317,7 @@ def report(
     """Rebuild report.html and report.json from the outputs alone (no model is loaded)."""
     from vtondata.output.destination import destination_for
 
-    try:
-        html = destination_for(out).write_report(raw)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    html = destination_for(out).write_report(raw)
     console.print(Text(f"wrote {html} and its report.json"), highlight=False)
 
 
@@ -349,15 +348,12 @@ def weights_check(
     from vtondata.backends import resolve_backend_weights
     from vtondata.config import load_recipe
 
-    try:
-        recipe = load_recipe(pipeline)
-        for section in (recipe.pose, recipe.segment):
-            for role, resolved in resolve_backend_weights(section).items():
-                console.print(
-                    f"{section.backend} {role}: {resolved.path} sha256 {resolved.sha256}", highlight=False
-                )
-    except VtonDataError as error:
-        raise _fail(error) from None
+    recipe = load_recipe(pipeline)
+    for section in (recipe.pose, recipe.segment):
+        for role, resolved in resolve_backend_weights(section).items():
+            console.print(
+                f"{section.backend} {role}: {resolved.path} sha256 {resolved.sha256}", highlight=False
+            )
 
 
 @weights_app.command("fetch")
@@ -367,12 +363,9 @@ def weights_fetch(
     """Download known checkpoints into the user cache (needs internet; refused when offline)."""
     from vtondata.backends.download import fetch
 
-    try:
-        for name in names:
-            resolved = fetch(name)
-            console.print(f"{name}: {resolved.path} sha256 {resolved.sha256}", highlight=False)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    for name in names:
+        resolved = fetch(name)
+        console.print(f"{name}: {resolved.path} sha256 {resolved.sha256}", highlight=False)
 
 
 @app.command("eval-masks")
@@ -398,10 +391,7 @@ def eval_masks(
     from vtondata.output.format import json_bytes
     from vtondata.output.reader import dataset_folder
 
-    try:
-        report = evaluate_masks(dataset, dataset_folder(masks), category, scheme=scheme)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    report = evaluate_masks(dataset, dataset_folder(masks), category, scheme=scheme)
     Console().print(scores_table(report), leakage_table(report))
     if report.parse_iou:
         Console().print(parse_table(report))
@@ -423,11 +413,8 @@ def export(
     from vtondata.output.reader import dataset_folder
 
     if layout not in {item.value for item in ExportLayout}:
-        raise _fail(RecipeError(f"--layout {layout!r} is not offered; choose viton-hd"))
-    try:
-        result = export_dataset(dataset_folder(out), dest, layout, overwrite=overwrite)
-    except VtonDataError as error:
-        raise _fail(error) from None
+        raise RecipeError(f"--layout {layout!r} is not offered; choose viton-hd")
+    result = export_dataset(dataset_folder(out), dest, layout, overwrite=overwrite)
     console.print(
         Text(f"{dest}: {result.samples} samples, {result.without_cloth} without cloth"), highlight=False
     )
@@ -439,9 +426,17 @@ def calibrate(
         list[Path], typer.Argument(help="VITON-HD or DressCode folders, or folders of trusted photos.")
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the calibrated recipe.")],
-    recipe: Annotated[
-        str, typer.Option(help="Recipe whose stages measure the reference and whose checks are calibrated.")
+    pipeline: Annotated[
+        str,
+        typer.Option(
+            "--pipeline",
+            "-p",
+            help="Recipe whose stages measure the reference and whose checks are calibrated.",
+        ),
     ] = "offline",
+    recipe: Annotated[
+        str | None, typer.Option("--recipe", hidden=True, help="Former name of --pipeline.")
+    ] = None,
     category: Annotated[
         Category, typer.Option(help="Category of the reference; its own thresholds are written.")
     ] = Category.UPPER,
@@ -458,11 +453,8 @@ def calibrate(
     from vtondata.calibrate import calibrate as run_calibration
     from vtondata.config import load_recipe
 
-    try:
-        rule = CalibrationRule(k=k, min_support=min_support, every_statistic=all_statistics)
-        result = run_calibration(reference, load_recipe(recipe), category, rule)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    rule = CalibrationRule(k=k, min_support=min_support, every_statistic=all_statistics)
+    result = run_calibration(reference, load_recipe(recipe or pipeline), category, rule)
     output.write_text(recipe_yaml(result.recipe), encoding="utf-8")
     for entry in result.support:
         value = f"{entry.value:g}" if entry.value is not None else f"not written (fewer than {min_support})"
@@ -494,12 +486,9 @@ def train(
     from vtondata.train.progress import TrainProgress
 
     logging.getLogger("vtondata.train").setLevel(min(logging.INFO, logging.getLogger().level))
-    try:
-        train_recipe = load_train_recipe(recipe, _parse_overrides(set_ or []))
-        with TrainProgress(console) as progress:
-            result = run_training(dataset_folder(shards), output, train_recipe, on_step=progress)
-    except VtonDataError as error:
-        raise _fail(error) from None
+    train_recipe = load_train_recipe(recipe, _parse_overrides(set_ or []))
+    with TrainProgress(console) as progress:
+        result = run_training(dataset_folder(shards), output, train_recipe, on_step=progress)
     console.print(f"{output}: {result.steps} steps, weights in {result.weights}", highlight=False)
 
 
@@ -522,18 +511,15 @@ def tryon(
     """Dress the person in the garment with trained weights; write the photo at its own size."""
     from vtondata.train import tryon_files
 
-    try:
-        tryon_files(
-            person,
-            garment,
-            weights,
-            output,
-            mask=mask,
-            category=category,
-            num_inference_steps=steps,
-            guidance_scale=guidance,
-            seed=seed,
-        )
-    except VtonDataError as error:
-        raise _fail(error) from None
+    tryon_files(
+        person,
+        garment,
+        weights,
+        output,
+        mask=mask,
+        category=category,
+        num_inference_steps=steps,
+        guidance_scale=guidance,
+        seed=seed,
+    )
     console.print(f"wrote {output}", highlight=False)

@@ -20,7 +20,7 @@ def processed_samples(raw: Path, recipe_name: str = "offline") -> list[Sample]:
     recipe = load_recipe(recipe_name)
     stages = [stage for stage in build_stages(recipe) if stage.name not in {"quality", "encode"}]
     items = scan_inputs(raw, recipe.ingest)
-    samples = [s for chunk in plan_chunks(items, len(items)) for s in chunk.samples(Category.UPPER)]
+    samples = [s for chunk in plan_chunks(items, len(items), Category.UPPER) for s in chunk.samples()]
     return run_stages(stages, samples)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from vtondata.config.quality import QualityConfig
 from vtondata.filters import image
-from vtondata.filters.thresholds import thresholds_from_quality
+from vtondata.filters.thresholds import failing, thresholds_from_quality
 
 
 def _with_image(sample, rgb: np.ndarray):
@@ -87,15 +87,16 @@ def test_an_upscaled_small_photo_is_judged_at_its_own_resolution(real_samples) -
     assert native["image.sharpness"] > stored_as_is["image.sharpness"] + 0.1
 
 
-def test_decide_uses_only_this_family(real_samples) -> None:
+def test_image_thresholds_judge_only_image_statistics(real_samples) -> None:
     stats = image.measure(real_samples[0])
     quality = QualityConfig.model_validate(
         {"image": {"min_orig_height_px": stats["image.orig_height_px"] + 1}, "mask": {"max_area_ratio": 0.0}}
     )
     thresholds = thresholds_from_quality(quality)
-    rejection = image.decide({**stats, "mask.area_ratio": 0.5}, thresholds)
-    assert rejection is not None and rejection.code == "quality.image_min_orig_height_px"
-    assert image.decide({"mask.area_ratio": 0.5}, thresholds) is None
+    image_thresholds = [t for t in thresholds if t.family == "image"]
+    failed = failing({**stats, "mask.area_ratio": 0.5}, image_thresholds)
+    assert [t.reason_code for t in failed] == ["quality.image_min_orig_height_px"]
+    assert failing({"mask.area_ratio": 0.5}, image_thresholds) == []
 
 
 def test_content_region_leaves_out_letterbox_bars(real_samples) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from vtondata.config import bundled_recipes, load_recipe
 from vtondata.config.quality import QualityConfig, for_category
-from vtondata.filters.thresholds import Threshold, decide, failing, thresholds_from_quality
+from vtondata.filters.thresholds import Threshold, failing, thresholds_from_quality
 
 QUALITY = QualityConfig.model_validate(
     {
@@ -35,22 +35,23 @@ def test_default_config_has_no_thresholds() -> None:
     assert thresholds_from_quality(QualityConfig()) == []
 
 
-def test_decide_returns_first_failure_and_failing_lists_all() -> None:
+def test_failing_lists_every_failure_in_order_and_the_first_is_the_rejection() -> None:
     thresholds = thresholds_from_quality(QUALITY)
     stats = {"image.sharpness": 50.0, "image.brightness": 0.95, "mask.area_ratio": 0.3}
     assert [t.reason_code for t in failing(stats, thresholds)] == [
         "quality.image_max_brightness",
         "quality.image_min_sharpness",
     ]
-    rejection = decide(stats, thresholds)
-    assert rejection is not None and rejection.code == "quality.image_max_brightness"
+    first = failing(stats, thresholds)[0]
+    rejection = first.rejection(stats[first.statistic])
+    assert rejection.code == "quality.image_max_brightness"
     assert "image.brightness = 0.95" in rejection.message and "maximum 0.9" in rejection.message
 
 
 def test_bounds_are_inclusive_and_missing_statistics_fail_nothing() -> None:
     thresholds = thresholds_from_quality(QUALITY)
-    assert decide({"image.sharpness": 100.0, "mask.area_ratio": 0.6}, thresholds) is None
-    assert decide({}, thresholds) is None
+    assert failing({"image.sharpness": 100.0, "mask.area_ratio": 0.6}, thresholds) == []
+    assert failing({}, thresholds) == []
 
 
 @pytest.mark.parametrize("name", bundled_recipes())

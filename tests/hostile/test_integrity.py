@@ -25,7 +25,7 @@ def test_a_file_changed_between_scan_and_ingest_is_rejected_with_the_hash_of_wha
     items = scan_inputs(tmp_path, IngestConfig())
     changed = corpus.person_jpeg(seed=2)
     path.write_bytes(changed)
-    (sample,) = IngestStage(IngestConfig()).process_batch(plan_chunks(items, 1)[0].samples(Category.UPPER))
+    (sample,) = IngestStage(IngestConfig()).process_batch(plan_chunks(items, 1, Category.UPPER)[0].samples())
     assert sample.rejection is not None and sample.rejection.code == "ingest.changed"
     assert sample.source_sha256 == hashlib.sha256(changed).hexdigest() != items[0].sha256
     assert sample.person_jpg is None

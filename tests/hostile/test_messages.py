@@ -156,7 +156,7 @@ def test_a_tiff_renamed_jpg_is_not_an_image_not_a_near_duplicate(tmp_path):
     (tmp_path / "a.jpg").write_bytes(corpus.person_jpeg())
     (tmp_path / "b.jpg").write_bytes(corpus.tiff_copy(corpus.person_jpeg()))
     items = scan_inputs(tmp_path, recipe.ingest, duplicates=recipe.quality.duplicates)
-    samples = IngestStage(recipe.ingest).process_batch(plan_chunks(items, 2)[0].samples(Category.UPPER))
+    samples = IngestStage(recipe.ingest).process_batch(plan_chunks(items, 2, Category.UPPER)[0].samples())
     assert samples[1].rejection is not None
     assert samples[1].rejection.code == "ingest.not_an_image", samples[1].rejection
 

@@ -29,8 +29,8 @@ def _ingest(raw, config: IngestConfig) -> list[Sample]:
     items = scan_inputs(raw, config)
     stage = IngestStage(config)
     samples = []
-    for chunk in plan_chunks(items, stage.resources.batch_size):
-        samples += run_stage_batch(stage, chunk.samples(Category.UPPER))
+    for chunk in plan_chunks(items, stage.resources.batch_size, Category.UPPER):
+        samples += run_stage_batch(stage, chunk.samples())
     return samples
 
 

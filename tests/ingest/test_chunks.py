@@ -1,4 +1,4 @@
-"""plan_chunks and Chunk.samples: deterministic slices, and samples that carry scan verdicts."""
+"""plan_chunks and Chunk.samples: deterministic slices; samples carry scan verdicts and the category."""
 
 from __future__ import annotations
 
@@ -26,28 +26,28 @@ def _items(count: int) -> list[InputItem]:
 
 def test_consecutive_slices_with_a_shorter_last_chunk():
     items = _items(7)
-    chunks = plan_chunks(items, 3)
+    chunks = plan_chunks(items, 3, Category.UPPER)
     assert [chunk.index for chunk in chunks] == [0, 1, 2]
     assert [[item.index for item in chunk.items] for chunk in chunks] == [[0, 1, 2], [3, 4, 5], [6]]
-    assert plan_chunks(items, 3) == chunks
+    assert plan_chunks(items, 3, Category.UPPER) == chunks
 
 
 def test_chunk_size_larger_than_the_inputs_gives_one_chunk():
-    assert [len(chunk.items) for chunk in plan_chunks(_items(4), 64)] == [4]
+    assert [len(chunk.items) for chunk in plan_chunks(_items(4), 64, Category.UPPER)] == [4]
 
 
 def test_no_inputs_no_chunks():
-    assert plan_chunks([], 8) == []
+    assert plan_chunks([], 8, Category.UPPER) == []
 
 
 def test_chunk_size_below_one_is_refused():
     with pytest.raises(ValueError, match="chunk_size"):
-        plan_chunks(_items(2), 0)
+        plan_chunks(_items(2), 0, Category.UPPER)
 
 
 def test_samples_copy_the_item_fields_and_the_chunk_index():
-    chunk = plan_chunks(_items(5), 2)[1]
-    samples = chunk.samples(Category.LOWER)
+    chunk = plan_chunks(_items(5), 2, Category.LOWER)[1]
+    samples = chunk.samples()
     assert [sample.key for sample in samples] == ["0000002_p2", "0000003_p3"]
     first = samples[0]
     assert (first.index, first.source_path, first.source_abs) == (2, "p2.jpg", "/raw/p2.jpg")
@@ -59,7 +59,7 @@ def test_samples_copy_the_item_fields_and_the_chunk_index():
 
 
 def test_samples_are_fresh_each_call():
-    chunk = Chunk(index=0, items=tuple(_items(1)))
-    first = chunk.samples(Category.UPPER)
+    chunk = Chunk(index=0, items=tuple(_items(1)), category=Category.UPPER)
+    first = chunk.samples()
     first[0].reject("pose.no_person", "nobody")
-    assert chunk.samples(Category.UPPER)[0].accepted
+    assert chunk.samples()[0].accepted

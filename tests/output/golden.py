@@ -41,12 +41,12 @@ def link_golden_photos(shared: Path, raw: Path) -> Path:
     return raw
 
 
-def build_golden(shared: Path, scratch: Path) -> dict[str, Any]:
-    """Build the golden photos under ``scratch`` and return the digests :data:`GOLDEN_FILE` holds."""
+def build_golden(shared: Path, scratch: Path) -> Path:
+    """Build the golden photos into ``scratch/out`` (raw links in ``scratch/raw``); the output folder."""
     raw = link_golden_photos(shared, scratch / "raw")
     out = scratch / "out"
     vtondata.build(raw, out, CATEGORY, RECIPE, OVERRIDES, runner="local", capture_logs=False)
-    return shard_digests(out)
+    return out
 
 
 def shard_digests(out: Path) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from vtondata.stages.encode import EncodeStage
 
 WIDTH_PX, HEIGHT_PX = 48, 64
 INPUTS_SHA256 = "a" * 64
+STAGES = ("ingest", "cloth", "pose", "segment", "mask", "quality", "encode")
+"""The stages a build with the bundled recipes runs, in data-flow order."""
 REJECTED = {2: "pose.no_person", 7: "mask.missing_joints"}
 """Input index -> reason code of the rejected inputs in the ``dataset`` fixture."""
 BACKENDS = {
@@ -109,6 +111,7 @@ def write_test_manifest(out: Path, records: list[ChunkRecord], recipe: Recipe) -
         category="upper",
         records=records,
         backends=BACKENDS,
+        stages=list(STAGES),
         producer_version="0.1.0",
     )
     write_manifest(out, manifest)

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.output.synthetic import BACKENDS, INPUTS_SHA256
+from tests.output.synthetic import BACKENDS, INPUTS_SHA256, STAGES
 from vtondata import schemas
 from vtondata.config import load_recipe, recipe_sha256
 from vtondata.output import layout
@@ -33,6 +33,7 @@ def test_manifest_describes_the_dataset(dataset: tuple[Path, list[ChunkRecord]])
         "resolved": recipe.model_dump(mode="json"),
     }
     assert manifest["inputs_sha256"] == INPUTS_SHA256 and manifest["backends"] == BACKENDS
+    assert manifest["stages"] == list(STAGES)
     assert manifest["keys"] == {name: asdict(spec) for name, spec in MEMBER_SPECS.items()}
     assert manifest["keys"]["agnostic_mask.png"]["required"] is True
     assert [shard["path"] for shard in manifest["shards"]] == [r.shard for r in records]
@@ -56,6 +57,7 @@ def test_records_in_any_order_give_shards_in_chunk_order(dataset: tuple[Path, li
         category="upper",
         records=records[::-1],
         backends={},
+        stages=list(STAGES),
         producer_version="0.1.0",
     )
     assert [shard["chunk"] for shard in manifest["shards"]] == [0, 1]

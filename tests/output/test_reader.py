@@ -86,6 +86,13 @@ def test_a_newer_major_version_is_refused_clearly(dataset):
         vtondata.open(out)
 
 
+def test_an_older_major_version_is_refused_clearly(dataset):
+    out, _ = dataset
+    _set_schema_version(out, "0.9.0")
+    with pytest.raises(VtonDataError, match=r"schema_version 0\.9\.0, older than this vtondata reads"):
+        vtondata.open(out)
+
+
 def test_a_folder_without_manifest_is_not_a_dataset(tmp_path):
     with pytest.raises(VtonDataError, match=r"manifest\.json is missing"):
         vtondata.open(tmp_path)

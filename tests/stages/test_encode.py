@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 
 import cv2
 import numpy as np
@@ -137,20 +136,3 @@ def test_person_bytes_that_are_not_jpeg_are_rejected() -> None:
     sample.person_jpg = png.tobytes()
     encode(sample)
     assert sample.rejection is not None and sample.rejection.code == "encode.not_jpeg"
-
-
-def test_rejected_samples_pass_through_untouched() -> None:
-    sample = make_sample(15, rejected="pose.no_person")
-    encode(sample)
-    assert sample.rejection is not None and sample.rejection.code == "pose.no_person"
-    assert sample.files == {}
-
-
-def test_stage_contract() -> None:
-    stage = EncodeStage(OutputConfig())
-    assert stage.name == "encode"
-    assert stage.resources.num_cpus == 1 and stage.resources.batch_size == 8 and not stage.resources.stateful
-    assert stage.process_batch([]) == []
-    clone = pickle.loads(pickle.dumps(stage))
-    samples = [make_sample(16), make_sample(17, rejected="ingest.truncated")]
-    assert [s.key for s in clone.process_batch(samples)] == ["000016", "000017"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import pickle
 
 import pytest
 from PIL import Image
@@ -12,7 +11,7 @@ from vtondata.config.ingest import IngestConfig
 from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import scan_inputs
 from vtondata.runners.base import run_stage_batch
-from vtondata.sample import Category, Rejection, Sample
+from vtondata.sample import Category, Sample
 from vtondata.stages.base import Resources
 from vtondata.stages.ingest import IngestStage
 
@@ -20,7 +19,7 @@ CONFIG = IngestConfig()
 
 
 def _samples(raw, config: IngestConfig = CONFIG) -> list[Sample]:
-    return plan_chunks(scan_inputs(raw, config), 64)[0].samples(Category.UPPER)
+    return plan_chunks(scan_inputs(raw, config), 64, Category.UPPER)[0].samples()
 
 
 @pytest.fixture
@@ -61,14 +60,6 @@ def test_fills_image_meta_and_stats(raw):
     assert "ingest" in person.timings_s
 
 
-def test_rejected_samples_pass_through_untouched(raw):
-    samples = _samples(raw)
-    samples[0].reject("ingest.duplicate", "same bytes as x.jpg")
-    (processed, *_) = IngestStage(CONFIG).process_batch(samples)
-    assert processed.rejection == Rejection("ingest.duplicate", "same bytes as x.jpg")
-    assert processed.person_jpg is None and processed.meta == {} and processed.stats == {}
-
-
 def test_file_gone_after_the_scan_is_unreadable(raw):
     samples = _samples(raw)
     (raw / "a_person.jpg").unlink()
@@ -98,11 +89,3 @@ def test_running_twice_gives_the_same_sample(raw):
             second.stats,
             second.rejection,
         )
-
-
-def test_empty_batch_and_pickling(raw):
-    stage = IngestStage(IngestConfig(fit="crop"))
-    assert stage.process_batch([]) == []
-    clone = pickle.loads(pickle.dumps(stage))
-    assert clone.config == stage.config
-    assert clone.process_batch(_samples(raw))[1].meta["ingest"]["fit"] == "crop"

@@ -81,16 +81,6 @@ def test_occluded_wrist_is_not_a_rejection() -> None:
     assert out.accepted and out.agnostic_mask is not None
 
 
-def test_rejected_samples_pass_untouched_and_order_is_kept() -> None:
-    samples = [_sample(f"{i:06d}")[0] for i in range(3)]
-    samples[1].reject("pose.no_person", "nobody there")
-    out = run_stage_batch(MaskStage(CONFIG), samples)
-    assert [s.key for s in out] == ["000000", "000001", "000002"]
-    assert out[1].agnostic_mask is None and out[1].rejection.code == "pose.no_person"
-    assert out[0].agnostic_mask is not None and out[2].agnostic_mask is not None
-    assert run_stage_batch(MaskStage(CONFIG), []) == []
-
-
 def test_sample_without_keypoints_becomes_a_stage_error() -> None:
     sample, _ = _sample("000000")
     sample.keypoints_px = None

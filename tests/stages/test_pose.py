@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 import pytest
 
@@ -11,7 +9,6 @@ from tests.fakes import FakePoseBackend, person_result, sample_from_image, stand
 from vtondata.backends.base import PoseResult
 from vtondata.config.pose import MediaPipePoseConfig, YoloPoseConfig
 from vtondata.geometry.keypoints import J
-from vtondata.runners.base import run_stage_batch
 from vtondata.stages.pose import PoseStage
 
 WIDTH, HEIGHT = 96, 128
@@ -119,14 +116,6 @@ def test_a_backend_silhouette_becomes_the_person_layer():
     backend = FakePoseBackend([person_result([_person((20, 10, 70, 120))], silhouette=silhouette)])
     [sample] = PoseStage(MediaPipePoseConfig(), backend).process_batch(_samples(1))
     np.testing.assert_array_equal(sample.layers["person"], silhouette)
-
-
-def test_runs_under_the_runner_and_pickles_before_setup():
-    stage = PoseStage(YoloPoseConfig(), FakePoseBackend())
-    copy = pickle.loads(pickle.dumps(stage))
-    samples = run_stage_batch(copy, _samples(2))
-    assert [s.accepted for s in samples] == [True, True]
-    assert all("pose" in s.timings_s for s in samples)
 
 
 def test_a_backend_that_loses_results_fails_the_batch_loudly():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 import pytest
 
@@ -11,7 +9,6 @@ from tests.fakes import FakeSegmentBackend, sample_from_image, standing_coco17
 from vtondata.backends.base import SegmentResult
 from vtondata.config.segment import MediaPipeSegmentConfig
 from vtondata.geometry.keypoints import canonical_from_coco17
-from vtondata.runners.base import run_stage_batch
 from vtondata.stages.segment import SegmentStage
 
 WIDTH, HEIGHT = 80, 100
@@ -79,9 +76,3 @@ def test_rejected_samples_pass_through_and_keypoints_reach_the_backend():
     assert backend.keypoints_seen[1].shape == (19, 3) and not backend.keypoints_seen[1].any()
     assert samples[0].layers == {} and samples[0].stats == {}
     assert samples[0].rejection.code == "pose.no_person"
-
-
-def test_runs_under_the_runner_and_pickles():
-    stage = pickle.loads(pickle.dumps(SegmentStage(MediaPipeSegmentConfig(), FakeSegmentBackend())))
-    samples = run_stage_batch(stage, _samples(2))
-    assert all(s.accepted and s.layers["person"].any() for s in samples)

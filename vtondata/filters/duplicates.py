@@ -27,12 +27,10 @@ from PIL import Image, ImageOps
 
 from vtondata.config.ingest import IngestConfig
 from vtondata.filters import signal
-from vtondata.filters import thresholds as th
 from vtondata.ingest.decode import open_bounded
 from vtondata.ingest.files import read_input
 from vtondata.sample import Rejection
 
-FAMILY = "duplicates"
 HASH_BITS = 64
 THUMBNAIL_HEIGHT_PX = 256
 """Photos are decoded at about this height to find the person and hash it (JPEG draft mode: fast)."""
@@ -211,11 +209,6 @@ def nearest_distances(hashes: list[int | None]) -> list[int | None]:
         distances = np.bitwise_count(present ^ np.uint64(value))
         result.append(int(np.partition(distances, 1)[1]))
     return result
-
-
-def decide(stats: dict[str, float], thresholds: list[th.Threshold]) -> Rejection | None:
-    """The first failing threshold of this family."""
-    return th.decide(stats, [t for t in thresholds if t.family == FAMILY])
 
 
 def _open_bounded(

@@ -18,11 +18,9 @@ import cv2
 import numpy as np
 
 from vtondata.filters import signal
-from vtondata.filters import thresholds as th
 from vtondata.geometry.keypoints import J
-from vtondata.sample import Rejection, Sample
+from vtondata.sample import Sample
 
-FAMILY = "image"
 MIN_REGION_SHARE = 0.01
 """A silhouette smaller than this share of the photo is not trusted as the region to measure."""
 MIN_EXPOSURE_PX = 400
@@ -147,8 +145,3 @@ def _resized(grey: np.ndarray, factor: float) -> np.ndarray:
         return grey
     size_wh = (max(1, round(grey.shape[1] * factor)), max(1, round(grey.shape[0] * factor)))
     return cv2.resize(grey, size_wh, interpolation=cv2.INTER_AREA)
-
-
-def decide(stats: dict[str, float], thresholds: list[th.Threshold]) -> Rejection | None:
-    """The first failing threshold of this family."""
-    return th.decide(stats, [t for t in thresholds if t.family == FAMILY])

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from vtondata.filters import thresholds as th
 from vtondata.filters.image import content_region
 from vtondata.geometry.agnostic import required_joints
 from vtondata.geometry.keypoints import J
-from vtondata.sample import Category, Rejection, Sample
+from vtondata.sample import Category, Sample
 
-FAMILY = "pose"
 _TORSO = (("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"))
 _THIGHS = (("left_hip", "left_knee"), ("right_hip", "right_knee"))
 GARMENT_BONES = {Category.UPPER: _TORSO, Category.LOWER: _THIGHS, Category.DRESS: _TORSO + _THIGHS}
@@ -87,8 +85,3 @@ def _photo_box(sample: Sample, shape_hw: tuple[int, int]) -> tuple[float, float,
 def _inside(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
     x0, y0, x1, y1 = box
     return (points[:, 0] >= x0) & (points[:, 0] < x1) & (points[:, 1] >= y0) & (points[:, 1] < y1)
-
-
-def decide(stats: dict[str, float], thresholds: list[th.Threshold]) -> Rejection | None:
-    """The first failing threshold of this family."""
-    return th.decide(stats, [t for t in thresholds if t.family == FAMILY])

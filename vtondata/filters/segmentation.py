@@ -20,13 +20,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vtondata.filters import thresholds as th
 from vtondata.filters.image import content_region
 from vtondata.geometry.agnostic import required_joints
 from vtondata.geometry.keypoints import J
-from vtondata.sample import Rejection, Sample
+from vtondata.sample import Sample
 
-FAMILY = "segment"
 COMPONENT_MIN_SHARE = 0.1
 """A silhouette blob counts as a person when it is at least this share of the largest blob."""
 JOINT_SLACK_REL = 0.02
@@ -161,8 +159,3 @@ def count_components(person: np.ndarray) -> int:
     count, _, blob_stats, _ = cv2.connectedComponentsWithStats(person.astype(np.uint8), connectivity=8)
     areas = blob_stats[1:count, cv2.CC_STAT_AREA]
     return int(np.count_nonzero(areas >= COMPONENT_MIN_SHARE * areas.max())) if areas.size else 0
-
-
-def decide(stats: dict[str, float], thresholds: list[th.Threshold]) -> Rejection | None:
-    """The first failing threshold of this family."""
-    return th.decide(stats, [t for t in thresholds if t.family == FAMILY])

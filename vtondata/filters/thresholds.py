@@ -77,9 +77,3 @@ def thresholds_from_quality(
 def failing(stats: Mapping[str, float], thresholds: list[Threshold]) -> list[Threshold]:
     """The thresholds ``stats`` fail, in order; a statistic that was not measured fails nothing."""
     return [t for t in thresholds if t.statistic in stats and t.fails(float(stats[t.statistic]))]
-
-
-def decide(stats: Mapping[str, float], thresholds: list[Threshold]) -> Rejection | None:
-    """The first failing threshold as a rejection, or ``None`` when every check passes."""
-    failed = failing(stats, thresholds)
-    return failed[0].rejection(float(stats[failed[0].statistic])) if failed else None

@@ -14,19 +14,23 @@ from vtondata.sample import Category, Sample
 
 @dataclass(frozen=True)
 class Chunk:
-    """Inputs ``items`` (in sorted order) that become shard number ``index``."""
+    """Inputs ``items`` (in sorted order) that become shard number ``index``, for garment ``category``.
+
+    A chunk carries everything its samples need, so a runner only runs stages on it.
+    """
 
     index: int
     items: tuple[InputItem, ...]
+    category: Category
 
-    def samples(self, category: Category) -> list[Sample]:
+    def samples(self) -> list[Sample]:
         """Fresh samples for this chunk; scan-time rejections are carried over as they are."""
         return [
             Sample(
                 key=item.key,
                 index=item.index,
                 source_path=item.source_path,
-                category=category,
+                category=self.category,
                 chunk=self.index,
                 source_abs=item.source_abs,
                 source_sha256=item.sha256,
@@ -39,11 +43,11 @@ class Chunk:
         ]
 
 
-def plan_chunks(items: list[InputItem], chunk_size: int) -> list[Chunk]:
-    """Consecutive slices of ``chunk_size`` items (the last one may be shorter)."""
+def plan_chunks(items: list[InputItem], chunk_size: int, category: Category) -> list[Chunk]:
+    """Consecutive slices of ``chunk_size`` items (the last one may be shorter), for ``category``."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     return [
-        Chunk(index=number, items=tuple(items[start : start + chunk_size]))
+        Chunk(index=number, items=tuple(items[start : start + chunk_size]), category=category)
         for number, start in enumerate(range(0, len(items), chunk_size))
     ]

@@ -26,7 +26,7 @@ from vtondata.output.layout import (
     write_bytes_atomic,
 )
 from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
-from vtondata.runners.local import ChunkWriter
+from vtondata.runners.base import ChunkWriter
 from vtondata.runners.resume import Plan
 from vtondata.sample import Sample
 from vtondata.storage import is_url

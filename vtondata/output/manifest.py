@@ -2,7 +2,8 @@
 
 A reader needs only the manifest to trust a dataset: the format name and
 schema version (semver; see docs/format.md for the policy), the producer, the
-resolved recipe and its hash, the backends and their weights, one spec per
+resolved recipe and its hash, the backends and their weights, the stages in
+the order they ran, one spec per
 tar member, and every shard with its sample count, size and sha256. It is
 validated against ``schemas/manifest.schema.json`` before it is written, and
 ``created_utc`` is its only time-dependent field.
@@ -33,9 +34,13 @@ def build_manifest(
     category: str,
     records: list[ChunkRecord],
     backends: dict[str, dict[str, Any]],
+    stages: list[str],
     producer_version: str,
 ) -> dict[str, Any]:
     """The manifest of a finished run, from its chunk records (any order; sorted by chunk here).
+
+    ``stages`` names the stages the build ran, in data-flow order; the report
+    orders its funnel and timings by it.
 
     ``backends`` maps a role (``"pose"``, ``"segment"``) to ``{"name", "version",
     "weights": {role: {"path", "sha256"}}}`` (``weights`` optional, ``path`` a file name).
@@ -53,6 +58,7 @@ def build_manifest(
         "inputs_sha256": inputs_sha256,
         "recipe": {"name": recipe.name, "sha256": recipe_sha256, "resolved": recipe.model_dump(mode="json")},
         "backends": backends,
+        "stages": list(stages),
         "keys": {name: asdict(spec) for name, spec in MEMBER_SPECS.items()},
         "shards": [
             {

@@ -29,8 +29,6 @@ from vtondata.output.reader import open as open_dataset
 
 REPORT_FORMAT = "vtondata.report"
 REPORT_SCHEMA_VERSION = "1.0.0"
-STAGE_ORDER = ("ingest", "cloth", "pose", "segment", "mask", "quality", "encode")
-"""Data-flow order of the stages; a stage not listed here (a newer one) follows, alphabetically."""
 WHAT_IF_CHANGES = (-0.25, -0.10, 0.10, 0.25)
 HISTOGRAM_BINS = 30
 
@@ -55,12 +53,13 @@ def build_report(out: Path, limits: ReportLimits | None = None) -> dict[str, Any
     dataset = open_dataset(out)
     manifest = dataset.manifest
     table = dataset.table
-    stats = _stats_columns(table)
+    order = stage_order(manifest, table)
+    stats = _stats_columns(table, order)
     accepted = np.asarray(table.column("accepted").to_pylist(), dtype=bool)
     reasons = table.column("reason_code").to_pylist()
     quality = manifest["recipe"]["resolved"].get("quality")
     thresholds = thresholds_from_quality(quality, manifest.get("category")) if quality else []
-    timings = _timings(table)
+    timings = _timings(table, order)
     return {
         "format": REPORT_FORMAT,
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -71,7 +70,7 @@ def build_report(out: Path, limits: ReportLimits | None = None) -> dict[str, Any
             "rejected": int((~accepted).sum()),
         },
         "timings_s": timings,
-        "funnel": _funnel(reasons, [entry["stage"] for entry in timings]),
+        "funnel": _funnel(reasons, [entry["stage"] for entry in timings], order),
         "statistics": [
             _statistic(name, values, accepted, [t for t in thresholds if t.statistic == name])
             for name, values in stats.items()
@@ -105,12 +104,28 @@ def _dataset_header(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def stage_rank(stage: str) -> tuple[int, str]:
-    """Sort key putting stages in data-flow order."""
-    return (STAGE_ORDER.index(stage), "") if stage in STAGE_ORDER else (len(STAGE_ORDER), stage)
+def stage_order(manifest: dict[str, Any], table: pa.Table) -> list[str]:
+    """The stages in data-flow order, as the manifest records them.
+
+    Datasets written before the manifest recorded ``stages`` get the order
+    their samples were timed in: each stage at the furthest position it took
+    in any sample's timings (a sample that went all the way shows them all).
+    """
+    if manifest.get("stages"):
+        return list(manifest["stages"])
+    position: dict[str, int] = {}
+    for pairs in table.column("timings_s").to_pylist():
+        for index, (stage, _) in enumerate(pairs or []):
+            position[stage] = max(position.get(stage, 0), index)
+    return sorted(position, key=lambda stage: (position[stage], stage))
 
 
-def _timings(table: pa.Table) -> list[dict[str, Any]]:
+def stage_rank(stage: str, order: list[str]) -> tuple[int, str]:
+    """Sort key putting stages in ``order``; a stage not in it follows, alphabetically."""
+    return (order.index(stage), "") if stage in order else (len(order), stage)
+
+
+def _timings(table: pa.Table, order: list[str]) -> list[dict[str, Any]]:
     """Per stage: seconds summed over samples, and the mean over samples that have the stage."""
     totals: Counter[str] = Counter()
     counts: Counter[str] = Counter()
@@ -126,11 +141,11 @@ def _timings(table: pa.Table) -> list[dict[str, Any]]:
             "mean_s": totals[stage] / counts[stage],
             "samples": counts[stage],
         }
-        for stage in sorted(totals, key=stage_rank)
+        for stage in sorted(totals, key=lambda stage: stage_rank(stage, order))
     ]
 
 
-def _funnel(reasons: list[str | None], stages_run: list[str]) -> list[dict[str, Any]]:
+def _funnel(reasons: list[str | None], stages_run: list[str], order: list[str]) -> list[dict[str, Any]]:
     """Per stage in data-flow order: inputs that reached it, those it rejected (by reason), those left.
 
     Stages are those that timed a sample or rejected one (a rejection code
@@ -140,7 +155,7 @@ def _funnel(reasons: list[str | None], stages_run: list[str]) -> list[dict[str, 
     stages = {code.split(".", 1)[0] for code in by_reason} | set(stages_run)
     remaining = len(reasons)
     funnel = []
-    for stage in sorted(stages, key=stage_rank):
+    for stage in sorted(stages, key=lambda stage: stage_rank(stage, order)):
         codes = sorted(
             ((code, count) for code, count in by_reason.items() if code.split(".", 1)[0] == stage),
             key=lambda item: (-item[1], item[0]),
@@ -159,11 +174,12 @@ def _funnel(reasons: list[str | None], stages_run: list[str]) -> list[dict[str, 
     return funnel
 
 
-def _stats_columns(table: pa.Table) -> dict[str, np.ndarray]:
+def _stats_columns(table: pa.Table, order: list[str]) -> dict[str, np.ndarray]:
     """Every statistic as a float array over all rows (NaN where a row lacks it), in stage order."""
     rows = [dict(pairs or []) for pairs in table.column("stats").to_pylist()]
     names = sorted(
-        {name for row in rows for name in row}, key=lambda name: (stage_rank(name.split(".")[0]), name)
+        {name for row in rows for name in row},
+        key=lambda name: (stage_rank(name.split(".")[0], order), name),
     )
     return {name: np.asarray([row.get(name, np.nan) for row in rows], dtype=np.float64) for name in names}
 

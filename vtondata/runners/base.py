@@ -1,4 +1,7 @@
-"""Per-sample failure isolation, shared by every runner.
+"""What every runner is and shares: the :class:`Runner` protocol and per-sample failure isolation.
+
+A runner takes stages and planned chunks and hands each finished chunk to a
+writer; how it schedules them (in process, on Ray) is its own business.
 
 A batch that raises is re-run one sample at a time, so a single bad image
 costs one rejected row (``<stage>.error`` plus the exception text), never the
@@ -9,11 +12,33 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
+from vtondata.ingest.chunks import Chunk
+from vtondata.output.shards import ChunkRecord
 from vtondata.sample import Sample
 from vtondata.stages.base import Stage
 
 logger = logging.getLogger(__name__)
+
+ChunkWriter = Callable[[int, list[Sample]], ChunkRecord]
+"""Writes chunk ``index``'s processed samples (shard, index, marker) and returns its record."""
+ChunkCallback = Callable[[ChunkRecord], None]
+
+
+class Runner(Protocol):
+    """Runs ``stages`` over ``chunks`` and writes each chunk as soon as all its samples are done."""
+
+    def run(
+        self,
+        stages: Sequence[Stage],
+        chunks: Sequence[Chunk],
+        write_chunk: ChunkWriter,
+        on_chunk_done: ChunkCallback | None = None,
+    ) -> list[ChunkRecord]:
+        """Records of the chunks written, in writing order; the runner sets stages up and tears them down."""
+        ...
 
 
 def run_stage_batch(stage: Stage, samples: list[Sample]) -> list[Sample]:

@@ -7,16 +7,13 @@ the Ray runner's for the same inputs and recipe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.base import run_stage_batch
-from vtondata.sample import Category, Sample
+from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stage_batch
+from vtondata.sample import Sample
 from vtondata.stages.base import Stage
-
-ChunkWriter = Callable[[int, list[Sample]], ChunkRecord]
-ChunkCallback = Callable[[ChunkRecord], None]
 
 
 def run_stages(stages: Sequence[Stage], samples: list[Sample]) -> list[Sample]:
@@ -37,7 +34,6 @@ class LocalRunner:
         self,
         stages: Sequence[Stage],
         chunks: Sequence[Chunk],
-        category: Category,
         write_chunk: ChunkWriter,
         on_chunk_done: ChunkCallback | None = None,
     ) -> list[ChunkRecord]:
@@ -46,7 +42,7 @@ class LocalRunner:
         records = []
         try:
             for chunk in chunks:
-                samples = run_stages(stages, chunk.samples(category))
+                samples = run_stages(stages, chunk.samples())
                 record = write_chunk(chunk.index, samples)
                 records.append(record)
                 if on_chunk_done is not None:

@@ -22,9 +22,8 @@ from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.base import run_stage_batch
-from vtondata.runners.local import ChunkCallback, ChunkWriter
-from vtondata.sample import Category, Sample
+from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stage_batch
+from vtondata.sample import Sample
 from vtondata.stages.base import Stage
 from vtondata.storage import STORAGE_OPTIONS_ENV
 
@@ -76,7 +75,6 @@ class RayRunner:
         self,
         stages: Sequence[Stage],
         chunks: Sequence[Chunk],
-        category: Category,
         write_chunk: ChunkWriter,
         on_chunk_done: ChunkCallback | None = None,
     ) -> list[ChunkRecord]:
@@ -84,7 +82,7 @@ class RayRunner:
             return []
         started_here = self._init_ray()
         try:
-            return self._stream(stages, chunks, category, write_chunk, on_chunk_done)
+            return self._stream(stages, chunks, write_chunk, on_chunk_done)
         finally:
             if started_here:
                 ray.shutdown()
@@ -113,7 +111,6 @@ class RayRunner:
         self,
         stages: Sequence[Stage],
         chunks: Sequence[Chunk],
-        category: Category,
         write_chunk: ChunkWriter,
         on_chunk_done: ChunkCallback | None,
     ) -> list[ChunkRecord]:
@@ -126,7 +123,7 @@ class RayRunner:
         context.execution_options.preserve_order = True
 
         expected = {chunk.index: len(chunk.items) for chunk in chunks}
-        rows = [{"chunk": chunk.index, "sample": s} for chunk in chunks for s in chunk.samples(category)]
+        rows = [{"chunk": chunk.index, "sample": s} for chunk in chunks for s in chunk.samples()]
         # Blocks of about one batch each: every worker finds work even when there are few chunks,
         # and the number of blocks in flight (hence memory) is set by the workers, not the inputs.
         smallest_batch = min((stage.resources.batch_size for stage in stages), default=1)

@@ -10,9 +10,12 @@ Stages never import Ray; the runner reads :class:`Resources` to place them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from vtondata.backends.base import predict_accepted
 from vtondata.sample import Sample
+
+ResultT = TypeVar("ResultT")
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,34 @@ class Stage:
 
     def process_sample(self, sample: Sample) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement process_sample")
+
+
+class ModelStage(Stage, Generic[ResultT]):
+    """A stage that calls one model backend per batch on the accepted samples.
+
+    The backend loads in ``setup`` (once per worker), is called once per batch
+    through :func:`~vtondata.backends.base.predict_accepted`, and each sample
+    gets its result in ``apply``. Subclasses write ``predict`` and ``apply``;
+    the resources follow the backend's device and the config's batch size.
+    """
+
+    def __init__(self, config: Any, backend: Any) -> None:
+        self.config = config
+        self.backend = backend
+        self.resources = Resources.for_model(backend, config.batch_size)
+
+    def setup(self) -> None:
+        self.backend.load()
+
+    def process_batch(self, samples: list[Sample]) -> list[Sample]:
+        for sample, result in predict_accepted(samples, self.predict, self.backend.name):
+            self.apply(sample, result)
+        return samples
+
+    def predict(self, samples: list[Sample]) -> list[ResultT]:
+        """One backend call for the accepted ``samples``; one result each, in order."""
+        raise NotImplementedError(f"{type(self).__name__} must implement predict")
+
+    def apply(self, sample: Sample, result: ResultT) -> None:
+        """Record ``result`` on ``sample``: fields, statistics, provenance, or a rejection."""
+        raise NotImplementedError(f"{type(self).__name__} must implement apply")

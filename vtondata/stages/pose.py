@@ -20,36 +20,25 @@ from typing import ClassVar
 
 import numpy as np
 
-from vtondata.backends.base import PoseBackend, PoseResult, predict_accepted, provenance, sample_sources
+from vtondata.backends.base import PoseBackend, PoseResult, provenance, sample_sources
 from vtondata.config.pose import PoseConfig
 from vtondata.geometry.keypoints import J, canonical_from_coco17
 from vtondata.geometry.people import PersonChoice, select_dominant_person
 from vtondata.sample import Sample
-from vtondata.stages.base import Resources, Stage
+from vtondata.stages.base import ModelStage
 
 TORSO_JOINTS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
 
-class PoseStage(Stage):
+class PoseStage(ModelStage[PoseResult]):
     name: ClassVar[str] = "pose"
+    config: PoseConfig
+    backend: PoseBackend
 
-    def __init__(self, config: PoseConfig, backend: PoseBackend) -> None:
-        self.config = config
-        self.backend = backend
-        self.resources = Resources.for_model(backend, config.batch_size)
-
-    def setup(self) -> None:
-        self.backend.load()
-
-    def process_batch(self, samples: list[Sample]) -> list[Sample]:
-        for sample, result in predict_accepted(samples, self._predict, self.backend.name):
-            self._apply(sample, result)
-        return samples
-
-    def _predict(self, samples: list[Sample]) -> list[PoseResult]:
+    def predict(self, samples: list[Sample]) -> list[PoseResult]:
         return self.backend.predict([s.image_rgb() for s in samples], sources=sample_sources(samples))
 
-    def _apply(self, sample: Sample, result: PoseResult) -> None:
+    def apply(self, sample: Sample, result: PoseResult) -> None:
         sample.meta["pose"] = provenance(self.backend)
         if result.no_annotation is not None:
             sample.reject("pose.no_annotation", result.no_annotation)

@@ -1,5 +1,8 @@
 """QualityStage: measure every filter family's statistics, then apply the recipe's thresholds.
 
+The ``mask`` family's statistics are the mask stage's (``mask.*``, measured
+on the mask that will be written); the others are measured here.
+
 Measuring and deciding are apart: every statistic is stored in
 ``sample.stats`` whether or not a threshold uses it, so reports and
 ``vtondata calibrate`` see the same numbers the decision saw. Thresholds are
@@ -20,7 +23,7 @@ from typing import ClassVar
 
 from vtondata.backends.base import PoseBackend, PoseResult, predict_accepted
 from vtondata.config.quality import QualityConfig, for_category
-from vtondata.filters import image, mask, pose, segmentation
+from vtondata.filters import image, pose, segmentation
 from vtondata.filters.agreement import agreement_distance
 from vtondata.filters.thresholds import failing, thresholds_from_quality
 from vtondata.sample import Category, Sample
@@ -28,7 +31,7 @@ from vtondata.stages.base import Resources, Stage
 
 
 class QualityStage(Stage):
-    """Adds ``image.*``, ``pose.*``, ``segment.*`` and ``mask.*`` statistics; rejects ``quality.*``."""
+    """Adds ``image.*``, ``pose.*`` and ``segment.*`` statistics; rejects ``quality.*``."""
 
     name: ClassVar[str] = "quality"
     resources = Resources(num_cpus=1, batch_size=8, stateful=False)
@@ -73,7 +76,6 @@ class QualityStage(Stage):
         sample.stats.update(image.measure(sample, visible))
         sample.stats.update(pose.measure(sample, visible))
         sample.stats.update(segmentation.measure(sample, visible))
-        sample.stats.update(mask.measure(sample))
         failed = failing(sample.stats, self.thresholds[category])
         sample.meta["quality"] = {
             "failed": [

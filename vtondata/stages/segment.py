@@ -23,39 +23,27 @@ from vtondata.backends.base import (
     PriorEvidence,
     SegmentBackend,
     SegmentResult,
-    predict_accepted,
     provenance,
     sample_sources,
 )
 from vtondata.config.segment import SegmentConfig
 from vtondata.geometry.keypoints import NUM_CANONICAL
 from vtondata.sample import Sample
-from vtondata.stages.base import Resources, Stage
+from vtondata.stages.base import ModelStage
 
 
-class SegmentStage(Stage):
+class SegmentStage(ModelStage[SegmentResult]):
     name: ClassVar[str] = "segment"
+    config: SegmentConfig
+    backend: SegmentBackend
 
-    def __init__(self, config: SegmentConfig, backend: SegmentBackend) -> None:
-        self.config = config
-        self.backend = backend
-        self.resources = Resources.for_model(backend, config.batch_size)
-
-    def setup(self) -> None:
-        self.backend.load()
-
-    def process_batch(self, samples: list[Sample]) -> list[Sample]:
-        for sample, result in predict_accepted(samples, self._predict, self.backend.name):
-            self._apply(sample, result)
-        return samples
-
-    def _predict(self, samples: list[Sample]) -> list[SegmentResult]:
+    def predict(self, samples: list[Sample]) -> list[SegmentResult]:
         images = [s.image_rgb() for s in samples]
         keypoints = [_keypoints_or_zeros(s) for s in samples]
         evidence = [PriorEvidence(layers=dict(s.layers), landmarks_px=s.landmarks_px) for s in samples]
         return self.backend.predict(images, keypoints, sources=sample_sources(samples), evidence=evidence)
 
-    def _apply(self, sample: Sample, result: SegmentResult) -> None:
+    def apply(self, sample: Sample, result: SegmentResult) -> None:
         sample.meta["segment"] = provenance(self.backend)
         if result.notes:
             sample.meta["segment"]["notes"] = dict(result.notes)
