@@ -103,6 +103,8 @@ class RayRunner:
         if self.address:
             options["address"] = self.address
         else:
+            # "local": a Ray of our own, even when another one on this machine left its address file.
+            options["address"] = "local"
             options["object_store_memory"] = self.object_store_mb * 1024 * 1024
         ray.init(**options)
         return True
