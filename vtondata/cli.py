@@ -254,8 +254,8 @@ def demo(
     options = {"overwrite": True, "capture_logs": True}
     result = _build_with_progress(raw, out, category, "offline", settings, options, quiet=False)
     _print_summary(result)
-    _print_outcomes(result.out)
-    report = verify_dataset(result.out)
+    _print_outcomes(out)
+    report = verify_dataset(out)
     console.print(f"verify: {'ok' if report.ok else report.problems}", highlight=False)
     console.print(Text.assemble(("report: ", "bold"), str(result.report_path)), highlight=False)
     if not report.ok:
