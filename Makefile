@@ -30,6 +30,7 @@ test: install browser
 lint: install
 	.venv/bin/ruff check vtondata tests bench
 	.venv/bin/ruff format --check vtondata tests bench
+	$(PY) -m pyright --pythonpath $(CURDIR)/.venv/bin/python
 
 format: install
 	.venv/bin/ruff format vtondata tests bench

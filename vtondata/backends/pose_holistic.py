@@ -67,7 +67,7 @@ class HolisticPoseBackend:
         if self._solution is None:
             import mediapipe as mp
 
-            self._solution = mp.solutions.holistic.Holistic(
+            self._solution = mp.solutions.holistic.Holistic(  # pyright: ignore[reportAttributeAccessIssue]  # mediapipe builds solutions at import
                 static_image_mode=True,
                 model_complexity=MODEL_COMPLEXITY,
                 enable_segmentation=True,

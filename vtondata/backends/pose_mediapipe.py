@@ -165,7 +165,7 @@ def open_pose_solution(model_complexity: int, min_detection_confidence: float) -
     """A MediaPipe Pose graph for independent photos, with the segmentation head on."""
     import mediapipe as mp
 
-    return mp.solutions.pose.Pose(
+    return mp.solutions.pose.Pose(  # pyright: ignore[reportAttributeAccessIssue]  # mediapipe builds solutions at import
         static_image_mode=True,
         model_complexity=model_complexity,
         enable_segmentation=True,

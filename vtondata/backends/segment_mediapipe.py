@@ -58,7 +58,7 @@ class MediaPipeSegmentBackend:
         else:
             import mediapipe as mp
 
-            self._solution = mp.solutions.selfie_segmentation.SelfieSegmentation(
+            self._solution = mp.solutions.selfie_segmentation.SelfieSegmentation(  # pyright: ignore[reportAttributeAccessIssue]  # mediapipe builds solutions at import
                 model_selection=self.config.model_selection
             )
 

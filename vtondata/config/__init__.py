@@ -45,9 +45,9 @@ __all__ = [
 class Recipe(RecipeModel):
     """A whole pipeline: one section per stage in data-flow order, then output and runner."""
 
-    schema_version: str = Field(RECIPE_SCHEMA_VERSION, description="Recipe format version (semver).")
+    schema_version: str = Field(default=RECIPE_SCHEMA_VERSION, description="Recipe format version (semver).")
     name: str = Field(description="Short recipe name, recorded in the manifest.")
-    description: str = Field("", description="What this recipe is for.")
+    description: str = Field(default="", description="What this recipe is for.")
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     cloth: ClothConfig = Field(
         default_factory=ClothConfig, description="Garment photos: pairing, mask, placement and checks."

@@ -11,31 +11,31 @@ class PairingConfig(RecipeModel):
     """How a garment photo is found for a person photo (vtondata.ingest.pairs)."""
 
     mode: Literal["auto", "pairs_file", "naming", "off"] = Field(
-        "auto",
+        default="auto",
         description=(
             "'pairs_file': only the pairs file; 'naming': only the naming rules; 'auto': the pairs file when "
             "one exists under the raw folder, else the naming rules; 'off': no garment photos."
         ),
     )
     pairs_file: str = Field(
-        "pairs.txt",
+        default="pairs.txt",
         description=(
             "Pairs file, relative to the raw folder (or absolute): one 'person.jpg garment.jpg' per line, "
             "as VITON-HD's test_pairs.txt."
         ),
     )
     suffix: str = Field(
-        "_cloth", description="Naming rule 1: '<stem><suffix>.<ext>' beside the person photo."
+        default="_cloth", description="Naming rule 1: '<stem><suffix>.<ext>' beside the person photo."
     )
     folder: str = Field(
-        "cloth",
+        default="cloth",
         description=(
             "Naming rule 2: '<folder>/<stem>.<ext>' in a sibling of the person's folder (VITON-HD: image/ "
             "and cloth/) or a subfolder of it. Files under a folder of this name are never person inputs."
         ),
     )
     ignore_folders: tuple[str, ...] = Field(
-        ("cloth-mask",),
+        default=("cloth-mask",),
         description="Folders whose files are never person inputs (garment masks shipped beside garments).",
     )
 
@@ -45,7 +45,7 @@ class ClothConfig(RecipeModel):
 
     pairing: PairingConfig = Field(default_factory=PairingConfig)
     segmenter: Literal["classical", "sam2"] = Field(
-        "classical",
+        default="classical",
         description=(
             "'classical': threshold against a white or light studio background, largest component, holes "
             "filled (OpenCV, no model); 'sam2': the segment section's SAM2 model prompted with a centre "
@@ -53,22 +53,28 @@ class ClothConfig(RecipeModel):
         ),
     )
     target_size_wh: tuple[int, int] = Field(
-        (768, 1024), description="Size of cloth.jpg and cloth_mask.png, (width, height) in pixels."
+        default=(768, 1024), description="Size of cloth.jpg and cloth_mask.png, (width, height) in pixels."
     )
     margin_rel: float = Field(
-        0.05, ge=0, lt=0.5, description="Empty border around the centred garment, as a share of each side."
+        default=0.05,
+        ge=0,
+        lt=0.5,
+        description="Empty border around the centred garment, as a share of each side.",
     )
     background_threshold: int = Field(
-        240,
+        default=240,
         ge=1,
         le=255,
         description="Classical segmenter: a pixel whose every RGB channel is at or above this is background.",
     )
     min_area_ratio: float = Field(
-        0.05, ge=0, le=1, description="A garment covering less of the photo is rejected (cloth.too_small)."
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A garment covering less of the photo is rejected (cloth.too_small).",
     )
     max_secondary_component_ratio: float = Field(
-        0.1,
+        default=0.1,
         ge=0,
         le=1,
         description=(
@@ -77,7 +83,7 @@ class ClothConfig(RecipeModel):
         ),
     )
     max_border_touch_ratio: float = Field(
-        0.02,
+        default=0.02,
         ge=0,
         le=1,
         description=(

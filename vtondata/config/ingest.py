@@ -15,56 +15,59 @@ class IngestConfig(RecipeModel):
     """
 
     extensions: tuple[str, ...] = Field(
-        (".jpg", ".jpeg", ".png", ".webp"),
+        default=(".jpg", ".jpeg", ".png", ".webp"),
         description="File suffixes (case-insensitive) scanned as person images; others are ignored.",
     )
     formats: tuple[str, ...] = Field(
-        ("JPEG", "PNG", "WEBP"),
+        default=("JPEG", "PNG", "WEBP"),
         description=(
             "Pillow format names that are decoded, whatever the file suffix says; any other content "
             "is ingest.not_an_image, so exotic decoders never see untrusted files."
         ),
     )
-    target_width_px: int = Field(768, ge=64, description="Width of every stored person image.")
-    target_height_px: int = Field(1024, ge=64, description="Height of every stored person image.")
+    target_width_px: int = Field(default=768, ge=64, description="Width of every stored person image.")
+    target_height_px: int = Field(default=1024, ge=64, description="Height of every stored person image.")
     fit: Literal["pad", "crop"] = Field(
-        "pad",
+        default="pad",
         description=(
             "How an image of another aspect reaches the target size: 'pad' scales it to fit "
             "inside and letterboxes with pad_rgb (nothing is lost); 'crop' scales it to cover "
             "and crops the centre (may cut feet or head)."
         ),
     )
-    pad_rgb: tuple[int, int, int] = Field((255, 255, 255), description="Letterbox colour.")
+    pad_rgb: tuple[int, int, int] = Field(default=(255, 255, 255), description="Letterbox colour.")
     min_short_side_px: int = Field(
-        256, ge=1, description="Inputs whose shorter side is below this are rejected (ingest.too_small)."
+        default=256,
+        ge=1,
+        description="Inputs whose shorter side is below this are rejected (ingest.too_small).",
     )
     max_pixels: int = Field(
-        100_000_000,
+        default=100_000_000,
         ge=1,
         description="Inputs whose header declares more pixels are refused undecoded (ingest.too_large).",
     )
     max_file_bytes: int = Field(
-        200_000_000, ge=1, description="Larger files are rejected unread (ingest.too_large)."
+        default=200_000_000, ge=1, description="Larger files are rejected unread (ingest.too_large)."
     )
     on_cmyk: Literal["convert", "reject"] = Field(
-        "convert", description="CMYK inputs: convert to RGB, or reject (ingest.cmyk)."
+        default="convert", description="CMYK inputs: convert to RGB, or reject (ingest.cmyk)."
     )
     on_high_bit_depth: Literal["convert", "reject"] = Field(
-        "convert", description="16-bit inputs: scale to 8 bits, or reject (ingest.high_bit_depth)."
+        default="convert", description="16-bit inputs: scale to 8 bits, or reject (ingest.high_bit_depth)."
     )
     on_alpha: Literal["flatten", "reject"] = Field(
-        "flatten", description="Inputs with transparency: composite over pad_rgb, or reject (ingest.alpha)."
+        default="flatten",
+        description="Inputs with transparency: composite over pad_rgb, or reject (ingest.alpha).",
     )
     strip_location: bool = Field(
-        True,
+        default=True,
         description=(
             "Never store location metadata (EXIF GPS, XMP location): a JPEG carrying it is "
             "re-encoded without metadata instead of stored as its original bytes."
         ),
     )
     max_metadata_bytes: int = Field(
-        65_536,
+        default=65_536,
         ge=0,
         description=(
             "A JPEG with more metadata (APPn and comment segments) than this, or with any bytes "
@@ -72,7 +75,7 @@ class IngestConfig(RecipeModel):
         ),
     )
     jpeg_quality: int = Field(
-        95, ge=50, le=100, description="Quality used only when an image must be re-encoded."
+        default=95, ge=50, le=100, description="Quality used only when an image must be re-encoded."
     )
 
     @field_validator("extensions")

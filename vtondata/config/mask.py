@@ -18,7 +18,7 @@ class ArmParams(RecipeModel):
     """Arm capsules along shoulder-elbow-wrist (categories upper and dress)."""
 
     width_rel: float = Field(
-        0.62,
+        default=0.62,
         gt=0,
         description="Capsule diameter / s: room for a loose sleeve, so sleeve length and fit do not show.",
     )
@@ -28,40 +28,44 @@ class TorsoParams(RecipeModel):
     """The convex torso region spanning shoulders and hips (categories upper and dress)."""
 
     shoulder_out_rel: float = Field(
-        0.15, ge=0, description="Reach beyond each shoulder joint, outwards, / s."
+        default=0.15, ge=0, description="Reach beyond each shoulder joint, outwards, / s."
     )
     shoulder_lift_rel: float = Field(
-        0.12, ge=0, description="Height of the outer shoulder corners above the shoulder joints, / s."
+        default=0.12, ge=0, description="Height of the outer shoulder corners above the shoulder joints, / s."
     )
     neckline_lift_rel: float = Field(
-        0.30,
+        default=0.30,
         ge=0,
         description="Height of the neck base above the shoulder line, / s: the region reaches it so collars "
         "are covered; the head protection keeps it off the chin.",
     )
     neck_half_width_rel: float = Field(
-        0.20, ge=0, description="Half width of the region's top edge at the neck base, / s."
+        default=0.20, ge=0, description="Half width of the region's top edge at the neck base, / s."
     )
     hip_out_rel: float = Field(
-        0.45, ge=0, description="Reach beyond each hip joint, outwards: room for a loose top's flare, / s."
+        default=0.45,
+        ge=0,
+        description="Reach beyond each hip joint, outwards: room for a loose top's flare, / s.",
     )
     below_hip_rel: float = Field(
-        0.35, ge=0, description="Reach below the hip line: room for the hem of a long top, / s."
+        default=0.35, ge=0, description="Reach below the hip line: room for the hem of a long top, / s."
     )
 
 
 class LegParams(RecipeModel):
     """Leg capsules along hip-knee-ankle and the hip-to-ankle region (categories lower and dress)."""
 
-    width_rel: float = Field(0.56, gt=0, description="Capsule diameter / s: room for a loose trouser leg.")
+    width_rel: float = Field(
+        default=0.56, gt=0, description="Capsule diameter / s: room for a loose trouser leg."
+    )
     waist_lift_rel: float = Field(
-        0.40, ge=0, description="Height of the region's top (the waist) above the hip line, / s."
+        default=0.40, ge=0, description="Height of the region's top (the waist) above the hip line, / s."
     )
     hip_out_rel: float = Field(
-        0.35, ge=0, description="Reach beyond each hip joint, outwards, at waist and hips, / s."
+        default=0.35, ge=0, description="Reach beyond each hip joint, outwards, at waist and hips, / s."
     )
     hem_half_width_rel: float = Field(
-        1.05,
+        default=1.05,
         ge=0,
         description="Half width at ankle height around the ankles' midpoint, / s: room for a flared skirt's "
         "hem, so skirts and trousers give the same mask.",
@@ -72,37 +76,46 @@ class ProtectParams(RecipeModel):
     """Regions kept out of the mask; derived from pose where no evidence layer gives them."""
 
     margin_rel: float = Field(
-        0.015, ge=0, description="Every protected region grows by this before it is subtracted, / s."
+        default=0.015, ge=0, description="Every protected region grows by this before it is subtracted, / s."
     )
     hair_margin_rel: float = Field(
-        0.015,
+        default=0.015,
         ge=0,
         description="The hair layer grows by this / s before it is subtracted. Long hair lies over the "
         "garment: a larger margin keeps more hair edge and leaves more garment next to it unmasked.",
     )
     head_half_width_rel: float = Field(
-        0.34, gt=0, description="Derived head ellipse (no 'face' layer): half width / s."
+        default=0.34, gt=0, description="Derived head ellipse (no 'face' layer): half width / s."
     )
-    head_half_height_rel: float = Field(0.56, gt=0, description="Derived head ellipse: half height / s.")
+    head_half_height_rel: float = Field(
+        default=0.56, gt=0, description="Derived head ellipse: half height / s."
+    )
     head_lift_rel: float = Field(
-        0.16, description="Derived head ellipse: centre above the mean of the trusted face keypoints, / s."
+        default=0.16,
+        description="Derived head ellipse: centre above the mean of the trusted face keypoints, / s.",
     )
     head_above_neck_rel: float = Field(
-        0.85,
+        default=0.85,
         gt=0,
         description="Derived head ellipse: centre above the shoulder line when no face keypoint is trusted "
         "(back views), / s.",
     )
     hand_start_rel: float = Field(
-        0.02, description="Derived hand (no 'hands' layer): start past the wrist along elbow->wrist, / s."
+        default=0.02,
+        description="Derived hand (no 'hands' layer): start past the wrist along elbow->wrist, / s.",
     )
-    hand_length_rel: float = Field(0.50, gt=0, description="Derived hand: length from its start, / s.")
-    hand_half_width_rel: float = Field(0.15, gt=0, description="Derived hand: half width / s.")
+    hand_length_rel: float = Field(
+        default=0.50, gt=0, description="Derived hand: length from its start, / s."
+    )
+    hand_half_width_rel: float = Field(default=0.15, gt=0, description="Derived hand: half width / s.")
     foot_start_rel: float = Field(
-        0.015, description="Derived foot (no 'feet' layer): start past the ankle along knee->ankle, / s."
+        default=0.015,
+        description="Derived foot (no 'feet' layer): start past the ankle along knee->ankle, / s.",
     )
-    foot_length_rel: float = Field(0.30, gt=0, description="Derived foot: length from its start, / s.")
-    foot_half_width_rel: float = Field(0.15, gt=0, description="Derived foot: half width / s.")
+    foot_length_rel: float = Field(
+        default=0.30, gt=0, description="Derived foot: length from its start, / s."
+    )
+    foot_half_width_rel: float = Field(default=0.15, gt=0, description="Derived foot: half width / s.")
 
 
 class CategoryMaskParams(RecipeModel):
@@ -119,30 +132,34 @@ class CategoryMaskParams(RecipeModel):
     )
     protect: ProtectParams = Field(default_factory=ProtectParams, description="Face, hair, hands and feet.")
     silhouette_in_band: bool = Field(
-        True,
+        default=True,
         description="Add the 'person' layer within the category's band along the body axis (catches garments "
         "looser than the pose regions); limbs the category does not own stay out.",
     )
     skin_width_rel: float = Field(
-        1.0,
+        default=1.0,
         ge=0,
         description="Visible skin (the 'skin' layer) within capsules this wide / s along the category's "
         "limbs joins the mask, so bare forearms or shins do not tell sleeve or hem length; 0 turns it off.",
     )
     skin_past_end_rel: float = Field(
-        0.3,
+        default=0.3,
         ge=0,
         description="Those capsules run this far / s past the wrists and ankles; the hand and foot "
         "protection stops them where the hand or foot begins.",
     )
     close_rel: float = Field(
-        0.15, ge=0, description="Closing radius / s: fills gaps narrower than twice this (arm to torso)."
+        default=0.15,
+        ge=0,
+        description="Closing radius / s: fills gaps narrower than twice this (arm to torso).",
     )
     dilate_rel: float = Field(
-        0.05, ge=0, description="Final dilation radius / s: no garment edge survives at the mask border."
+        default=0.05,
+        ge=0,
+        description="Final dilation radius / s: no garment edge survives at the mask border.",
     )
     work_scale_px: float = Field(
-        48.0,
+        default=48.0,
         gt=0,
         description="Morphology runs on a grid coarsened so that s spans about this many cells: cost stays "
         "flat with image size; edges move by under one cell.",
@@ -151,7 +168,7 @@ class CategoryMaskParams(RecipeModel):
 
 class MaskConfig(RecipeModel):
     min_keypoint_confidence: float = Field(
-        0.2,
+        default=0.2,
         ge=0,
         le=1,
         description="Joints at or below this confidence count as undetected: a missing shoulder, elbow, hip "

@@ -6,10 +6,10 @@ from vtondata.config.base import RecipeModel
 
 
 class OutputConfig(RecipeModel):
-    split: str = Field("train", pattern=r"^[a-z0-9_]+$", description="Shard name prefix.")
+    split: str = Field(default="train", pattern=r"^[a-z0-9_]+$", description="Shard name prefix.")
     chunk_size: int = Field(
-        64, ge=1, description="Inputs per chunk; one chunk becomes one shard and one index file."
+        default=64, ge=1, description="Inputs per chunk; one chunk becomes one shard and one index file."
     )
     agnostic_grey_rgb: tuple[int, int, int] = Field(
-        (128, 128, 128), description="Colour painted over the mask in agnostic.jpg."
+        default=(128, 128, 128), description="Colour painted over the mask in agnostic.jpg."
     )

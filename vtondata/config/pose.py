@@ -11,10 +11,10 @@ class PoseCommon(RecipeModel):
     """Options of the pose stage itself, the same whatever backend runs."""
 
     min_person_score: float = Field(
-        0.25, ge=0, le=1, description="Detections scoring below this are ignored (not people)."
+        default=0.25, ge=0, le=1, description="Detections scoring below this are ignored (not people)."
     )
     max_secondary_person_ratio: float = Field(
-        0.35,
+        default=0.35,
         ge=0,
         le=1,
         description=(
@@ -22,32 +22,37 @@ class PoseCommon(RecipeModel):
             "the photo ambiguous (pose.multiple_people); smaller ones are background and ignored."
         ),
     )
-    batch_size: int = Field(4, ge=1, description="Images per backend call and per Ray batch.")
+    batch_size: int = Field(default=4, ge=1, description="Images per backend call and per Ray batch.")
 
 
 class YoloPoseConfig(PoseCommon):
     backend: Literal["yolo"] = "yolo"
     weights: str = Field(
-        "yolo11n-pose.pt",
+        default="yolo11n-pose.pt",
         description="Checkpoint file name or path, found by the weights resolver (docs/weights.md).",
     )
     weights_sha256: str | None = Field(
-        None, description="Expected sha256 of the checkpoint; a mismatch stops the run before processing."
+        default=None,
+        description="Expected sha256 of the checkpoint; a mismatch stops the run before processing.",
     )
-    image_size_px: int = Field(640, ge=32, description="Inference size (long side) passed to Ultralytics.")
-    device: str = Field("auto", description="'auto' (CUDA if present, else CPU), 'cpu' or 'cuda:N'.")
+    image_size_px: int = Field(
+        default=640, ge=32, description="Inference size (long side) passed to Ultralytics."
+    )
+    device: str = Field(default="auto", description="'auto' (CUDA if present, else CPU), 'cpu' or 'cuda:N'.")
 
 
 class MediaPipePoseConfig(PoseCommon):
     backend: Literal["mediapipe"] = "mediapipe"
     model_complexity: Literal[0, 1] = Field(
-        1,
+        default=1,
         description=(
             "1 = full (ships inside the mediapipe wheel); 0 = lite (not in the wheel: MediaPipe "
             "downloads it, so it fails the weights check when downloads are off)."
         ),
     )
-    min_detection_confidence: float = Field(0.5, ge=0, le=1, description="MediaPipe detector threshold.")
+    min_detection_confidence: float = Field(
+        default=0.5, ge=0, le=1, description="MediaPipe detector threshold."
+    )
 
 
 class HolisticPoseConfig(PoseCommon):
@@ -55,9 +60,12 @@ class HolisticPoseConfig(PoseCommon):
 
     backend: Literal["holistic"] = "holistic"
     refine_face_landmarks: bool = Field(
-        True, description="Use the face landmark model with attention (478 points, sharper lips and eyes)."
+        default=True,
+        description="Use the face landmark model with attention (478 points, sharper lips and eyes).",
     )
-    min_detection_confidence: float = Field(0.5, ge=0, le=1, description="MediaPipe detector threshold.")
+    min_detection_confidence: float = Field(
+        default=0.5, ge=0, le=1, description="MediaPipe detector threshold."
+    )
 
 
 class OpenposePoseConfig(PoseCommon):
@@ -65,17 +73,20 @@ class OpenposePoseConfig(PoseCommon):
 
     backend: Literal["openpose"] = "openpose"
     weights: str = Field(
-        "body_pose_model.pth",
+        default="body_pose_model.pth",
         description="OpenPose body checkpoint (lllyasviel/Annotators), found by the weights resolver.",
     )
     weights_sha256: str | None = Field(
-        None, description="Expected sha256 of the checkpoint; a mismatch stops the run before processing."
+        default=None,
+        description="Expected sha256 of the checkpoint; a mismatch stops the run before processing.",
     )
     detect_resolution_px: int = Field(
-        512, ge=64, description="The image's short side is resized to this before the body model runs."
+        default=512,
+        ge=64,
+        description="The image's short side is resized to this before the body model runs.",
     )
     device: str = Field(
-        "auto",
+        default="auto",
         description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu' or 'cuda:N'.",
     )
 
@@ -85,7 +96,7 @@ class AnnotationPoseConfig(PoseCommon):
 
     backend: Literal["annotations"] = "annotations"
     format: Literal["openpose_json", "dresscode"] = Field(
-        "openpose_json",
+        default="openpose_json",
         description=(
             "'openpose_json': VITON-HD <stem>_keypoints.json (OpenPose BODY_25 or COCO-18, pixels of the "
             "original image); 'dresscode': DressCode keypoints/<id>_2.json (COCO-18 rows x, y, score, id "
@@ -93,7 +104,7 @@ class AnnotationPoseConfig(PoseCommon):
         ),
     )
     min_confidence: float = Field(
-        0.0,
+        default=0.0,
         ge=0,
         le=1,
         description="Annotated joints at or below this confidence are read as undetected (confidence 0).",

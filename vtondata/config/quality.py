@@ -27,35 +27,38 @@ UNCALIBRATED = "hand-set defaults, not calibrated"
 class ImageQuality(RecipeModel):
     """Resolution and aspect of the original file; exposure of the skin, noise, sharpness, JPEG blocks."""
 
-    provenance: str = Field(UNCALIBRATED, description="Where these thresholds come from.")
-    min_orig_width_px: float | None = Field(None, description="Smallest original width, pixels.")
-    min_orig_height_px: float | None = Field(None, description="Smallest original height, pixels.")
-    min_orig_aspect: float | None = Field(None, description="Smallest original width / height.")
-    max_orig_aspect: float | None = Field(None, description="Largest original width / height.")
+    provenance: str = Field(default=UNCALIBRATED, description="Where these thresholds come from.")
+    min_orig_width_px: float | None = Field(default=None, description="Smallest original width, pixels.")
+    min_orig_height_px: float | None = Field(default=None, description="Smallest original height, pixels.")
+    min_orig_aspect: float | None = Field(default=None, description="Smallest original width / height.")
+    max_orig_aspect: float | None = Field(default=None, description="Largest original width / height.")
     min_brightness: float | None = Field(
-        None, description="Smallest mean luma (0-1) of the exposure region: skin and face, else the person."
+        default=None,
+        description="Smallest mean luma (0-1) of the exposure region: skin and face, else the person.",
     )
     max_brightness: float | None = Field(
-        None, description="Largest mean luma (0-1) of the exposure region: skin and face, else the person."
+        default=None,
+        description="Largest mean luma (0-1) of the exposure region: skin and face, else the person.",
     )
     min_contrast: float | None = Field(
-        None, description="Smallest luma standard deviation of the photo, 0-1."
+        default=None, description="Smallest luma standard deviation of the photo, 0-1."
     )
     max_clipped_fraction: float | None = Field(
-        None,
+        default=None,
         description="Largest share of the exposure region (skin and face, else the person) at black "
         "(luma <= 2) or white (>= 253).",
     )
     max_noise_sigma: float | None = Field(
-        None, description="Largest estimated noise standard deviation of the photo, grey levels (0-255)."
+        default=None,
+        description="Largest estimated noise standard deviation of the photo, grey levels (0-255).",
     )
     min_sharpness: float | None = Field(
-        None,
+        default=None,
         description="Smallest sharpness of the person (0-1: 1 - the blur effect of Crete-Roffet et al.), "
         "measured at the photo's own resolution.",
     )
     max_blockiness: float | None = Field(
-        None,
+        default=None,
         description="Largest ratio of luma steps across the 8x8 JPEG block grid to steps inside blocks "
         "(1 = no blocks).",
     )
@@ -64,36 +67,36 @@ class ImageQuality(RecipeModel):
 class PoseQuality(RecipeModel):
     """Person count, completeness, confidence and framing of the category's joints."""
 
-    provenance: str = Field(UNCALIBRATED, description="Where these thresholds come from.")
+    provenance: str = Field(default=UNCALIBRATED, description="Where these thresholds come from.")
     visible_confidence: float = Field(
-        0.5,
+        default=0.5,
         ge=0,
         le=1,
         description="A joint counts as seen (pose.joint_completeness) above this confidence; a measurement "
         "setting, not a threshold.",
     )
-    max_num_people: float | None = Field(None, description="Most people the pose model may report.")
+    max_num_people: float | None = Field(default=None, description="Most people the pose model may report.")
     min_joint_completeness: float | None = Field(
-        None, description="Smallest share of the category's joints seen above visible_confidence."
+        default=None, description="Smallest share of the category's joints seen above visible_confidence."
     )
     min_joint_conf_mean: float | None = Field(
-        None, description="Smallest mean confidence of the category's joints."
+        default=None, description="Smallest mean confidence of the category's joints."
     )
     min_joint_conf_min: float | None = Field(
-        None, description="Smallest confidence of the least certain of the category's joints."
+        default=None, description="Smallest confidence of the least certain of the category's joints."
     )
     min_framing_margin: float | None = Field(
-        None,
+        default=None,
         description="Smallest distance of the category's anchor joints (upper, dress: shoulders; lower: "
         "hips) to the photo's edge, as a share of the photo's height; negative when one lies outside.",
     )
     min_body_in_frame: float | None = Field(
-        None,
+        default=None,
         description="Smallest share of the length of the category's garment bones (upper: torso; lower: "
         "thighs; dress: torso and thighs) inside the photo.",
     )
     max_agreement_distance: float | None = Field(
-        None,
+        default=None,
         description="Largest distance, in shoulder widths, between the pose and quality.second_pose's "
         "estimate of any of the category's joints that both see inside the photo.",
     )
@@ -102,42 +105,47 @@ class PoseQuality(RecipeModel):
 class SegmentQuality(RecipeModel):
     """Segmentation confidence and agreement between the silhouette and the pose."""
 
-    provenance: str = Field(UNCALIBRATED, description="Where these thresholds come from.")
+    provenance: str = Field(default=UNCALIBRATED, description="Where these thresholds come from.")
     min_person_mean_prob: float | None = Field(
-        None, description="Smallest mean segmenter probability inside the silhouette (backends that give it)."
+        default=None,
+        description="Smallest mean segmenter probability inside the silhouette (backends that give it).",
     )
     min_person_pred_iou: float | None = Field(
-        None, description="Smallest SAM2 predicted IoU of the chosen person masks (segment backend sam2)."
+        default=None,
+        description="Smallest SAM2 predicted IoU of the chosen person masks (segment backend sam2).",
     )
     min_person_prior_agreement: float | None = Field(
-        None, description="Smallest SAM2 agreement of the person mask with the pose prior (backend sam2)."
+        default=None,
+        description="Smallest SAM2 agreement of the person mask with the pose prior (backend sam2).",
     )
     min_person_area_ratio: float | None = Field(
-        None, description="Smallest share of the image on the person."
+        default=None, description="Smallest share of the image on the person."
     )
-    max_person_area_ratio: float | None = Field(None, description="Largest share of the image on the person.")
+    max_person_area_ratio: float | None = Field(
+        default=None, description="Largest share of the image on the person."
+    )
     max_person_components: float | None = Field(
-        None, description="Most silhouette blobs of at least a tenth of the largest one's area."
+        default=None, description="Most silhouette blobs of at least a tenth of the largest one's area."
     )
     max_outside_foreground: float | None = Field(
-        None,
+        default=None,
         description="Largest share of the photo that is neither backdrop nor person: a second person beside "
         "a single-person model's silhouette, or a busy background.",
     )
     min_torso_in_person: float | None = Field(
-        None, description="Smallest share of the pose-drawn torso polygon inside the silhouette."
+        default=None, description="Smallest share of the pose-drawn torso polygon inside the silhouette."
     )
     min_joints_in_person: float | None = Field(
-        None,
+        default=None,
         description="Smallest share of the category's seen joints on the (slightly grown) silhouette.",
     )
     min_face_at_pose: float | None = Field(
-        None,
+        default=None,
         description="Smallest share of the pose's seen face points (nose, eyes) on the face layer "
         "(segmenters that give one).",
     )
     min_hands_at_pose: float | None = Field(
-        None,
+        default=None,
         description="Smallest share of the pose's seen wrists next to the hands layer (segmenters that give "
         "one).",
     )
@@ -146,25 +154,34 @@ class SegmentQuality(RecipeModel):
 class MaskQuality(RecipeModel):
     """The agnostic mask's area band and its overlap with face, garment and person."""
 
-    provenance: str = Field(UNCALIBRATED, description="Where these thresholds come from.")
-    min_area_ratio: float | None = Field(None, description="Smallest share of the image the mask covers.")
-    max_area_ratio: float | None = Field(None, description="Largest share of the image the mask covers.")
-    max_face_intrusion: float | None = Field(None, description="Largest share of the face layer masked.")
-    min_garment_coverage: float | None = Field(
-        None, description="Smallest share of the category's garment layer masked (when that layer exists)."
+    provenance: str = Field(default=UNCALIBRATED, description="Where these thresholds come from.")
+    min_area_ratio: float | None = Field(
+        default=None, description="Smallest share of the image the mask covers."
     )
-    min_person_coverage: float | None = Field(None, description="Smallest share of the mask on the person.")
+    max_area_ratio: float | None = Field(
+        default=None, description="Largest share of the image the mask covers."
+    )
+    max_face_intrusion: float | None = Field(
+        default=None, description="Largest share of the face layer masked."
+    )
+    min_garment_coverage: float | None = Field(
+        default=None,
+        description="Smallest share of the category's garment layer masked (when that layer exists).",
+    )
+    min_person_coverage: float | None = Field(
+        default=None, description="Smallest share of the mask on the person."
+    )
     min_joint_coverage: float | None = Field(
-        None, description="Smallest share of the category's detected inner joints inside the mask."
+        default=None, description="Smallest share of the category's detected inner joints inside the mask."
     )
 
 
 class DuplicatesQuality(RecipeModel):
     """Near-duplicates by perceptual hash of the person crop, decided at scan time over all inputs."""
 
-    provenance: str = Field(UNCALIBRATED, description="Where this threshold comes from.")
+    provenance: str = Field(default=UNCALIBRATED, description="Where this threshold comes from.")
     min_hash_distance: float | None = Field(
-        None,
+        default=None,
         description="Smallest Hamming distance (bits of 64) between the perceptual hashes of two photos' "
         "person crops; of a closer group the best photo is kept (resolution, then sharpness, then path).",
     )
@@ -173,18 +190,20 @@ class DuplicatesQuality(RecipeModel):
 class CategoryQuality(RecipeModel):
     """One category's own blocks; a ``null`` block means the shared block of ``quality``."""
 
-    image: ImageQuality | None = Field(None, description="Replaces quality.image for this category.")
-    segment: SegmentQuality | None = Field(None, description="Replaces quality.segment for this category.")
-    pose: PoseQuality | None = Field(None, description="Replaces quality.pose for this category.")
-    mask: MaskQuality | None = Field(None, description="Replaces quality.mask for this category.")
+    image: ImageQuality | None = Field(default=None, description="Replaces quality.image for this category.")
+    segment: SegmentQuality | None = Field(
+        default=None, description="Replaces quality.segment for this category."
+    )
+    pose: PoseQuality | None = Field(default=None, description="Replaces quality.pose for this category.")
+    mask: MaskQuality | None = Field(default=None, description="Replaces quality.mask for this category.")
 
 
 class CategoryThresholds(RecipeModel):
     """Per-category blocks, for thresholds whose clean values differ between upper, lower and dress."""
 
-    upper: CategoryQuality | None = Field(None, description="Blocks of the upper-body category.")
-    lower: CategoryQuality | None = Field(None, description="Blocks of the lower-body category.")
-    dress: CategoryQuality | None = Field(None, description="Blocks of the dress category.")
+    upper: CategoryQuality | None = Field(default=None, description="Blocks of the upper-body category.")
+    lower: CategoryQuality | None = Field(default=None, description="Blocks of the lower-body category.")
+    dress: CategoryQuality | None = Field(default=None, description="Blocks of the dress category.")
 
 
 class QualityConfig(RecipeModel):
@@ -205,7 +224,7 @@ class QualityConfig(RecipeModel):
         description="Blocks that replace the shared ones for one category (docs/quality.md).",
     )
     second_pose: PoseConfig | None = Field(
-        None,
+        default=None,
         description="A second, independent pose model whose agreement with the first is "
         "pose.agreement_distance; null: not run (it costs a second pose inference per photo).",
     )

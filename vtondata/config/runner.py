@@ -9,7 +9,7 @@ from vtondata.config.base import RecipeModel
 
 class RunnerConfig(RecipeModel):
     kind: Literal["auto", "local", "ray"] = Field(
-        "auto",
+        default="auto",
         description=(
             "'auto' picks 'local' for small runs (fewer than ray_min_inputs inputs, or one CPU) and 'ray' "
             "otherwise or when an address is given; 'ray' streams stages over a Ray cluster (local by "
@@ -17,7 +17,7 @@ class RunnerConfig(RecipeModel):
         ),
     )
     ray_min_inputs: int = Field(
-        500,
+        default=500,
         ge=1,
         description=(
             "With kind 'auto', the fewest inputs worth starting Ray for: below it Ray's start-up and "
@@ -25,9 +25,9 @@ class RunnerConfig(RecipeModel):
         ),
     )
     workers: int | None = Field(
-        None, ge=1, description="Parallel workers per model stage; None = one per CPU core."
+        default=None, ge=1, description="Parallel workers per model stage; None = one per CPU core."
     )
-    address: str | None = Field(None, description="Ray cluster address; None starts a local Ray.")
+    address: str | None = Field(default=None, description="Ray cluster address; None starts a local Ray.")
     object_store_mb: int = Field(
-        1024, ge=128, description="Object store cap for a local Ray (small machines need one)."
+        default=1024, ge=128, description="Object store cap for a local Ray (small machines need one)."
     )

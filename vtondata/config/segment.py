@@ -22,13 +22,13 @@ Sam2Layer = Literal[
 
 
 class SegmentCommon(RecipeModel):
-    batch_size: int = Field(4, ge=1, description="Images per backend call and per Ray batch.")
+    batch_size: int = Field(default=4, ge=1, description="Images per backend call and per Ray batch.")
 
 
 class MediaPipeSegmentConfig(SegmentCommon):
     backend: Literal["mediapipe"] = "mediapipe"
     model: Literal["pose", "selfie"] = Field(
-        "pose",
+        default="pose",
         description=(
             "Which MediaPipe model draws the person silhouette: 'pose' (the full pose model's segmentation "
             "head; IoU 0.975 mean, 0.964 worst against the VITON-HD sample's parse maps) or 'selfie' "
@@ -37,9 +37,11 @@ class MediaPipeSegmentConfig(SegmentCommon):
         ),
     )
     model_selection: Literal[0, 1] = Field(
-        0, description="Selfie segmentation model (model: selfie only): 0 = general, 1 = landscape."
+        default=0, description="Selfie segmentation model (model: selfie only): 0 = general, 1 = landscape."
     )
-    threshold: float = Field(0.5, gt=0, lt=1, description="Person probability above which a pixel is person.")
+    threshold: float = Field(
+        default=0.5, gt=0, lt=1, description="Person probability above which a pixel is person."
+    )
 
 
 class Sam2SegmentConfig(SegmentCommon):
@@ -47,7 +49,7 @@ class Sam2SegmentConfig(SegmentCommon):
 
     backend: Literal["sam2"] = "sam2"
     checkpoint: str = Field(
-        "sam2.1_hiera_tiny.pt",
+        default="sam2.1_hiera_tiny.pt",
         description=(
             "SAM2 checkpoint: a file name or path found by the weights resolver (docs/weights.md), or a "
             "Hugging Face hub id ('facebook/sam2.1-hiera-tiny'), resolved to its file name and downloaded "
@@ -55,26 +57,30 @@ class Sam2SegmentConfig(SegmentCommon):
         ),
     )
     checkpoint_sha256: str | None = Field(
-        None, description="Expected sha256 of the checkpoint; a mismatch stops the run before processing."
+        default=None,
+        description="Expected sha256 of the checkpoint; a mismatch stops the run before processing.",
     )
     model_config_name: str = Field(
-        "configs/sam2.1/sam2.1_hiera_t.yaml",
+        default="configs/sam2.1/sam2.1_hiera_t.yaml",
         description="SAM2 model config inside the sam2 package; must match the checkpoint's size (t/s/b+/l).",
     )
     device: str = Field(
-        "auto",
+        default="auto",
         description="'auto' (CUDA if present, else CPU; decided at planning), 'cpu' or 'cuda:N'.",
     )
     layers: tuple[Sam2Layer, ...] = Field(
-        ("person", "garment_upper", "garment_lower", "garment_dress", "face", "hair", "hands", "feet", "arms",
-         "legs"),
+        default=("person", "garment_upper", "garment_lower", "garment_dress", "face", "hair", "hands", "feet",
+                 "arms", "legs"),
         description="Evidence layers to prompt for; each costs one prompt (two for the per-side layers).",
     )  # fmt: skip
     min_pred_iou: float = Field(
-        0.5, ge=0, le=1, description="Multimask candidates with a lower SAM2 predicted IoU are not chosen."
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Multimask candidates with a lower SAM2 predicted IoU are not chosen.",
     )
     min_prior_agreement: float = Field(
-        0.25,
+        default=0.25,
         ge=0,
         le=1,
         description=(
@@ -83,7 +89,7 @@ class Sam2SegmentConfig(SegmentCommon):
         ),
     )
     prior_weight: float = Field(
-        0.5,
+        default=0.5,
         ge=0,
         le=1,
         description="Among passing candidates, rank by (1 - w) * predicted IoU + w * prior agreement.",
@@ -95,7 +101,7 @@ class AnnotationSegmentConfig(SegmentCommon):
 
     backend: Literal["annotations"] = "annotations"
     scheme: Literal["lip", "cihp", "atr", "dresscode"] = Field(
-        "lip",
+        default="lip",
         description=(
             "Label table of the parse maps: 'lip' (VITON-HD image-parse / image-parse-v3, id 10 = neck), "
             "'cihp' (LIP/CIHP as published, id 10 = jumpsuits), 'atr' (18 ATR classes) or 'dresscode' "
@@ -108,33 +114,35 @@ class HairParams(RecipeModel):
     """Hair colour models around the head (vtondata.geometry.evidence.hair); lengths / s, the body scale."""
 
     below_shoulders_rel: float = Field(
-        1.2, ge=0, description="Hair may reach this far below the shoulder line (long hair over the chest)."
+        default=1.2,
+        ge=0,
+        description="Hair may reach this far below the shoulder line (long hair over the chest).",
     )
     half_width_rel: float = Field(
-        1.0, gt=0, description="Hair may lie this far either side of the head's axis."
+        default=1.0, gt=0, description="Hair may lie this far either side of the head's axis."
     )
     chest_top_rel: float = Field(
-        0.45,
+        default=0.45,
         ge=0,
         description="The chest's centre, from this far below the shoulder line down, is a not-hair seed "
         "(the garment), so dark garments never pass for dark hair.",
     )
-    chest_half_width_rel: float = Field(0.3, ge=0, description="Half width of that chest seed.")
+    chest_half_width_rel: float = Field(default=0.3, ge=0, description="Half width of that chest seed.")
     seed_gap_rel: float = Field(
-        0.04, ge=0, description="Definite hair seeds start this far above the face's top edge."
+        default=0.04, ge=0, description="Definite hair seeds start this far above the face's top edge."
     )
     seed_half_width_rel: float = Field(
-        0.35, ge=0, description="Definite hair seeds lie within this of the head's axis."
+        default=0.35, ge=0, description="Definite hair seeds lie within this of the head's axis."
     )
     prior_below_shoulders: float = Field(
-        0.3,
+        default=0.3,
         gt=0,
         lt=1,
         description="Prior probability of hair below the shoulder line (0.5 above it): ties go to the "
         "garment.",
     )
     work_scale_px: float = Field(
-        40.0,
+        default=40.0,
         gt=0,
         description="The colour models run on a grid where s spans this many cells (cost stays flat).",
     )
@@ -143,11 +151,12 @@ class HairParams(RecipeModel):
 class SkinParams(RecipeModel):
     """The person's own skin colour model (vtondata.geometry.evidence.skin)."""
 
-    chroma_quantile: Literal[0.9, 0.95, 0.99, 0.999] = Field(
-        0.99, description="A pixel is skin when its chroma lies inside this quantile of the seeds' Gaussian."
+    chroma_quantile: Literal[0.9, 0.95, 0.99, 0.999] = Field(  # pyright: ignore[reportInvalidTypeForm]  # pydantic takes float literals
+        default=0.99,
+        description="A pixel is skin when its chroma lies inside this quantile of the seeds' Gaussian.",
     )
     max_darker_sigma: float = Field(
-        4.0,
+        default=4.0,
         gt=0,
         description="Skin may be this many robust standard deviations darker than the seeds "
         "(shadowed limbs).",
@@ -164,19 +173,27 @@ class LandmarkSegmentConfig(SegmentCommon):
 
     backend: Literal["landmarks"] = "landmarks"
     min_visibility: float = Field(
-        0.5, ge=0, le=1, description="Pose landmarks (mouth, heels, toes) seen at least this well are used."
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Pose landmarks (mouth, heels, toes) seen at least this well are used.",
     )
     min_keypoint_confidence: float = Field(
-        0.2, ge=0, le=1, description="Joints above this confidence place the body frame (as the mask does)."
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Joints above this confidence place the body frame (as the mask does).",
     )
     hands_margin_rel: float = Field(
-        0.15,
+        default=0.15,
         ge=0,
         description="Each hand's landmark hull grows by this share of its wrist-to-knuckle length.",
     )
-    feet_margin_rel: float = Field(0.07, ge=0, description="Each foot's landmark hull grows by this / s.")
+    feet_margin_rel: float = Field(
+        default=0.07, ge=0, description="Each foot's landmark hull grows by this / s."
+    )
     feet_ankle_drop: float = Field(
-        0.3,
+        default=0.3,
         ge=0,
         le=1,
         description="The foot starts this share of the way from the ankle joint to the sole, so hems "

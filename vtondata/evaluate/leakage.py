@@ -16,6 +16,7 @@ data: each class needs at least ``min_per_class`` samples (and groups).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -69,7 +70,7 @@ def form_leakage_auc(
     labels = np.asarray(is_positive, dtype=bool)
     groups = np.arange(len(labels)) if groups is None else np.asarray(groups)
     positive, negative = int(labels.sum()), int((~labels).sum())
-    counts = dict(source=source, samples=len(labels), positive=positive, negative=negative)
+    counts: dict[str, Any] = dict(source=source, samples=len(labels), positive=positive, negative=negative)
     smaller = min(len(np.unique(groups[labels])), len(np.unique(groups[~labels])))
     if min(positive, negative) < min_per_class or smaller < min_per_class:
         reason = (
@@ -80,7 +81,7 @@ def form_leakage_auc(
     n_folds = max(2, min(folds, smaller))
     splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     classifier = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=5000))
-    scores = cross_val_predict(
-        classifier, features, labels, groups=groups, cv=splitter, method="predict_proba"
+    scores = np.asarray(
+        cross_val_predict(classifier, features, labels, groups=groups, cv=splitter, method="predict_proba")
     )[:, 1]
     return LeakageResult(auc=float(roc_auc_score(labels, scores)), folds=n_folds, **counts)

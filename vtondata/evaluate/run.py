@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -100,7 +101,7 @@ def evaluate_masks(
             samples.append(SampleEval(stem=stem, area_ratio=None, bbox_xyxy_norm=None, note=mask))
             continue
         truth = truth_folder.load(stem)
-        base = dict(stem=stem, area_ratio=float(mask.mean()), bbox_xyxy_norm=_bbox(mask))
+        base: dict[str, Any] = dict(stem=stem, area_ratio=float(mask.mean()), bbox_xyxy_norm=_bbox(mask))
         if truth is None:
             samples.append(SampleEval(**base, note="no parse map or keypoints for this stem"))
             continue

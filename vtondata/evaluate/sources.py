@@ -121,12 +121,14 @@ class GroundTruthFolder:
     def __init__(self, root: Path, scheme: str = "lip") -> None:
         self.root = Path(root)
         self.scheme = scheme
-        self.parse_dir = _first_folder(self.root, PARSE_FOLDERS)
-        self.pose_dir = _first_folder(self.root, POSE_FOLDERS)
-        if self.parse_dir is None or self.pose_dir is None:
+        parse_dir = _first_folder(self.root, PARSE_FOLDERS)
+        pose_dir = _first_folder(self.root, POSE_FOLDERS)
+        if parse_dir is None or pose_dir is None:
             raise InputError(
                 f"{self.root}: expected {' or '.join(PARSE_FOLDERS)} and {' or '.join(POSE_FOLDERS)} folders"
             )
+        self.parse_dir: Path = parse_dir
+        self.pose_dir: Path = pose_dir
 
     def load(self, stem: str) -> GroundTruth | None:
         """The stem's annotations, or ``None`` when its parse map or keypoints are missing."""

@@ -171,21 +171,22 @@ def keep_best(
     photo it started from. ``score`` is called only for photos that have a
     near-duplicate. ``min_distance=None`` keeps everything.
     """
-    present = [index for index, found in enumerate(prints) if found is not None]
-    hashes = np.asarray([prints[index].hash64 for index in present], dtype=np.uint64)
+    found = {index: fingerprint for index, fingerprint in enumerate(prints) if fingerprint is not None}
+    present = list(found)
+    hashes = np.asarray([found[index].hash64 for index in present], dtype=np.uint64)
     scores: dict[int, float] = {}
     if min_distance is not None:
         for position, index in enumerate(present):
             if np.count_nonzero(np.bitwise_count(hashes ^ hashes[position]) < min_distance) > 1:
                 scores[index] = score(index)
-    order = sorted(present, key=lambda index: (-prints[index].pixels, -scores.get(index, 0.0), index))
+    order = sorted(present, key=lambda index: (-found[index].pixels, -scores.get(index, 0.0), index))
     kept_hashes = np.zeros(len(prints), dtype=np.uint64)
     kept_index = np.zeros(len(prints), dtype=np.int64)
     kept = 0
     verdicts: list[NearDuplicate | None] = [None] * len(prints)
     nearest: list[int | None] = [None] * len(prints)
     for index in order:
-        value = np.uint64(prints[index].hash64)
+        value = np.uint64(found[index].hash64)
         if kept:
             distances = np.bitwise_count(kept_hashes[:kept] ^ value)
             best = int(np.argmin(distances))

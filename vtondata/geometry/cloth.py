@@ -45,7 +45,7 @@ def classical_foreground(image_rgb: np.ndarray, background_threshold: int) -> np
 
     All components are kept, so :func:`cloth_shape` can see a second garment.
     """
-    foreground = (image_rgb < background_threshold).any(axis=2).astype(np.uint8)
+    foreground = np.asarray(np.any(image_rgb < background_threshold, axis=2), dtype=np.uint8)
     height, width = foreground.shape
     radius = max(1, round(CLOSE_RADIUS_REL * float(np.hypot(height, width))))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))

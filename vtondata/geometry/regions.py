@@ -128,7 +128,7 @@ def ellipse_polygon(centre_px: np.ndarray, half_axes_px: tuple[float, float], fr
     return (np.asarray(centre_px) + offsets).astype(np.float32)
 
 
-def hull(points_px: list[np.ndarray]) -> np.ndarray:
+def hull(points_px: np.ndarray | list[np.ndarray]) -> np.ndarray:
     return cv2.convexHull(np.ascontiguousarray(points_px, dtype=np.float32))[:, 0, :]
 
 

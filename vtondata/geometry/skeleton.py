@@ -58,7 +58,7 @@ def render_skeleton(
     return canvas
 
 
-def _dimmed(joint: int) -> tuple[int, int, int]:
+def _dimmed(joint: int | np.integer) -> tuple[int, int, int]:
     red, green, blue = BODY25_COLORS_RGB[joint]
     return int(RENDER_INTENSITY * red), int(RENDER_INTENSITY * green), int(RENDER_INTENSITY * blue)
 
@@ -71,4 +71,4 @@ def _draw_limb(
     half_length = max(1, round(math.hypot(dx, dy) / 2))
     angle = round(math.degrees(math.atan2(dy, dx)))
     polygon = cv2.ellipse2Poly(center, (half_length, half_width), angle, 0, 360, 1)
-    cv2.fillConvexPoly(canvas, polygon, color)
+    cv2.fillConvexPoly(canvas, np.asarray(polygon, dtype=np.int32), color)

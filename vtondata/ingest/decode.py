@@ -232,7 +232,7 @@ def _stored_mode(image: Image.Image) -> str:
     """
     if image.mode in HIGH_BIT_MODES:
         return image.mode
-    for tile in image.tile:
+    for tile in getattr(image, "tile", []):  # files opened by Pillow carry their tiles
         rawmode = tile.args if isinstance(tile.args, str) else (tile.args or ("",))[0]
         if isinstance(rawmode, str) and ";16" in rawmode:
             return rawmode
@@ -276,8 +276,8 @@ def _to_rgb(image: Image.Image, config: IngestConfig) -> tuple[Image.Image, str 
         return Image.fromarray((values >> 8).astype(np.uint8)).convert("RGB"), image.mode
     if image.mode in ALPHA_MODES or "transparency" in image.info:
         rgba = image.convert("RGBA")
-        lowest_alpha = rgba.getchannel("A").getextrema()[0]
-        if lowest_alpha < 255:
+        lowest_alpha = rgba.getchannel("A").getextrema()[0]  # one band: (min, max) ints
+        if lowest_alpha < 255:  # pyright: ignore[reportOperatorIssue]
             if config.on_alpha == "reject":
                 message = f"{image.mode} image with transparent pixels (ingest.on_alpha is 'reject')"
                 return Rejection("ingest.alpha", message)

@@ -93,7 +93,7 @@ class Dataset:
         return self.table.num_rows
 
     def __repr__(self) -> str:
-        accepted = pc.sum(self.table.column("accepted")).as_py() or 0
+        accepted = sum(self.table.column("accepted").to_pylist())
         return (
             f"<vtondata.Dataset {self.out} rows={len(self)} accepted={accepted} "
             f"rejected={len(self) - accepted} category={self.manifest.get('category')}>"
@@ -278,9 +278,9 @@ def webdataset_samples() -> Any:
     For pipelines that shuffle, resample and split shards themselves (the
     trainer's); decode members with :func:`vtondata.output.format.decode_member`.
     """
-    import webdataset as wds
+    from webdataset.tariterators import tarfile_to_samples
 
-    return wds.tarfile_to_samples()
+    return tarfile_to_samples()
 
 
 def webdataset_stream(paths: Iterable[Path | str]) -> Iterator[dict[str, Any]]:

@@ -19,7 +19,7 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from webdataset import TarWriter
+from webdataset.writer import TarWriter
 
 from vtondata.output.format import REQUIRED_MEMBERS, json_bytes
 from vtondata.output.index import write_index

@@ -14,7 +14,7 @@ import os
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import ray
@@ -139,7 +139,9 @@ class RayRunner:
             # the CLI's progress bar is the one display users read.
             warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data\.")
             for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-                self._collect(batch, pending, expected, write_chunk, on_chunk_done, records)
+                self._collect(
+                    cast(dict[str, np.ndarray], batch), pending, expected, write_chunk, on_chunk_done, records
+                )
         if pending:
             raise RuntimeError(f"Ray returned incomplete chunks: {sorted(pending)}")
         return records
@@ -186,7 +188,7 @@ class RayRunner:
                 )
             else:
                 dataset = dataset.map_batches(
-                    _stage_task,
+                    _stage_task,  # pyright: ignore[reportArgumentType]  # Ray types fn as taking any batch
                     fn_args=(stage,),
                     batch_size=resources.batch_size,
                     batch_format="numpy",

@@ -15,7 +15,7 @@ missing is rejected ``segment.no_annotation``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -44,9 +44,10 @@ class SegmentStage(ModelStage[SegmentResult]):
         return self.backend.predict(images, keypoints, sources=sample_sources(samples), evidence=evidence)
 
     def apply(self, sample: Sample, result: SegmentResult) -> None:
-        sample.meta["segment"] = provenance(self.backend)
+        meta: dict[str, Any] = dict(provenance(self.backend))
         if result.notes:
-            sample.meta["segment"]["notes"] = dict(result.notes)
+            meta["notes"] = dict(result.notes)
+        sample.meta["segment"] = meta
         if result.no_annotation is not None:
             sample.reject("segment.no_annotation", result.no_annotation)
             return
