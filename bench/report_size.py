@@ -30,11 +30,12 @@ import vtondata
 from tests.output.synthetic import write_test_manifest
 from vtondata.config import load_recipe
 from vtondata.config.output import OutputConfig
-from vtondata.output.encode import EncodeStage
-from vtondata.output.reader import decode_image, read_members
+from vtondata.output.format import decode_grey, decode_rgb
+from vtondata.output.reader import read_members
 from vtondata.output.shards import write_chunk
 from vtondata.report import ReportLimits, write_report
 from vtondata.sample import Category, Sample
+from vtondata.stages.encode import EncodeStage
 
 SIZE_WH = (192, 256)
 CHUNK_SIZE = 100
@@ -46,7 +47,7 @@ def _materials(built: Path) -> list[dict]:
     materials = []
     for row in dataset.table.to_pylist():
         files = read_members(built / row["shard"], [row["key"]])[row["key"]]
-        person = decode_image(files["person.jpg"], "RGB")
+        person = decode_rgb(files["person.jpg"])
         scale = np.array([SIZE_WH[0] / person.shape[1], SIZE_WH[1] / person.shape[0], 1.0])
         small = cv2.resize(person, SIZE_WH, interpolation=cv2.INTER_AREA)
         bgr = cv2.cvtColor(small, cv2.COLOR_RGB2BGR)
@@ -57,8 +58,8 @@ def _materials(built: Path) -> list[dict]:
         materials.append(
             {
                 "jpeg": jpeg.tobytes(),
-                "mask": nearest(decode_image(files["agnostic_mask.png"], "L")) > 127,
-                "parse": nearest(decode_image(files["parse.png"], "L")) if "parse.png" in files else None,
+                "mask": nearest(decode_grey(files["agnostic_mask.png"])) > 127,
+                "parse": nearest(decode_grey(files["parse.png"])) if "parse.png" in files else None,
                 "keypoints": (keypoints * scale).astype(np.float32),
                 "stats": dict(row["stats"] or []),
                 "source": row["source_path"],

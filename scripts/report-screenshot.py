@@ -37,10 +37,10 @@ from vtondata.config import load_recipe  # noqa: E402
 from vtondata.config.output import OutputConfig  # noqa: E402
 from vtondata.geometry.agnostic import agnostic_mask  # noqa: E402
 from vtondata.geometry.parse_map import parse_map  # noqa: E402
-from vtondata.output.encode import EncodeStage  # noqa: E402
 from vtondata.output.shards import write_chunk  # noqa: E402
 from vtondata.report import write_report  # noqa: E402
 from vtondata.sample import Category, Sample  # noqa: E402
+from vtondata.stages.encode import EncodeStage  # noqa: E402
 
 WIDTH_PX, HEIGHT_PX = 384, 512
 SCALE_RANGE_PX = (70.0, 90.0)

@@ -8,11 +8,12 @@ finished ones), run the stages with the chosen runner, write the manifest.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +28,14 @@ from vtondata.errors import InputError, RecipeError
 from vtondata.ingest.chunks import Chunk, plan_chunks
 from vtondata.ingest.scan import InputItem, inputs_sha256, scan_inputs
 from vtondata.output import layout
-from vtondata.output.croissant import write_croissant
-from vtondata.output.lock import output_lock
-from vtondata.output.manifest import build_manifest, write_manifest
-from vtondata.output.shards import ChunkRecord, read_chunk_record, write_chunk
+from vtondata.output.destination import Destination, destination_for
+from vtondata.output.layout import REPORT_HTML_NAME
+from vtondata.output.manifest import build_manifest
+from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import Runner
 from vtondata.runners.choice import RunnerChoice, choose_runner
 from vtondata.runners.local import run_stages
-from vtondata.runners.resume import Plan, prepare_output, refuse_foreign_folder
+from vtondata.runners.resume import Plan
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Stage
 from vtondata.stages.cloth import ClothSegmenter, ClothStage
@@ -44,6 +45,7 @@ from vtondata.stages.mask import MaskStage
 from vtondata.stages.pose import PoseStage
 from vtondata.stages.quality import QualityStage
 from vtondata.stages.segment import SegmentStage
+from vtondata.storage import is_url
 
 
 @dataclass(frozen=True)
@@ -54,18 +56,19 @@ class BuildResult:
     chosen; ``log_path`` is the captured library log, ``None`` when logs were left on the console.
     """
 
-    out: Path
+    out: Path | str
+    """The output folder, or its URL for object storage."""
     inputs: int
     accepted: int
     rejected: int
     by_reason: dict[str, int]
-    shards: list[Path]
-    manifest_path: Path
+    shards: list[Path | str]
+    manifest_path: Path | str
     resumed_chunks: int
     elapsed_s: float
     runner: str = "local"
     runner_reason: str = ""
-    report_path: Path | None = None
+    report_path: Path | str | None = None
     log_path: Path | None = None
 
 
@@ -196,34 +199,39 @@ def build(
     raises ``ResumeMismatch`` unless ``overwrite``. ``out`` must be new, empty
     or a vtondata output (else ``InputError``, nothing touched) and is locked
     for the whole build (a second build into it raises ``OutputError``).
+    ``raw`` and ``out`` may be URLs (``s3://bucket/raw``, docs/cluster.md):
+    inputs are then listed and read, and chunks written, through
+    :mod:`vtondata.storage`.
     """
     started = time.perf_counter()
     category = Category(category)
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, dict(overrides or {}))
-    raw, out = Path(raw), Path(out)
+    raw = raw if is_url(raw) else Path(raw)
+    destination = destination_for(out)
     items = _scan(raw, recipe, limit)
     weights = _resolve_weights(recipe)
     stages = build_stages(recipe)
     chunks = plan_chunks(items, recipe.output.chunk_size, category)
     plan = _plan(recipe, category, items, chunks)
     choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
-    refuse_foreign_folder(out)
-    with output_lock(out):
-        completed = _prepare_output(out, plan, recipe, overwrite)
+    destination.refuse_foreign()
+    with destination.lock():
+        completed = _prepare_output(destination, plan, recipe, overwrite)
         pending = [chunk for chunk in chunks if chunk.index not in completed]
         if on_plan is not None:
             on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
         choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
-        log_path = layout.build_log_path(out) if capture_logs else None
+        log_path = _log_path(out) if capture_logs else None
         with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
             chosen = _make_runner(choice.kind, recipe, workers, ray_address)
-            chosen.run(stages, pending, partial(write_chunk, out, plan.split), on_chunk_done)
-            complete, manifest_file = _finish(out, raw, recipe, plan, chunks, stages, weights)
+            chosen.run(stages, pending, destination.chunk_writer(plan.split), on_chunk_done)
+            complete, manifest_file = _finish(destination, recipe, plan, chunks, stages, weights)
+            destination.write_report(raw)
     elapsed_s = time.perf_counter() - started
     return _result(out, complete, manifest_file, len(completed), elapsed_s, choice, log_path)
 
 
-def _scan(raw: Path, recipe: Recipe, limit: int | None) -> list[InputItem]:
+def _scan(raw: str | Path, recipe: Recipe, limit: int | None) -> list[InputItem]:
     """The sorted inputs under ``raw``, with scan-time verdicts; an ``InputError`` when there are none."""
     items = scan_inputs(
         raw, recipe.ingest, limit=limit, duplicates=recipe.quality.duplicates, pairing=recipe.cloth.pairing
@@ -247,18 +255,17 @@ def _plan(recipe: Recipe, category: Category, items: list[InputItem], chunks: li
     )
 
 
-def _prepare_output(out: Path, plan: Plan, recipe: Recipe, overwrite: bool) -> set[int]:
+def _prepare_output(destination: Destination, plan: Plan, recipe: Recipe, overwrite: bool) -> set[int]:
     """Ready ``OUT`` for ``plan`` (resume or start over), record the resolved recipe; the chunks done."""
-    completed = prepare_output(out, plan, overwrite)
-    resolved = yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False)
-    layout.write_bytes_atomic(layout.config_path(out), resolved.encode())
+    completed = destination.prepare(plan, overwrite)
+    destination.write_config(yaml.safe_dump(recipe.model_dump(mode="json"), sort_keys=False).encode())
     return completed
 
 
 def _result(
-    out: Path,
+    out: str | Path,
     complete: list[ChunkRecord],
-    manifest_file: Path,
+    manifest_file: str,
     resumed_chunks: int,
     elapsed_s: float,
     choice: RunnerChoice,
@@ -268,37 +275,35 @@ def _result(
     by_reason: Counter[str] = Counter()
     for record in complete:
         by_reason.update(record.by_reason)
+    location: Path | str = out if is_url(out) else Path(out)
     return BuildResult(
-        out=out,
+        out=location,
         inputs=sum(record.samples for record in complete),
         accepted=sum(record.accepted for record in complete),
         rejected=sum(record.rejected for record in complete),
         by_reason=dict(sorted(by_reason.items())),
-        shards=[out / record.shard for record in complete],
-        manifest_path=manifest_file,
+        shards=[_joined(location, record.shard) for record in complete],
+        manifest_path=manifest_file if is_url(manifest_file) else Path(manifest_file),
         resumed_chunks=resumed_chunks,
         elapsed_s=elapsed_s,
         runner=choice.kind,
         runner_reason=choice.reason,
-        report_path=layout.report_html_path(out),
+        report_path=_joined(location, REPORT_HTML_NAME),
         log_path=log_path,
     )
 
 
 def _finish(
-    out: Path,
-    raw: Path,
+    destination: Destination,
     recipe: Recipe,
     plan: Plan,
     chunks: list[Chunk],
     stages: list[Stage],
     weights: dict[str, Any],
-) -> tuple[list[ChunkRecord], Path]:
-    """Check every chunk is complete, then write the manifest and the report; the records, in order.
-
-    Returns the records and the manifest's path.
-    """
-    records = [read_chunk_record(out, plan.split, chunk.index) for chunk in chunks]
+) -> tuple[list[ChunkRecord], str]:
+    """Check every chunk is complete, then write the manifest; the records in chunk order, and where
+    the manifest went."""
+    records = destination.read_records(plan.split, [chunk.index for chunk in chunks])
     missing = [chunk.index for chunk, record in zip(chunks, records, strict=True) if record is None]
     if missing:
         raise RuntimeError(f"chunks {missing} have no completion marker after the run")
@@ -313,12 +318,20 @@ def _finish(
         stages=[stage.name for stage in stages],
         producer_version=__version__,
     )
-    written = write_manifest(out, manifest)
-    write_croissant(out)
-    from vtondata.report import write_report  # matplotlib loads only when a build gets this far
+    return complete, destination.write_manifest(manifest)
 
-    write_report(out, raw)
-    return complete, written
+
+def _joined(location: Path | str, relative: str) -> Path | str:
+    """``relative`` (POSIX) under an output folder or URL."""
+    return location / relative if isinstance(location, Path) else f"{location.rstrip('/')}/{relative}"
+
+
+def _log_path(out: str | Path) -> Path:
+    """``OUT/logs/build.log`` for a folder; a local file named after the URL for object storage."""
+    if not is_url(out):
+        return layout.build_log_path(Path(out))
+    digest = hashlib.sha256(str(out).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"vtondata-build-{digest}.log"
 
 
 def _resolve_weights(recipe: Recipe) -> dict[str, Any]:

@@ -70,7 +70,17 @@ def _parse_overrides(pairs: list[str]) -> dict[str, str]:
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+    storage_options: Annotated[
+        str | None,
+        typer.Option(
+            help='JSON object of file-system options for s3:// or gs:// locations, e.g. \'{"endpoint_url": '
+            '"http://localhost:9000"}\' (docs/cluster.md); credentials come from the usual environment.'
+        ),
+    ] = None,
 ) -> None:
+    from vtondata.storage import parse_storage_options, use_storage_options
+
+    use_storage_options(parse_storage_options(storage_options))
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(message)s",
@@ -81,8 +91,10 @@ def main(
 @app.command()
 def build(
     ctx: typer.Context,
-    raw: Annotated[Path, typer.Argument(help="Folder of person photos (searched recursively).")],
-    out: Annotated[Path, typer.Argument(help="Output folder; re-running resumes finished chunks.")],
+    raw: Annotated[
+        str, typer.Argument(help="Folder or URL (s3://, gs://) of person photos (searched recursively).")
+    ],
+    out: Annotated[str, typer.Argument(help="Output folder or URL; re-running resumes finished chunks.")],
     category: Annotated[
         Category, typer.Option("--category", "-c", help="Garment category the masks are drawn for.")
     ],
@@ -133,8 +145,8 @@ def build(
 
 
 def _build_with_progress(
-    raw: Path,
-    out: Path,
+    raw: str | Path,
+    out: str | Path,
     category: Category,
     pipeline: str,
     set_: list[str],
@@ -242,8 +254,8 @@ def demo(
     options = {"overwrite": True, "capture_logs": True}
     result = _build_with_progress(raw, out, category, "offline", settings, options, quiet=False)
     _print_summary(result)
-    _print_outcomes(result.out)
-    report = verify_dataset(result.out)
+    _print_outcomes(out)
+    report = verify_dataset(out)
     console.print(f"verify: {'ok' if report.ok else report.problems}", highlight=False)
     console.print(Text.assemble(("report: ", "bold"), str(result.report_path)), highlight=False)
     if not report.ok:
@@ -267,12 +279,13 @@ def _print_outcomes(out: Path) -> None:
 
 @app.command()
 def verify(
-    out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
+    out: Annotated[str, typer.Argument(help="A dataset folder or URL written by `vtondata build`.")],
 ) -> None:
     """Read every shard back with webdataset; check counts, checksums and schemas."""
+    from vtondata.output.reader import dataset_folder
     from vtondata.output.verify import verify_dataset
 
-    report = verify_dataset(out)
+    report = verify_dataset(dataset_folder(out))
     for problem in report.problems:
         console.print(Text.assemble(("problem: ", "red"), problem), highlight=False)
     status = ("ok", "green") if report.ok else (f"{len(report.problems)} problem(s)", "red")
@@ -295,17 +308,17 @@ def recipes() -> None:
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
+    out: Annotated[str, typer.Argument(help="A dataset folder or URL written by `vtondata build`.")],
     raw: Annotated[
         Path | None,
         typer.Option(help="The input folder it was built from, to show rejected photos (else placeholders)."),
     ] = None,
 ) -> None:
     """Rebuild report.html and report.json from the outputs alone (no model is loaded)."""
-    from vtondata.report import write_report
+    from vtondata.output.destination import destination_for
 
-    files = write_report(out, raw)
-    console.print(Text(f"wrote {files.html} and {files.json}"), highlight=False)
+    html = destination_for(out).write_report(raw)
+    console.print(Text(f"wrote {html} and its report.json"), highlight=False)
 
 
 weights_app = typer.Typer(help="Model checkpoints: list the known ones, check a recipe's, fetch one.")
@@ -361,7 +374,10 @@ def eval_masks(
         Path, typer.Argument(help="Ground truth in VITON-HD layout: image-parse/ and openpose-json/.")
     ],
     masks: Annotated[
-        Path, typer.Argument(help="A vtondata output, or a folder of <stem>_mask.png / <stem>.png masks.")
+        str,
+        typer.Argument(
+            help="A vtondata output (folder or URL), or a folder of <stem>_mask.png / <stem>.png masks."
+        ),
     ],
     category: Annotated[
         Category | None, typer.Option("--category", "-c", help="Default: the output's, else upper.")
@@ -373,8 +389,9 @@ def eval_masks(
     from vtondata.evaluate.run import evaluate_masks
     from vtondata.evaluate.table import leakage_table, parse_table, scores_table
     from vtondata.output.format import json_bytes
+    from vtondata.output.reader import dataset_folder
 
-    report = evaluate_masks(dataset, masks, category, scheme=scheme)
+    report = evaluate_masks(dataset, dataset_folder(masks), category, scheme=scheme)
     Console().print(scores_table(report), leakage_table(report))
     if report.parse_iou:
         Console().print(parse_table(report))
@@ -384,7 +401,7 @@ def eval_masks(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="A dataset folder written by `vtondata build`.")],
+    out: Annotated[str, typer.Argument(help="A dataset folder or URL written by `vtondata build`.")],
     dest: Annotated[Path, typer.Argument(help="Empty folder to write the trainer's layout into.")],
     layout: Annotated[
         str,
@@ -394,11 +411,12 @@ def export(
 ) -> None:
     """Write the shards out as VITON-HD folders or Hugging Face parquet (docs/export.md, docs/interop.md)."""
     from vtondata.output.export import ExportLayout, export_dataset
+    from vtondata.output.reader import dataset_folder
 
     if layout not in {item.value for item in ExportLayout}:
         offered = ", ".join(item.value for item in ExportLayout)
         raise RecipeError(f"--layout {layout!r} is not offered; choose one of: {offered}")
-    result = export_dataset(out, dest, layout, overwrite=overwrite)
+    result = export_dataset(dataset_folder(out), dest, layout, overwrite=overwrite)
     cloth = f", {result.without_cloth} without cloth" if result.layout == ExportLayout.VITON_HD else ""
     console.print(Text(f"{dest}: {result.samples} samples{cloth}"), highlight=False)
 
@@ -450,7 +468,9 @@ def calibrate(
 
 @app.command()
 def train(
-    shards: Annotated[Path, typer.Argument(help="Dataset folder (OUT), a folder of shards, or one shard.")],
+    shards: Annotated[
+        str, typer.Argument(help="Dataset folder or URL (OUT), a folder of shards, or one shard.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Run folder; re-running resumes it.")],
     recipe: Annotated[
         str, typer.Option(help="Bundled train recipe name or path to a train recipe YAML.")
@@ -461,6 +481,7 @@ def train(
     ] = None,
 ) -> None:
     """Train FLUX.1 Fill for try-on on the shards (docs/training.md)."""
+    from vtondata.output.reader import dataset_folder
     from vtondata.train import load_train_recipe
     from vtondata.train import train as run_training
     from vtondata.train.progress import TrainProgress
@@ -468,7 +489,7 @@ def train(
     logging.getLogger("vtondata.train").setLevel(min(logging.INFO, logging.getLogger().level))
     train_recipe = load_train_recipe(recipe, _parse_overrides(set_ or []))
     with TrainProgress(console) as progress:
-        result = run_training(shards, output, train_recipe, on_step=progress)
+        result = run_training(dataset_folder(shards), output, train_recipe, on_step=progress)
     console.print(f"{output}: {result.steps} steps, weights in {result.weights}", highlight=False)
 
 

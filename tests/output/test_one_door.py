@@ -2,7 +2,8 @@
 
 Writers are the exceptions the rule allows: ``output/shards.py`` writes tars
 (``TarWriter``), ``output/manifest.py`` writes the manifest and
-``output/layout.py`` names the files.
+``output/layout.py`` names the files; ``output/object_store.py`` writes an
+output in object storage and copies it for the reader.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ TAR_READERS = {"tarfile", "tar_file_expander", "group_by_keys", "tarfile_to_samp
 """Modules and names that open tars for reading (the standard library's and webdataset's)."""
 MANIFEST_NAMES = {"manifest_path", "MANIFEST_NAME", "manifest.json"}
 READER = "output/reader.py"
-MANIFEST_OWNERS = {READER, "output/layout.py", "output/manifest.py"}
+MANIFEST_OWNERS = {READER, "output/layout.py", "output/manifest.py", "output/object_store.py"}
 
 
 def _names(tree: ast.AST) -> set[str]:

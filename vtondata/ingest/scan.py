@@ -9,6 +9,11 @@ near-duplicates (``quality.near_duplicate``, see
 :mod:`vtondata.filters.duplicates`): it sees every input, so the best photo of
 each group is kept whatever the chunking. Rejected files stay in the list
 as items carrying a :class:`Rejection`, so the index counts every input.
+
+A raw URL (``s3://bucket/raw``) is listed through :mod:`vtondata.storage`:
+names and sizes come from the listing, and each item's ``source_abs`` is the
+object's URL, which the ingest stage reads wherever it runs. Dataset layouts
+and garment pairing need a local raw folder.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from vtondata.ingest.files import read_input
 from vtondata.ingest.layouts import LayoutFilter
 from vtondata.ingest.pairs import Pairing, pair_garments
 from vtondata.sample import Rejection
+from vtondata.storage import is_url, locate
 
 KEY_SLUG_MAX_CHARS = 48
 _NO_PAIRING = PairingConfig(mode="off")
@@ -73,10 +79,12 @@ class _Found:
     source_path: str
     source_abs: str
     problem: str | None
+    size_bytes: int | None = None
+    """The size from an object listing; ``None`` for local files (stat when inspected)."""
 
 
 def scan_inputs(
-    raw: Path,
+    raw: str | Path,
     config: IngestConfig,
     limit: int | None = None,
     duplicates: DuplicatesQuality | None = None,
@@ -97,15 +105,10 @@ def scan_inputs(
     with garment photos (:func:`vtondata.ingest.pairs.pair_garments`); garment
     photos are then not inputs.
     """
-    raw = Path(raw)
-    if not raw.exists():
-        raise InputError(f"raw folder not found: {raw}")
-    if not raw.is_dir():
-        raise InputError(f"raw path is not a folder: {raw}")
-    is_person = LayoutFilter(raw)
-    found = [entry for entry in _walk(raw.absolute(), config.extensions) if is_person(Path(entry.source_abs))]
-    found.sort(key=lambda item: item.source_path)
-    pairs = pair_garments(raw.absolute(), [entry.source_path for entry in found], pairing or _NO_PAIRING)
+    if is_url(raw):
+        found, pairs = _list_objects(str(raw), config.extensions, pairing or _NO_PAIRING), Pairing()
+    else:
+        found, pairs = _scan_folder(Path(raw), config, pairing or _NO_PAIRING)
     found = [entry for entry in found if entry.source_path not in pairs.garments]
     if limit is not None:
         found = found[:limit]
@@ -122,6 +125,45 @@ def scan_inputs(
     if duplicates is not None and duplicates.min_hash_distance is not None:
         items = _reject_near_duplicates(items, duplicates.min_hash_distance, config)
     return items
+
+
+def _scan_folder(raw: Path, config: IngestConfig, pairing: PairingConfig) -> tuple[list[_Found], Pairing]:
+    """The person photos under a local folder, sorted, and their garment pairing."""
+    if not raw.exists():
+        raise InputError(f"raw folder not found: {raw}")
+    if not raw.is_dir():
+        raise InputError(f"raw path is not a folder: {raw}")
+    is_person = LayoutFilter(raw)
+    found = [entry for entry in _walk(raw.absolute(), config.extensions) if is_person(Path(entry.source_abs))]
+    found.sort(key=lambda item: item.source_path)
+    return found, pair_garments(raw.absolute(), [entry.source_path for entry in found], pairing)
+
+
+def _list_objects(raw: str, extensions: tuple[str, ...], pairing: PairingConfig) -> list[_Found]:
+    """The objects under a raw URL with a wanted extension, sorted, from one listing (nothing is read).
+
+    Names under a folder or with a name starting with ``.`` are skipped, as for local folders.
+    """
+    if pairing.mode in ("pairs_file", "naming"):
+        raise InputError(f"garment pairing (cloth.pairing.mode: {pairing.mode}) needs a local raw folder")
+    location = locate(raw)
+    try:
+        listing = location.fs.find(location.root, detail=True)
+    except OSError as error:
+        raise InputError(f"cannot list {raw}: {error}") from error
+    if not listing and not location.fs.exists(location.root):
+        raise InputError(f"raw location not found: {raw}")
+    wanted = {extension.lower() for extension in extensions}
+    found = []
+    for path, info in listing.items():
+        relative = path[len(location.root) :].lstrip("/")
+        if info.get("type") != "file" or any(part.startswith(".") for part in relative.split("/")):
+            continue
+        if Path(relative).suffix.lower() in wanted:
+            relative = unicodedata.normalize("NFC", relative)
+            found.append(_Found(relative, location.url_of(relative), None, int(info.get("size") or 0)))
+    found.sort(key=lambda item: item.source_path)
+    return found
 
 
 def _reject_near_duplicates(
@@ -313,12 +355,15 @@ def _inspect(index: int, found: _Found, config: IngestConfig) -> InputItem:
     item = InputItem(index, key, found.source_path, found.source_abs, None, 0, None)
     if found.problem is not None:
         return replace(item, rejection=Rejection("ingest.unreadable", found.problem))
-    try:
-        size_bytes = os.stat(found.source_abs).st_size
-    except OSError as error:
-        return replace(
-            item, rejection=Rejection("ingest.unreadable", f"cannot stat the file: {error.strerror}")
-        )
+    if found.size_bytes is not None:
+        size_bytes = found.size_bytes
+    else:
+        try:
+            size_bytes = os.stat(found.source_abs).st_size
+        except OSError as error:
+            return replace(
+                item, rejection=Rejection("ingest.unreadable", f"cannot stat the file: {error.strerror}")
+            )
     if size_bytes == 0:
         return replace(item, rejection=Rejection("ingest.empty_file", "the file is empty (0 bytes)"))
     if size_bytes > config.max_file_bytes:

@@ -6,6 +6,7 @@ change to where or how a dataset is stored has one place to change:
 
 - :func:`open` (``vtondata.open``): the dataset as a table, with any accepted
   sample one call away;
+- :func:`dataset_folder`: where to read a dataset given by folder or URL;
 - :func:`is_dataset`: whether a folder is a finished build;
 - :func:`read_manifest`: the manifest, after the schema-version check;
 - :func:`shard_paths`: the tars, in manifest order;
@@ -41,6 +42,7 @@ from vtondata.output.format import SCHEMA_VERSION, decode_member
 from vtondata.output.index import read_index, stats_frame
 from vtondata.output.layout import manifest_path
 from vtondata.render.overlay import render_overlay
+from vtondata.storage import is_url
 
 if TYPE_CHECKING:
     from vtondata.sample import Sample
@@ -165,9 +167,19 @@ class Dataset:
 
 
 def open(out: str | Path) -> Dataset:
-    """Open the dataset folder ``out`` written by ``vtondata build``; checks its schema version."""
-    out = Path(out)
+    """Open the dataset ``out`` (folder or URL) written by ``vtondata build``; checks its schema version."""
+    out = dataset_folder(out)
     return Dataset(out=out, manifest=read_manifest(out), table=read_index(out))
+
+
+def dataset_folder(out: str | Path) -> Path:
+    """The local folder to read ``out`` from: the folder itself, or for a URL (``s3://...``) a local copy
+    of its complete chunks and top-level files (:func:`vtondata.output.object_store.local_copy`)."""
+    if not is_url(out):
+        return Path(out)
+    from vtondata.output.object_store import local_copy
+
+    return local_copy(str(out))
 
 
 class ManifestError(VtonDataError):

@@ -30,6 +30,7 @@ from vtondata.runners.local import run_stages
 from vtondata.runners.placement import place_stages
 from vtondata.sample import Sample
 from vtondata.stages.base import Stage
+from vtondata.storage import STORAGE_OPTIONS_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +120,15 @@ class RayRunner:
             "log_to_driver": True,
             "configure_logging": True,
         }
+        storage = os.environ.get(STORAGE_OPTIONS_ENV)
+        if storage:
+            # Workers on other nodes open the same object storage as the driver (vtondata.storage).
+            options["runtime_env"] = {"env_vars": {STORAGE_OPTIONS_ENV: storage}}
         if self.address:
             options["address"] = self.address
         else:
+            # "local": a Ray of our own, even when another one on this machine left its address file.
+            options["address"] = "local"
             options["object_store_memory"] = self.object_store_mb * 1024 * 1024
         ray.init(**options)
         return True
