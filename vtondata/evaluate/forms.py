@@ -127,7 +127,8 @@ def sleeve_form(arms: np.ndarray, keypoints_px: np.ndarray, min_confidence: floa
         scale = trusted_frame(kp, min_confidence).scale_px
     except ValueError:
         return None
-    rows, cols = np.indices(arms.shape, dtype=np.float32)
+    half_width = FOREARM_HALF_WIDTH_REL * scale
+    height, width = arms.shape
     skin, measured = 0, False
     for side in ("left", "right"):
         elbow, wrist = kp[J[f"{side}_elbow"]], kp[J[f"{side}_wrist"]]
@@ -137,11 +138,20 @@ def sleeve_form(arms: np.ndarray, keypoints_px: np.ndarray, min_confidence: floa
         length_sq = float(axis @ axis)
         if length_sq < 1.0:
             continue
+        measured = True
+        # Only the forearm's bounding box can hold forearm pixels: a window, not the whole photo.
+        x0, y0 = np.floor(np.minimum(elbow[:2], wrist[:2]) - half_width).astype(int)
+        x1, y1 = np.ceil(np.maximum(elbow[:2], wrist[:2]) + half_width).astype(int) + 1
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        rows, cols = np.indices((y1 - y0, x1 - x0), dtype=np.float32)
+        rows += np.float32(y0)
+        cols += np.float32(x0)
         along = ((cols - elbow[0]) * axis[0] + (rows - elbow[1]) * axis[1]) / length_sq
         across = np.abs((cols - elbow[0]) * axis[1] - (rows - elbow[1]) * axis[0]) / np.sqrt(length_sq)
-        forearm = (along >= 0) & (along <= 1) & (across <= FOREARM_HALF_WIDTH_REL * scale)
-        skin += int(np.count_nonzero(arms & forearm))
-        measured = True
+        forearm = (along >= 0) & (along <= 1) & (across <= half_width)
+        skin += int(np.count_nonzero(arms[y0:y1, x0:x1] & forearm))
     if not measured:
         return None
     return "long_sleeve" if skin < LONG_SLEEVE_MAX_FOREARM_SKIN_REL * scale**2 else "short_sleeve"
