@@ -180,7 +180,7 @@ def masked_person(
     out = np.array(image_rgb, dtype=np.uint8, copy=True, order="C")
     where = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
     cv2.subtract(out, out, dst=out, mask=where)
-    cv2.add(out, (*grey_rgb, 0), dst=out, mask=where)
+    cv2.add(out, np.array([*grey_rgb, 0], dtype=np.float64), dst=out, mask=where)  # a scalar per channel
     return out
 
 
