@@ -39,7 +39,7 @@ def _stages() -> list[Stage]:
     """Every stage of a build, in data-flow order, with fake model backends."""
     return [
         IngestStage(RECIPE.ingest),
-        ClothStage(RECIPE.cloth, None, RECIPE.segment.batch_size, RECIPE.ingest),
+        ClothStage(RECIPE.cloth, None, RECIPE.segment.batch_size, RECIPE.ingest, RECIPE.quality.cloth),
         PoseStage(RECIPE.pose, FakePoseBackend()),
         SegmentStage(RECIPE.segment, FakeSegmentBackend()),
         MaskStage(RECIPE.mask),

@@ -78,7 +78,11 @@ def build_stages(recipe: Recipe) -> list[Stage]:
     return [
         IngestStage(recipe.ingest),
         ClothStage(
-            recipe.cloth, _cloth_segmenter(recipe, segment_backend), recipe.segment.batch_size, recipe.ingest
+            recipe.cloth,
+            _cloth_segmenter(recipe, segment_backend),
+            recipe.segment.batch_size,
+            recipe.ingest,
+            recipe.quality.cloth,
         ),
         PoseStage(recipe.pose, build_pose_backend(recipe.pose)),
         SegmentStage(recipe.segment, segment_backend),

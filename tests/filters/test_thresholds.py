@@ -13,6 +13,7 @@ QUALITY = QualityConfig.model_validate(
         "image": {"min_sharpness": 100.0, "max_brightness": 0.9},
         "pose": {"max_num_people": 1.0, "min_framing_margin": None},
         "mask": {"min_area_ratio": 0.1, "max_area_ratio": 0.6},
+        "cloth": {"min_area_ratio": None, "max_secondary_ratio": None, "max_border_touch_ratio": None},
     }
 )
 
@@ -31,8 +32,12 @@ def test_plain_dict_from_a_manifest_gives_the_same_list() -> None:
     assert thresholds_from_quality(QUALITY.model_dump(mode="json")) == thresholds_from_quality(QUALITY)
 
 
-def test_default_config_has_no_thresholds() -> None:
-    assert thresholds_from_quality(QualityConfig()) == []
+def test_default_config_has_only_the_garment_photo_checks() -> None:
+    assert thresholds_from_quality(QualityConfig()) == [
+        Threshold("cloth", "cloth.area_ratio", "min", 0.05, "cloth.too_small"),
+        Threshold("cloth", "cloth.secondary_ratio", "max", 0.1, "cloth.multiple_garments"),
+        Threshold("cloth", "cloth.border_touch_ratio", "max", 0.02, "cloth.cut_by_frame"),
+    ]
 
 
 def test_failing_lists_every_failure_in_order_and_the_first_is_the_rejection() -> None:
@@ -61,20 +66,24 @@ def test_bundled_thresholds_state_their_provenance(name: str) -> None:
         effective = for_category(quality, category)
         for family in {t.family for t in thresholds_from_quality(quality, category)}:
             provenance = getattr(effective, family).provenance
-            expected = "Hand-set from measured" if family == "duplicates" else "vtondata calibrate"
+            expected = {
+                "duplicates": "Hand-set from measured",
+                "cloth": "previous fixed defaults",
+            }.get(family, "vtondata calibrate")
             assert expected in provenance, (category, family, provenance)
 
 
 @pytest.mark.parametrize("name", ["offline", "offline-yolo"])
 def test_offline_recipes_ship_thresholds_for_every_family(name: str) -> None:
     families = {t.family for t in thresholds_from_quality(load_recipe(name).quality)}
-    assert families == {"image", "pose", "segment", "mask", "duplicates"}
+    assert families == {"image", "pose", "segment", "mask", "duplicates", "cloth"}
 
 
 def test_a_category_block_replaces_the_shared_one_for_that_category_only() -> None:
     quality = QualityConfig.model_validate(
         {
             "mask": {"min_person_coverage": 0.6, "max_area_ratio": 0.7},
+            "cloth": QUALITY.cloth.model_dump(),
             "categories": {"lower": {"mask": {"min_person_coverage": 0.3}}},
         }
     )
@@ -89,7 +98,8 @@ def test_a_category_block_replaces_the_shared_one_for_that_category_only() -> No
 
 
 def test_near_duplicates_have_their_own_reason_code() -> None:
-    (threshold,) = thresholds_from_quality({"duplicates": {"min_hash_distance": 11}})
+    quality = {"duplicates": {"min_hash_distance": 11}}
+    (threshold,) = [t for t in thresholds_from_quality(quality) if t.family == "duplicates"]
     assert (threshold.statistic, threshold.reason_code) == (
         "duplicates.hash_distance",
         "quality.near_duplicate",

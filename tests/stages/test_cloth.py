@@ -1,4 +1,4 @@
-"""Cloth stage: classical masks against VITON-HD's cloth-mask ground truth, checks, placement."""
+"""Cloth stage: classical masks against VITON-HD's ground truth, quality.cloth checks, placement."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+from vtondata.config import load_recipe
 from vtondata.config.cloth import ClothConfig
+from vtondata.config.quality import CLOTH_DEFAULTS, QualityConfig
+from vtondata.filters.thresholds import thresholds_from_quality
 from vtondata.geometry.cloth import classical_mask
 from vtondata.geometry.selection import mask_iou
 from vtondata.sample import Category, Sample
@@ -81,3 +84,41 @@ def test_unreadable_garment_and_unpaired_samples(tmp_path):
     bad, plain = ClothStage(ClothConfig()).process_batch([_sample(broken), unpaired])
     assert bad.rejection.code == "cloth.unreadable"
     assert plain.accepted and plain.cloth_jpg is None and not plain.stats
+
+
+def test_a_recipe_override_of_quality_cloth_changes_the_verdict_and_keeps_its_provenance(tmp_path):
+    """The garment checks are ``quality.cloth`` thresholds: the recipe's value decides, provenance kept."""
+    image = np.full((512, 400, 3), 255, dtype=np.uint8)
+    image[200:240, 180:220] = (40, 80, 160)
+    photo = _write(tmp_path, image, "g.png")
+    bundled = load_recipe("offline")
+    recipe = load_recipe(
+        "offline",
+        {"quality.cloth.min_area_ratio": 0.001, "quality.cloth.provenance": "set by hand for small garments"},
+    )
+    assert bundled.quality.cloth.min_area_ratio == 0.05
+    assert "previous fixed defaults" in bundled.quality.cloth.provenance
+    assert QualityConfig().cloth.provenance == CLOTH_DEFAULTS
+    (default,) = ClothStage(ClothConfig(), checks=bundled.quality.cloth).process_batch([_sample(photo)])
+    (overridden,) = ClothStage(ClothConfig(), checks=recipe.quality.cloth).process_batch([_sample(photo)])
+    assert 0.001 < default.stats["cloth.area_ratio"] < 0.05
+    assert default.rejection is not None and default.rejection.code == "cloth.too_small"
+    assert "below the minimum 0.05" in default.rejection.message
+    assert overridden.accepted and overridden.cloth_jpg is not None
+    resolved = recipe.model_dump(mode="json")["quality"]["cloth"]
+    assert resolved == {
+        "provenance": "set by hand for small garments",
+        "min_area_ratio": 0.001,
+        "max_secondary_ratio": 0.1,
+        "max_border_touch_ratio": 0.02,
+    }
+
+
+def test_report_thresholds_include_the_garment_checks():
+    """The report's what-if and histograms read ``thresholds_from_quality``; the cloth family is in it."""
+    names = {(t.statistic, t.direction, t.reason_code) for t in thresholds_from_quality(QualityConfig())}
+    assert names == {
+        ("cloth.area_ratio", "min", "cloth.too_small"),
+        ("cloth.secondary_ratio", "max", "cloth.multiple_garments"),
+        ("cloth.border_touch_ratio", "max", "cloth.cut_by_frame"),
+    }

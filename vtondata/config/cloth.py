@@ -41,7 +41,7 @@ class PairingConfig(RecipeModel):
 
 
 class ClothConfig(RecipeModel):
-    """Garment photos: their mask, placement and checks (vtondata.stages.cloth)."""
+    """Garment photos: pairing, mask and placement (vtondata.stages.cloth); checks: ``quality.cloth``."""
 
     pairing: PairingConfig = Field(default_factory=PairingConfig)
     segmenter: Literal["classical", "sam2"] = Field(
@@ -66,28 +66,4 @@ class ClothConfig(RecipeModel):
         ge=1,
         le=255,
         description="Classical segmenter: a pixel whose every RGB channel is at or above this is background.",
-    )
-    min_area_ratio: float = Field(
-        default=0.05,
-        ge=0,
-        le=1,
-        description="A garment covering less of the photo is rejected (cloth.too_small).",
-    )
-    max_secondary_component_ratio: float = Field(
-        default=0.1,
-        ge=0,
-        le=1,
-        description=(
-            "A second mask component at least this share of the largest one means more than one garment "
-            "(cloth.multiple_garments)."
-        ),
-    )
-    max_border_touch_ratio: float = Field(
-        default=0.02,
-        ge=0,
-        le=1,
-        description=(
-            "Share of the photo's border pixels the mask may touch; more means the frame cuts the garment "
-            "(cloth.cut_by_frame)."
-        ),
     )

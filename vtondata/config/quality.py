@@ -22,6 +22,7 @@ from vtondata.config.base import RecipeModel
 from vtondata.config.pose import PoseConfig
 
 UNCALIBRATED = "hand-set defaults, not calibrated"
+CLOTH_DEFAULTS = "the cloth stage's previous fixed defaults, not calibrated"
 
 
 class ImageQuality(RecipeModel):
@@ -187,6 +188,30 @@ class DuplicatesQuality(RecipeModel):
     )
 
 
+class ClothQuality(RecipeModel):
+    """Checks of the paired garment photo's mask, applied by the cloth stage before the garment is placed.
+
+    On by default (the cloth stage's earlier fixed limits): a garment that is tiny, one of several,
+    or cut by the frame gives no usable ``cloth.jpg``. Reason codes keep the cloth stage's names
+    (``cloth.too_small``, ``cloth.multiple_garments``, ``cloth.cut_by_frame``).
+    """
+
+    provenance: str = Field(default=CLOTH_DEFAULTS, description="Where these thresholds come from.")
+    min_area_ratio: float | None = Field(
+        default=0.05, description="Smallest share of the garment photo the garment's largest region covers."
+    )
+    max_secondary_ratio: float | None = Field(
+        default=0.1,
+        description="Largest area of the mask's second region as a share of the largest one's; more means "
+        "more than one garment.",
+    )
+    max_border_touch_ratio: float | None = Field(
+        default=0.02,
+        description="Largest share of the photo's border pixels the mask touches; more means the frame cuts "
+        "the garment.",
+    )
+
+
 class CategoryQuality(RecipeModel):
     """One category's own blocks; a ``null`` block means the shared block of ``quality``."""
 
@@ -207,7 +232,7 @@ class CategoryThresholds(RecipeModel):
 
 
 class QualityConfig(RecipeModel):
-    """Every quality threshold of a recipe; the all-``None`` default accepts everything.
+    """Every quality threshold of a recipe; by default only the garment photo checks (``cloth``) are on.
 
     Blocks and fields are in the order thresholds are checked: exposure and
     noise before sharpness (a dark photo looks blurred, a noisy one sharp), the
@@ -219,6 +244,7 @@ class QualityConfig(RecipeModel):
     pose: PoseQuality = Field(default_factory=PoseQuality)
     mask: MaskQuality = Field(default_factory=MaskQuality)
     duplicates: DuplicatesQuality = Field(default_factory=DuplicatesQuality)
+    cloth: ClothQuality = Field(default_factory=ClothQuality)
     categories: CategoryThresholds = Field(
         default_factory=CategoryThresholds,
         description="Blocks that replace the shared ones for one category (docs/quality.md).",
@@ -231,7 +257,8 @@ class QualityConfig(RecipeModel):
 
 
 CATEGORY_FAMILIES = ("image", "segment", "pose", "mask")
-"""The blocks a category may replace; duplicates are decided at scan time for every photo alike."""
+"""The blocks a category may replace; duplicates are decided at scan time for every photo alike, garment
+photos by the cloth stage, which runs before the person's category matters."""
 
 
 def for_category(quality: QualityConfig, category: str | None) -> QualityConfig:

@@ -15,12 +15,22 @@ from typing import Any, Literal
 from vtondata.config.quality import QualityConfig, for_category
 from vtondata.sample import Rejection
 
-REASON_CODES = {"duplicates.min_hash_distance": "quality.near_duplicate"}
+REASON_CODES = {
+    "duplicates.min_hash_distance": "quality.near_duplicate",
+    "cloth.min_area_ratio": "cloth.too_small",
+    "cloth.max_secondary_ratio": "cloth.multiple_garments",
+    "cloth.max_border_touch_ratio": "cloth.cut_by_frame",
+}
 """Reason codes that are not ``quality.<family>_<field>``: a near-duplicate is rejected for the photo it
-duplicates, which the message names, more than for a distance."""
-FAMILIES = ("image", "segment", "pose", "mask", "duplicates")
+duplicates, which the message names, more than for a distance; garment photo checks keep the cloth stage's
+codes, which datasets built before they joined the quality family already carry."""
+FAMILIES = ("image", "segment", "pose", "mask", "duplicates", "cloth")
 """The order in which thresholds are checked, so the first failure names the most basic defect: the
-photo itself, then whether it shows one person cleanly separated, then the joints, then the mask."""
+photo itself, then whether it shows one person cleanly separated, then the joints, then the mask.
+"""
+OWN_STEP_FAMILIES = ("duplicates", "cloth")
+"""Families checked by their own step rather than the quality stage: duplicates at scan time over all
+inputs, garment photos by the cloth stage before the garment is placed."""
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,8 @@ def _reject_near_duplicates(
 ) -> list[InputItem]:
     """Fingerprint every input scan kept, within ingest's limits; of each group of near-duplicates keep
     the best one."""
-    (threshold,) = thresholds_from_quality({"duplicates": {"min_hash_distance": min_distance}})
+    quality = {"duplicates": {"min_hash_distance": min_distance}}
+    (threshold,) = [t for t in thresholds_from_quality(quality) if t.family == "duplicates"]
     prints = [fingerprint(item.source_abs, limits) if item.rejection is None else None for item in items]
     verdicts, nearest = keep_best(
         prints, min_distance, lambda index: photo_score(items[index].source_abs, limits)

@@ -7,13 +7,13 @@ limits: ``cloth.too_large``, ``cloth.unreadable``) and must still have the
 bytes the scan hashed (``cloth.changed``). The mask
 comes from the injected segmenter (SAM2 with a centre point and an inset
 box) or, without one, from the classical light-background mask
-(:mod:`vtondata.geometry.cloth`). Checks, in order, each a reason code:
-``cloth.unreadable``, ``cloth.too_small`` (largest component under
-``min_area_ratio``), ``cloth.multiple_garments`` (a second component at least
-``max_secondary_component_ratio`` of the largest), ``cloth.cut_by_frame``
-(mask covers more than ``max_border_touch_ratio`` of the border). Statistics
-``cloth.area_ratio``, ``cloth.secondary_ratio``, ``cloth.border_touch_ratio``
-and, with SAM2, ``cloth.pred_iou``. Accepted garments are centred and padded
+(:mod:`vtondata.geometry.cloth`). Statistics ``cloth.area_ratio``,
+``cloth.secondary_ratio``, ``cloth.border_touch_ratio`` and, with SAM2,
+``cloth.pred_iou``; the recipe's ``quality.cloth`` thresholds, in order, each a
+reason code: ``cloth.too_small`` (``min_area_ratio``),
+``cloth.multiple_garments`` (``max_secondary_ratio``: a second component
+above that share of the largest), ``cloth.cut_by_frame``
+(``max_border_touch_ratio`` of the border). Accepted garments are centred and padded
 to ``target_size_wh``: ``sample.cloth_jpg`` and ``sample.cloth_mask``.
 """
 
@@ -27,6 +27,8 @@ from PIL import ImageOps
 
 from vtondata.config.cloth import ClothConfig
 from vtondata.config.ingest import IngestConfig
+from vtondata.config.quality import ClothQuality, QualityConfig
+from vtondata.filters.thresholds import failing, thresholds_from_quality
 from vtondata.geometry.cloth import (
     ClothShape,
     centre_on_canvas,
@@ -64,10 +66,16 @@ class ClothStage(Stage):
         segmenter: ClothSegmenter | None = None,
         batch_size: int = 4,
         limits: IngestConfig | None = None,
+        checks: ClothQuality | None = None,
     ):
         self.config = config
         self.segmenter = segmenter
         self.limits = limits or IngestConfig()
+        self.thresholds = [
+            threshold
+            for threshold in thresholds_from_quality(QualityConfig(cloth=checks or ClothQuality()))
+            if threshold.family == "cloth"
+        ]
         self.resources = (
             Resources.for_model(segmenter, batch_size)
             if segmenter is not None
@@ -117,23 +125,10 @@ class ClothStage(Stage):
             "segmenter": self.segmenter.name if self.segmenter is not None else "classical",
             "size_wh": list(config.target_size_wh),
         }
-        if shape.area_ratio < config.min_area_ratio:
-            sample.reject(
-                "cloth.too_small",
-                f"the garment covers {shape.area_ratio:.3f} of the photo (minimum {config.min_area_ratio})",
-            )
-        elif shape.secondary_ratio >= config.max_secondary_component_ratio:
-            sample.reject(
-                "cloth.multiple_garments",
-                f"a second region is {shape.secondary_ratio:.2f} of the largest "
-                f"(maximum {config.max_secondary_component_ratio}): more than one garment",
-            )
-        elif shape.border_touch_ratio > config.max_border_touch_ratio:
-            sample.reject(
-                "cloth.cut_by_frame",
-                f"the garment covers {shape.border_touch_ratio:.3f} of the photo's border "
-                f"(maximum {config.max_border_touch_ratio}): the frame cuts it",
-            )
+        failed = failing(sample.stats, self.thresholds)
+        if failed:
+            first = failed[0].rejection(sample.stats[failed[0].statistic])
+            sample.reject(first.code, first.message)
         else:
             canvas, canvas_mask = centre_on_canvas(
                 image, np.asarray(mask, dtype=bool), config.target_size_wh, config.margin_rel

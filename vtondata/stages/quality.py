@@ -25,7 +25,7 @@ from vtondata.backends.base import PoseBackend, PoseResult, predict_accepted
 from vtondata.config.quality import QualityConfig, for_category
 from vtondata.filters import image, pose, segmentation
 from vtondata.filters.agreement import agreement_distance
-from vtondata.filters.thresholds import failing, thresholds_from_quality
+from vtondata.filters.thresholds import OWN_STEP_FAMILIES, failing, thresholds_from_quality
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Resources, Stage
 
@@ -40,7 +40,9 @@ class QualityStage(Stage):
         self.config = config
         self.second_pose = second_pose
         self.thresholds = {
-            category: [t for t in thresholds_from_quality(config, category) if t.family != "duplicates"]
+            category: [
+                t for t in thresholds_from_quality(config, category) if t.family not in OWN_STEP_FAMILIES
+            ]
             for category in Category
         }
         if second_pose is not None:
