@@ -180,7 +180,8 @@ def masked_person(
     out = np.array(image_rgb, dtype=np.uint8, copy=True, order="C")
     where = np.ascontiguousarray(mask, dtype=bool).view(np.uint8)
     cv2.subtract(out, out, dst=out, mask=where)
-    cv2.add(out, (*grey_rgb, 0), dst=out, mask=where)
+    # OpenCV's stubs type src2 as a matrix only; cv2.add also takes a Scalar, added to every pixel.
+    cv2.add(out, (*grey_rgb, 0), dst=out, mask=where)  # pyright: ignore[reportCallIssue, reportArgumentType]
     return out
 
 

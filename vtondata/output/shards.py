@@ -113,7 +113,7 @@ def _check_writable(accepted: list[Sample]) -> None:
 
 def _write_tar(path: Path, samples: list[Sample]) -> tuple[int, str]:
     """Write the tar atomically; return its size in bytes and its sha256."""
-    from webdataset import TarWriter  # webdataset imports torch: only when a shard is written
+    from webdataset.writer import TarWriter  # webdataset imports torch: only when a shard is written
 
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as stream:
