@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import cast
 
 import torch
 from accelerate import Accelerator
@@ -83,7 +84,9 @@ def save_trainable(model: FluxTransformer2DModel, mode: str, directory: Path) ->
     if mode == "lora":
         FluxFillPipeline.save_lora_weights(
             str(directory),
-            transformer_lora_layers=get_peft_model_state_dict(model),
+            transformer_lora_layers=cast(
+                dict[str, torch.nn.Module | torch.Tensor], get_peft_model_state_dict(model)
+            ),
             transformer_lora_adapter_metadata=model.peft_config["default"].to_dict(),
         )
         return directory / LORA_FILE

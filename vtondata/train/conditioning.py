@@ -82,6 +82,7 @@ def encode_prompts(
             prompt_embeds, pooled_embeds, _ = text_pipeline.encode_prompt(
                 prompt=prompt, prompt_2=None, max_sequence_length=max_sequence_length
             )
+            assert prompt_embeds is not None and pooled_embeds is not None
             embeds[prompt] = prompt_embeds[0].cpu()
             pooled[prompt] = pooled_embeds[0].cpu()
     return PromptCache(embeds, pooled)

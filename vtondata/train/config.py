@@ -34,29 +34,31 @@ FLUX_ATTENTION_LORA_TARGETS = (
 
 class ModelSection(RecipeModel):
     path: str = Field(
-        "black-forest-labs/FLUX.1-Fill-dev",
+        default="black-forest-labs/FLUX.1-Fill-dev",
         description="Base FluxFillPipeline: a local folder in diffusers layout or a Hugging Face hub id.",
     )
-    revision: str | None = Field(None, description="Hub revision (branch, tag or commit); null = default.")
+    revision: str | None = Field(
+        default=None, description="Hub revision (branch, tag or commit); null = default."
+    )
 
 
 class CanvasSection(RecipeModel):
     half_width_px: int = Field(
-        576, ge=16, multiple_of=16, description="Width of each half (garment, person)."
+        default=576, ge=16, multiple_of=16, description="Width of each half (garment, person)."
     )
-    half_height_px: int = Field(768, ge=16, multiple_of=16, description="Height of the canvas.")
+    half_height_px: int = Field(default=768, ge=16, multiple_of=16, description="Height of the canvas.")
 
 
 class DataSection(RecipeModel):
     shuffle_buffer: int = Field(
-        256,
+        default=256,
         ge=1,
         description="Samples in the seeded shuffle buffer of the global sample order (one buffer per "
         "process and DataLoader worker, all holding the same samples).",
     )
-    num_workers: int = Field(2, ge=0, description="DataLoader worker processes (0 = main process).")
+    num_workers: int = Field(default=2, ge=0, description="DataLoader worker processes (0 = main process).")
     missing_cloth: Literal["person_crop", "skip"] = Field(
-        "person_crop",
+        default="person_crop",
         description="Without cloth.jpg: cut the garment out of the person photo with garment_mask.png "
         "(person_crop), or skip the sample (counted as data.no_cloth).",
     )
@@ -64,112 +66,131 @@ class DataSection(RecipeModel):
 
 class MaskAugmentSection(RecipeModel):
     enabled: bool = Field(
-        True,
+        default=True,
         description="Randomly grow the repaint mask against mask-shape shortcuts (it never shrinks: a "
         "shrunk mask would expose the old garment's outline).",
     )
-    probability: float = Field(0.8, ge=0, le=1, description="Chance that a sample's mask is changed at all.")
-    max_dilation_frac: float = Field(0.04, ge=0, le=0.5, description="Largest growth radius.")
+    probability: float = Field(
+        default=0.8, ge=0, le=1, description="Chance that a sample's mask is changed at all."
+    )
+    max_dilation_frac: float = Field(default=0.04, ge=0, le=0.5, description="Largest growth radius.")
     max_shift_frac: float = Field(
-        0.02, ge=0, le=0.5, description="Largest shift in x and y of the grown copy added to the mask."
+        default=0.02,
+        ge=0,
+        le=0.5,
+        description="Largest shift in x and y of the grown copy added to the mask.",
     )
 
 
 class ConditioningSection(RecipeModel):
     prompt: str = Field(
-        "The pair of images highlights a garment and its fit on a person; "
+        default="The pair of images highlights a garment and its fit on a person; "
         "[IMAGE1] the garment alone; [IMAGE2] the same garment worn by the person.",
         description="Fixed prompt used for every sample without a caption.",
     )
-    use_captions: bool = Field(True, description="Use meta.json's 'caption' string when a sample has one.")
-    max_sequence_length: int = Field(512, ge=1, le=512, description="T5 tokens per prompt.")
+    use_captions: bool = Field(
+        default=True, description="Use meta.json's 'caption' string when a sample has one."
+    )
+    max_sequence_length: int = Field(default=512, ge=1, le=512, description="T5 tokens per prompt.")
 
 
 class OptimSection(RecipeModel):
     optimizer: Literal["auto", "adamw", "adamw_bf16", "adafactor_bf16"] = Field(
-        "auto",
+        default="auto",
         description="adamw: torch AdamW on float32 trained weights; adamw_bf16 / adafactor_bf16: trained "
         "weights kept in bfloat16 and updated with stochastic rounding (vtondata.train.optim), for full "
         "fine-tuning on one GPU; auto: adafactor_bf16 in full mode under bf16, else adamw.",
     )
-    learning_rate: float = Field(1e-5, gt=0, description="Peak learning rate.")
+    learning_rate: float = Field(default=1e-5, gt=0, description="Peak learning rate.")
     lr_scheduler: Literal["constant", "constant_with_warmup", "linear", "cosine"] = Field(
-        "constant_with_warmup", description="diffusers.optimization.get_scheduler name."
+        default="constant_with_warmup", description="diffusers.optimization.get_scheduler name."
     )
-    warmup_steps: int = Field(100, ge=0, description="Optimizer steps of linear warm-up.")
-    weight_decay: float = Field(1e-2, ge=0)
-    adam_beta1: float = Field(0.9, ge=0, lt=1)
-    adam_beta2: float = Field(0.999, ge=0, lt=1)
-    adam_epsilon: float = Field(1e-8, gt=0)
-    max_grad_norm: float = Field(1.0, gt=0, description="Gradient clipping norm.")
+    warmup_steps: int = Field(default=100, ge=0, description="Optimizer steps of linear warm-up.")
+    weight_decay: float = Field(default=1e-2, ge=0)
+    adam_beta1: float = Field(default=0.9, ge=0, lt=1)
+    adam_beta2: float = Field(default=0.999, ge=0, lt=1)
+    adam_epsilon: float = Field(default=1e-8, gt=0)
+    max_grad_norm: float = Field(default=1.0, gt=0, description="Gradient clipping norm.")
 
 
 class LoraSection(RecipeModel):
-    rank: int = Field(64, ge=1, description="LoRA rank r.")
-    alpha: float = Field(64, gt=0, description="LoRA alpha; the update is scaled by alpha / rank.")
+    rank: int = Field(default=64, ge=1, description="LoRA rank r.")
+    alpha: float = Field(default=64, gt=0, description="LoRA alpha; the update is scaled by alpha / rank.")
     target_modules: list[str] = Field(
-        list(FLUX_ATTENTION_LORA_TARGETS), min_length=1, description="Module names that get adapters."
+        default=list(FLUX_ATTENTION_LORA_TARGETS), min_length=1, description="Module names that get adapters."
     )
 
 
 class TrainingSection(RecipeModel):
     mode: Literal["attention", "full", "lora"] = Field(
-        "lora",
+        default="lora",
         description="attention: fine-tune only attention layers (catvton-flux's 'full'); full: every "
         "transformer weight; lora: peft adapters on lora.target_modules.",
     )
-    steps: int = Field(10_000, ge=1, description="Optimizer steps in the whole run.")
-    batch_size: int = Field(1, ge=1, description="Samples per micro-batch per process.")
-    gradient_accumulation_steps: int = Field(4, ge=1, description="Micro-batches per optimizer step.")
+    steps: int = Field(default=10_000, ge=1, description="Optimizer steps in the whole run.")
+    batch_size: int = Field(default=1, ge=1, description="Samples per micro-batch per process.")
+    gradient_accumulation_steps: int = Field(default=4, ge=1, description="Micro-batches per optimizer step.")
     mixed_precision: Literal["fp32", "fp16", "bf16"] = Field(
-        "bf16", description="Compute precision (accelerate mixed precision; fp32 = none)."
+        default="bf16", description="Compute precision (accelerate mixed precision; fp32 = none)."
     )
-    gradient_checkpointing: bool = Field(True, description="Recompute activations to save memory.")
-    seed: int = Field(0, ge=0, description="Seeds data order, augmentation, noise and timesteps.")
+    gradient_checkpointing: bool = Field(default=True, description="Recompute activations to save memory.")
+    seed: int = Field(default=0, ge=0, description="Seeds data order, augmentation, noise and timesteps.")
     timestep_sampling: Literal["uniform", "logit_normal", "mode"] = Field(
-        "logit_normal", description="Density of training timesteps (SD3 paper, diffusers training_utils)."
+        default="logit_normal",
+        description="Density of training timesteps (SD3 paper, diffusers training_utils).",
     )
     logit_mean: float = Field(
-        0.0, description="Mean of the logit-normal density of sigma: above 0 = noisier training samples."
+        default=0.0,
+        description="Mean of the logit-normal density of sigma: above 0 = noisier training samples.",
     )
-    logit_std: float = Field(1.0, gt=0, description="Std of the logit-normal density.")
-    mode_scale: float = Field(1.29, description="Scale of the 'mode' density.")
+    logit_std: float = Field(default=1.0, gt=0, description="Std of the logit-normal density.")
+    mode_scale: float = Field(default=1.29, description="Scale of the 'mode' density.")
     loss_weighting: Literal["none", "sigma_sqrt", "cosmap"] = Field(
-        "none", description="Per-timestep loss weighting (compute_loss_weighting_for_sd3)."
+        default="none", description="Per-timestep loss weighting (compute_loss_weighting_for_sd3)."
     )
     masked_loss_weight: float = Field(
-        1.0,
+        default=1.0,
         ge=1,
         description="Weight of latent tokens inside the repaint mask relative to the rest (1 = plain mean).",
     )
     guidance_scale: float = Field(
-        30.0, ge=0, description="Guidance value fed to a guidance-distilled transformer (FLUX.1 Fill dev)."
+        default=30.0,
+        ge=0,
+        description="Guidance value fed to a guidance-distilled transformer (FLUX.1 Fill dev).",
     )
 
 
 class CheckpointSection(RecipeModel):
-    every_steps: int = Field(500, ge=1, description="Save a resumable checkpoint every N optimizer steps.")
-    keep_last: int = Field(
-        2, ge=1, description="Complete checkpoints kept; older ones (and older incomplete ones) are deleted."
+    every_steps: int = Field(
+        default=500, ge=1, description="Save a resumable checkpoint every N optimizer steps."
     )
-    resume: bool = Field(True, description="Continue from the newest checkpoint under RUN/checkpoints.")
+    keep_last: int = Field(
+        default=2,
+        ge=1,
+        description="Complete checkpoints kept; older ones (and older incomplete ones) are deleted.",
+    )
+    resume: bool = Field(
+        default=True, description="Continue from the newest checkpoint under RUN/checkpoints."
+    )
 
 
 class ValidationSection(RecipeModel):
     every_steps: int | None = Field(
-        500, ge=1, description="Render a validation grid every N steps; null = off."
+        default=500, ge=1, description="Render a validation grid every N steps; null = off."
     )
-    num_samples: int = Field(2, ge=0, description="Samples held back from training for validation.")
-    num_inference_steps: int = Field(28, ge=1)
-    guidance_scale: float = Field(30.0, ge=0)
+    num_samples: int = Field(default=2, ge=0, description="Samples held back from training for validation.")
+    num_inference_steps: int = Field(default=28, ge=1)
+    guidance_scale: float = Field(default=30.0, ge=0)
 
 
 class TrainRecipe(RecipeModel):
     """A whole training run of the bundled Flux Fill try-on trainer."""
 
-    schema_version: str = Field(TRAIN_RECIPE_SCHEMA_VERSION, description="Train recipe format (semver).")
+    schema_version: str = Field(
+        default=TRAIN_RECIPE_SCHEMA_VERSION, description="Train recipe format (semver)."
+    )
     name: str = Field(description="Short recipe name.")
-    description: str = Field("", description="What this recipe is for.")
+    description: str = Field(default="", description="What this recipe is for.")
     model: ModelSection = Field(default_factory=ModelSection)
     canvas: CanvasSection = Field(default_factory=CanvasSection)
     data: DataSection = Field(default_factory=DataSection)

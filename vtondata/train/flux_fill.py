@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -45,6 +45,7 @@ from accelerate.utils import DistributedDataParallelKwargs, ProjectConfiguration
 from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxFillPipeline, FluxTransformer2DModel
 from diffusers.optimization import get_scheduler
 from diffusers.pipelines.flux.pipeline_flux_fill import retrieve_latents
+from diffusers.pipelines.flux.pipeline_output import FluxPipelineOutput
 from diffusers.training_utils import (
     cast_training_params,
     compute_density_for_timestep_sampling,
@@ -130,15 +131,16 @@ def load_models(recipe: TrainRecipe) -> FluxFillModels:
     return FluxFillModels(
         transformer=FluxTransformer2DModel.from_pretrained(path, subfolder="transformer", revision=revision),
         vae=AutoencoderKL.from_pretrained(path, subfolder="vae", revision=revision),
-        scheduler=FlowMatchEulerDiscreteScheduler.from_pretrained(
-            path, subfolder="scheduler", revision=revision
+        scheduler=cast(
+            FlowMatchEulerDiscreteScheduler,
+            FlowMatchEulerDiscreteScheduler.from_pretrained(path, subfolder="scheduler", revision=revision),
         ),
     )
 
 
 def vae_scale_factor(vae: AutoencoderKL) -> int:
     """Pixels per latent pixel (8 for FLUX), as FluxFillPipeline derives it."""
-    return 2 ** (len(vae.config.block_out_channels) - 1)
+    return 2 ** (len(vae.config["block_out_channels"]) - 1)
 
 
 def configure_trainable(transformer: FluxTransformer2DModel, recipe: TrainRecipe) -> list[torch.nn.Parameter]:
@@ -158,7 +160,8 @@ def configure_trainable(transformer: FluxTransformer2DModel, recipe: TrainRecipe
         transformer.add_adapter(
             LoraConfig(
                 r=recipe.lora.rank,
-                lora_alpha=recipe.lora.alpha,
+                # peft annotates an int but scales by alpha / r, so a float alpha is valid.
+                lora_alpha=recipe.lora.alpha,  # pyright: ignore[reportArgumentType]
                 init_lora_weights="gaussian",
                 target_modules=list(recipe.lora.target_modules),
             )
@@ -175,8 +178,13 @@ Generators = torch.Generator | list[torch.Generator] | None
 
 def encode_latents(vae: AutoencoderKL, images: torch.Tensor, generator: Generators) -> torch.Tensor:
     """(B, 3, H, W) in [-1, 1] -> scaled, shifted VAE latents (B, 16, H/8, W/8) drawn with ``generator``."""
-    latents = retrieve_latents(vae.encode(images.to(device=vae.device, dtype=vae.dtype)), generator=generator)
-    return (latents - vae.config.shift_factor) * vae.config.scaling_factor
+    # diffusers annotates retrieve_latents as taking a tensor and one generator; it reads the encoder
+    # output's latent_dist and hands the generator to randn_tensor, which also takes a list.
+    latents = retrieve_latents(
+        vae.encode(images.to(device=vae.device, dtype=vae.dtype)),  # pyright: ignore[reportArgumentType]
+        generator=generator,  # pyright: ignore[reportArgumentType]
+    )
+    return (latents - vae.config["shift_factor"]) * vae.config["scaling_factor"]
 
 
 def fill_inputs(
@@ -223,9 +231,11 @@ def sample_timesteps(
         mode_scale=training.mode_scale,
         generator=generator,
     )
-    count = len(scheduler.timesteps)
+    timesteps, sigmas = scheduler.timesteps, scheduler.sigmas
+    assert isinstance(timesteps, torch.Tensor) and isinstance(sigmas, torch.Tensor)
+    count = len(timesteps)
     indices = ((1.0 - density) * count).long().clamp(0, count - 1)
-    return scheduler.timesteps[indices], scheduler.sigmas[indices]
+    return timesteps[indices], sigmas[indices]
 
 
 def flow_matching_loss(
@@ -271,7 +281,12 @@ def compute_loss(
     drawn = [sample_timesteps(models.scheduler, 1, recipe.training, g) for g in generators]
     timesteps = torch.cat([timestep for timestep, _ in drawn]).to(device)
     sigmas = torch.cat([sigma for _, sigma in drawn]).to(device)
-    noisy = models.scheduler.scale_noise(inputs.latents, timesteps, noise)
+    # diffusers annotates its tensor arguments as the legacy torch.FloatTensor.
+    noisy = models.scheduler.scale_noise(
+        cast(torch.FloatTensor, inputs.latents),
+        cast(torch.FloatTensor, timesteps),
+        cast(torch.FloatTensor, noise),
+    )
     prompt_embeds, pooled = prompts.batch(batch["prompts"], device, inputs.latents.dtype)
     guidance = None
     if extract_model_from_parallel(transformer).config.guidance_embeds:
@@ -449,11 +464,15 @@ def save_weights(
 def fill_pipeline(models: FluxFillModels, transformer: FluxTransformer2DModel) -> FluxFillPipeline:
     """An inference pipeline around the given transformer, without text encoders (embeddings are cached)."""
     pipeline = FluxFillPipeline(
-        scheduler=FlowMatchEulerDiscreteScheduler.from_config(models.scheduler.config),
+        scheduler=cast(
+            FlowMatchEulerDiscreteScheduler,
+            FlowMatchEulerDiscreteScheduler.from_config(models.scheduler.config),
+        ),
         vae=models.vae,
-        text_encoder=None,
-        tokenizer=None,
-        text_encoder_2=None,
+        # diffusers registers a None component as absent but annotates the text models as required.
+        text_encoder=None,  # pyright: ignore[reportArgumentType]
+        tokenizer=None,  # pyright: ignore[reportArgumentType]
+        text_encoder_2=None,  # pyright: ignore[reportArgumentType]
         tokenizer_2=None,
         transformer=transformer,
     )
@@ -474,18 +493,21 @@ def render_tryon(
     transformer = pipeline.transformer
     prompt_embeds, pooled = prompts.batch([prompt], transformer.device, transformer.dtype)
     height, width = canvas.image.shape[-2:]
-    result = pipeline(
-        image=Image.fromarray(to_uint8(canvas.image)),
-        mask_image=Image.fromarray(to_uint8(canvas.mask)[..., 0]),
-        prompt_embeds=prompt_embeds,
-        pooled_prompt_embeds=pooled,
+    # diffusers annotates image and mask_image as tensors although it preprocesses PIL images, and
+    # the embeddings as the legacy torch.FloatTensor.
+    output = pipeline(
+        image=Image.fromarray(to_uint8(canvas.image)),  # pyright: ignore[reportArgumentType]
+        mask_image=Image.fromarray(to_uint8(canvas.mask)[..., 0]),  # pyright: ignore[reportArgumentType]
+        prompt_embeds=cast(torch.FloatTensor, prompt_embeds),
+        pooled_prompt_embeds=cast(torch.FloatTensor, pooled),
         height=height,
         width=width,
         num_inference_steps=num_inference_steps,
         guidance_scale=guidance_scale,
         generator=torch.Generator().manual_seed(seed),
         output_type="pil",
-    ).images[0]
+    )
+    result = cast(FluxPipelineOutput, output).images[0]  # return_dict is left at True
     return result.crop((width // 2, 0, width, height))
 
 
@@ -588,7 +610,8 @@ def optimizer_step(
             lr_scheduler.step()
             optimizer.zero_grad(set_to_none=True)
         losses.append(loss.detach())
-    return accelerator.gather(torch.stack(losses).mean()[None]).mean().item(), grad_norm
+    gathered = cast(torch.Tensor, accelerator.gather(torch.stack(losses).mean()[None]))
+    return gathered.mean().item(), grad_norm
 
 
 def prepare_data(output: Path, urls: list[str], recipe: TrainRecipe, accelerator: Accelerator) -> ShardScan:

@@ -144,6 +144,7 @@ class AdamWBF16(_RoundingOptimizer):
         generator: torch.Generator | None,
     ) -> None:
         beta1, beta2 = group["betas"]
+        assert param.grad is not None
         grad = param.grad.float()
         exp_avg = state["exp_avg"].float().lerp_(grad, 1 - beta1)
         exp_avg_sq = state["exp_avg_sq"].float().mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
@@ -202,6 +203,7 @@ class AdafactorBF16(_RoundingOptimizer):
         step: int,
         generator: torch.Generator | None,
     ) -> None:
+        assert param.grad is not None
         grad = param.grad.to(torch.float32, copy=True)
         beta2 = 1.0 - math.pow(step, group["decay_rate"])
         squared = grad.square().add_(group["eps"])

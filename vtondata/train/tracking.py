@@ -14,10 +14,14 @@ import logging
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from accelerate import Accelerator
 from PIL import Image
+
+if TYPE_CHECKING:
+    from torch.utils.tensorboard import SummaryWriter
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +75,8 @@ def record_grid(accelerator: Accelerator, grid: Image.Image, step: int) -> None:
     """Add a validation grid to TensorBoard (main process; the PNG is saved by the caller)."""
     if not accelerator.is_main_process:
         return
-    writer = accelerator.get_tracker("tensorboard", unwrap=True)
+    # unwrap=True returns the tracker's SummaryWriter, not the GeneralTracker the annotation names.
+    writer = cast("SummaryWriter", accelerator.get_tracker("tensorboard", unwrap=True))
     writer.add_image("validation/grid", np.asarray(grid.convert("RGB")), step, dataformats="HWC")
     writer.flush()
 

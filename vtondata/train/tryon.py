@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -60,7 +61,12 @@ def load_tryon_model(weights: Path, device: torch.device | None = None) -> TryOn
     recipe = TrainRecipe.model_validate(yaml.safe_load((run / RECIPE_FILE).read_text(encoding="utf-8")))
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
-    components = {"text_encoder": None, "tokenizer": None, "text_encoder_2": None, "tokenizer_2": None}
+    components: dict[str, Any] = {
+        "text_encoder": None,
+        "tokenizer": None,
+        "text_encoder_2": None,
+        "tokenizer_2": None,
+    }
     if recipe.training.mode == "full":
         components["transformer"] = FluxTransformer2DModel.from_pretrained(
             weights_dir / "transformer", dtype=dtype
