@@ -144,6 +144,36 @@ def build(
         _print_summary(result)
 
 
+class _BuildProgress:
+    """One progress bar for a build: inputs done, accepted so far and rejections by stage."""
+
+    def __init__(self, terminal: Any, quiet: bool) -> None:
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TimeElapsedColumn(),
+            console=Console(file=terminal),
+            disable=quiet,
+            transient=True,
+        )
+        self.task = self.bar.add_task("building", total=None, counts="")
+        self.accepted = 0
+        self.rejected_by_stage: Counter[str] = Counter()
+
+    def on_plan(self, inputs: int, done: int) -> None:
+        self.bar.update(self.task, total=inputs, completed=done, counts="resuming" if done else "")
+
+    def on_chunk_done(self, record: Any) -> None:
+        self.accepted += record.accepted
+        for code, count in record.by_reason.items():
+            self.rejected_by_stage[code.split(".", 1)[0]] += count
+        stages = " ".join(f"{stage} -{n}" for stage, n in sorted(self.rejected_by_stage.items()))
+        counts = f"accepted {self.accepted}  rejected: {stages or '0'}"
+        self.bar.update(self.task, advance=record.samples, counts=counts)
+
+
 def _build_with_progress(
     raw: str | Path,
     out: str | Path,
@@ -158,35 +188,9 @@ def _build_with_progress(
     from vtondata.build_log import terminal_stream
 
     terminal = terminal_stream()
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[counts]}"),
-        TimeElapsedColumn(),
-        console=Console(file=terminal),
-        disable=quiet,
-        transient=True,
-    )
-    rejected_by_stage: Counter[str] = Counter()
-    accepted = 0
-    task = progress.add_task("building", total=None, counts="")
-
-    def on_plan(inputs: int, done: int) -> None:
-        progress.update(task, total=inputs, completed=done, counts="resuming" if done else "")
-
-    def on_chunk_done(record) -> None:
-        nonlocal accepted
-        accepted += record.accepted
-        for code, count in record.by_reason.items():
-            rejected_by_stage[code.split(".", 1)[0]] += count
-        stages = " ".join(f"{stage} -{n}" for stage, n in sorted(rejected_by_stage.items()))
-        progress.update(
-            task, advance=record.samples, counts=f"accepted {accepted}  rejected: {stages or '0'}"
-        )
-
+    progress = _BuildProgress(terminal, quiet)
     try:
-        with progress:
+        with progress.bar:
             return api.build(
                 raw,
                 out,
@@ -194,8 +198,8 @@ def _build_with_progress(
                 pipeline,
                 _parse_overrides(set_),
                 **options,
-                on_plan=on_plan,
-                on_chunk_done=on_chunk_done,
+                on_plan=progress.on_plan,
+                on_chunk_done=progress.on_chunk_done,
             )
     except BaseException as error:
         if not caused_by_interrupt(error):
