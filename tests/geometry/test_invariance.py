@@ -125,3 +125,25 @@ def test_synthetic_ground_truth_is_consistent(category: str, pose: str) -> None:
             assert not np.any(part & ~dressed.person)
         columns, rows = dressed.keypoints_px[:, 0].astype(int), dressed.keypoints_px[:, 1].astype(int)
         assert np.all(dressed.person[rows, columns]), "every joint lies on the person"
+
+
+@pytest.mark.parametrize(("category", "pose"), [case for case in CASES if case[0] != "dress"])
+def test_no_limb_skin_shows_next_to_the_hands_and_feet(category: str, pose: str) -> None:
+    """With the offline evidence (hands and feet as landmark hulls give them, whole; visible skin),
+    no band of bare forearm or shin is kept between the mask and a hand or foot: such a band shows
+    skin under a short sleeve or skirt and fabric under a long one, so it would tell the form."""
+    body = make_body(pose)
+    chains = regions.ARM_CHAINS if category == "upper" else regions.LEG_CHAINS
+    limbs = regions.fill_polygons(
+        body.labels.shape, regions.limb_capsules(body.keypoints_px, chains, 0.8 * body.scale_px)
+    )
+    for dressed in _variants(category, pose):
+        layers = dressed.layers(garment=False, protected=True, skin=True)
+        layers.update(hands=body.part("hand"), feet=body.part("foot"))
+        mask = agnostic_mask(
+            dressed.size_wh, body.keypoints_px, layers, category, PARAMS.for_category(category)
+        )
+        shown = np.count_nonzero(dressed.skin & limbs & ~mask)
+        assert shown <= 0.005 * body.scale_px**2, f"{dressed.garment}: {shown} px of limb skin shown"
+        assert 1 - _share(mask, body.part("hand")) >= 0.99, f"{dressed.garment}: hands kept"
+        assert 1 - _share(mask, body.part("foot")) >= 0.99, f"{dressed.garment}: feet kept"

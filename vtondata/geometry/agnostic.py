@@ -153,9 +153,15 @@ def agnostic_mask(
     derived_core, derived_grown = _derived_protection(kp, frame, layers, params, margin_px)
     core = regions.fill_polygons(shape_hw, derived_core) | evidence
     grown = regions.fill_polygons(shape_hw, derived_grown) | evidence
-    for layer, grow_px in ((parts, margin_px), (hair, params.protect.hair_margin_rel * s)):
-        if layer.any() and grow_px > 0:
-            grown |= grid.grow(grid.pool(layer), grow_px)
+    if parts.any() and margin_px > 0:
+        pooled = grid.pool(parts)
+        grown_parts = grid.grow(pooled, margin_px)
+        if "hands" in layers or "feet" in layers:
+            _drop_margin_behind_ends(grown_parts, parts, pooled, grid.cell, kp, margin_px)
+        grown |= grown_parts
+    hair_margin_px = params.protect.hair_margin_rel * s
+    if hair.any() and hair_margin_px > 0:
+        grown |= grid.grow(grid.pool(hair), hair_margin_px)
     mask &= ~grown
     if garment is not None:
         # Garment evidence beats the pose-derived guesses, never a protected evidence layer.
@@ -302,6 +308,74 @@ def _derived_protection(
                 core.append(side_core)
                 grown.append(side_grown)
     return core, grown
+
+
+END_REACH_REL = 0.8
+"""How far from its wrist or ankle a hand or foot is looked for, / s (a hand is about 0.5 s long)."""
+
+
+def _drop_margin_behind_ends(
+    grown: np.ndarray, parts: np.ndarray, pooled: np.ndarray, cell: int, kp: np.ndarray, margin_px: float
+) -> None:
+    """Take out of ``grown`` (in place) the margin on the limb's side of each hand and foot.
+
+    A hand's margin keeps its edge from being repainted, but on the
+    forearm's side it also keeps a band of whatever meets the hand: bare skin
+    under a short sleeve, a cuff under a long one. That band alone tells the
+    sleeve (or, above the feet, the hem) apart, so on that side the hand ends
+    at its own edge. The protected cells (``pooled``, ``parts`` on the grid of
+    ``cell`` pixels) nearest to a trusted wrist or ankle, within reach, are its
+    hand or foot; behind that hand's centre along the limb (elbow to wrist,
+    knee to ankle), as wide as the hand, its margin is dropped. Pose-drawn
+    stand-ins are not in ``parts``: they are guesses placed from the wrist and
+    keep their whole margin.
+    """
+    limbs = [
+        (kp[J[middle], :2], kp[J[end], :2])
+        for _root, middle, end in regions.ARM_CHAINS + regions.LEG_CHAINS
+        if kp[J[middle], 2] > 0 and kp[J[end], 2] > 0
+    ]
+    if not limbs:
+        return
+    rows, cols = np.nonzero(pooled)
+    cells_xy = (np.stack([cols, rows], axis=1).astype(np.float32) + 0.5) * cell
+    ends_xy = np.array([end for _middle, end in limbs], dtype=np.float32)
+    distance = np.linalg.norm(cells_xy[:, None, :] - ends_xy[None, :, :], axis=2)
+    nearest = np.argmin(distance, axis=1)
+    scale = regions.body_frame(kp).scale_px
+    reach = END_REACH_REL * scale
+    pad = margin_px + cell
+    for side, (middle, end) in enumerate(limbs):
+        own = cells_xy[(nearest == side) & (distance[:, side] <= reach)]
+        length = float(np.linalg.norm(end - middle))
+        if own.size == 0 or length < 1e-6:
+            continue
+        along = (end - middle) / length
+        across = np.array([-along[1], along[0]], dtype=np.float32)
+        centre = own.mean(axis=0)
+        back = float(np.max((centre - own) @ along)) + pad
+        half_width = float(np.max(np.abs((own - centre) @ across))) + pad
+        behind = np.array(
+            [
+                centre + across * half_width,
+                centre - across * half_width,
+                centre - across * half_width - along * back,
+                centre + across * half_width - along * back,
+            ],
+            dtype=np.float32,
+        )
+        _clear_outside(grown, parts, behind)
+
+
+def _clear_outside(grown: np.ndarray, parts: np.ndarray, polygon: np.ndarray) -> None:
+    """Set ``grown`` False inside ``polygon`` except on ``parts`` (both ``HxW`` bool; in place)."""
+    height, width = grown.shape
+    x0, y0 = np.clip(np.floor(polygon.min(axis=0)).astype(int), 0, (width, height))
+    x1, y1 = np.clip(np.ceil(polygon.max(axis=0)).astype(int) + 1, 0, (width, height))
+    if x1 <= x0 or y1 <= y0:
+        return
+    inside = regions.fill_polygons((y1 - y0, x1 - x0), [polygon - np.array([x0, y0], dtype=np.float32)])
+    grown[y0:y1, x0:x1] &= ~inside | parts[y0:y1, x0:x1]
 
 
 def _overlaps(layer: np.ndarray, polygon: np.ndarray) -> bool:
