@@ -36,8 +36,9 @@ from vtondata.runners.base import Runner
 from vtondata.runners.choice import RunnerChoice, choose_runner
 from vtondata.runners.local import run_stages
 from vtondata.runners.resume import Plan
-from vtondata.sample import Category, Sample
+from vtondata.sample import ALL_CATEGORIES, BuildCategory, Category, Sample, build_category
 from vtondata.stages.base import Stage
+from vtondata.stages.categories import CategoriesStage
 from vtondata.stages.cloth import ClothSegmenter, ClothStage
 from vtondata.stages.encode import EncodeStage
 from vtondata.stages.ingest import IngestStage
@@ -72,10 +73,14 @@ class BuildResult:
     log_path: Path | None = None
 
 
-def build_stages(recipe: Recipe) -> list[Stage]:
-    """The whole wiring, in data-flow order. Backends are built but not loaded."""
+def build_stages(recipe: Recipe, category: str | None = None) -> list[Stage]:
+    """The whole wiring, in data-flow order. Backends are built but not loaded.
+
+    For ``category="all"`` the category's own stages (mask, quality, encode) run inside a
+    :class:`~vtondata.stages.categories.CategoriesStage`, once per category, after the models ran once.
+    """
     segment_backend = build_segment_backend(recipe.segment)
-    return [
+    shared: list[Stage] = [
         IngestStage(recipe.ingest),
         ClothStage(
             recipe.cloth,
@@ -86,6 +91,8 @@ def build_stages(recipe: Recipe) -> list[Stage]:
         ),
         PoseStage(recipe.pose, build_pose_backend(recipe.pose)),
         SegmentStage(recipe.segment, segment_backend),
+    ]
+    per_category: list[Stage] = [
         MaskStage(recipe.mask),
         QualityStage(
             recipe.quality,
@@ -93,6 +100,9 @@ def build_stages(recipe: Recipe) -> list[Stage]:
         ),
         EncodeStage(recipe.output),
     ]
+    if category == ALL_CATEGORIES:
+        return [*shared, CategoriesStage(per_category, recipe.output)]
+    return [*shared, *per_category]
 
 
 def _cloth_segmenter(recipe: Recipe, segment_backend: Any) -> ClothSegmenter | None:
@@ -177,7 +187,7 @@ def installed_backends(recipe: Recipe) -> dict[str, Any]:
 def build(
     raw: str | Path,
     out: str | Path,
-    category: str | Category,
+    category: str | BuildCategory,
     recipe: str | Path | Recipe = "default",
     overrides: Mapping[str, Any] | None = None,
     *,
@@ -191,6 +201,9 @@ def build(
     on_plan: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Turn the photos under ``raw`` into a dataset in ``out`` for ``category``.
+
+    ``category`` is ``"upper"``, ``"lower"``, ``"dress"``, or ``"all"``: the models run once per photo
+    and each category the photo supports gets its own mask and verdict (docs/format.md).
 
     ``recipe`` is a bundled name (``"offline"``), a YAML path or a ``Recipe``;
     ``overrides`` are dotted keys (``{"output.chunk_size": 16}``). ``runner``
@@ -208,13 +221,13 @@ def build(
     :mod:`vtondata.storage`.
     """
     started = time.perf_counter()
-    category = Category(category)
+    category = build_category(category)
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, dict(overrides or {}))
     raw = raw if is_url(raw) else Path(raw)
     destination = destination_for(out)
     items = _scan(raw, recipe, limit)
     weights = _resolve_weights(recipe)
-    stages = build_stages(recipe)
+    stages = build_stages(recipe, category)
     chunks = plan_chunks(items, recipe.output.chunk_size, category)
     plan = _plan(recipe, category, items, chunks)
     choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
@@ -245,12 +258,12 @@ def _scan(raw: str | Path, recipe: Recipe, limit: int | None) -> list[InputItem]
     return items
 
 
-def _plan(recipe: Recipe, category: Category, items: list[InputItem], chunks: list[Chunk]) -> Plan:
+def _plan(recipe: Recipe, category: BuildCategory, items: list[InputItem], chunks: list[Chunk]) -> Plan:
     """What this build is, for resuming: a later run with another plan must not mix into ``OUT``."""
     return Plan(
         recipe_sha256=recipe_sha256(recipe),
         inputs_sha256=inputs_sha256(items),
-        category=category.value,
+        category=str(category),
         split=recipe.output.split,
         chunk_size=recipe.output.chunk_size,
         num_chunks=len(chunks),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 if TYPE_CHECKING:
     import numpy as np
@@ -23,6 +23,32 @@ class Category(StrEnum):
     UPPER = "upper"
     LOWER = "lower"
     DRESS = "dress"
+
+
+ALL_CATEGORIES: Final = "all"
+"""The build category that draws every category a photo supports from one run of the models."""
+
+BuildCategory = Category | Literal["all"]
+"""What a build is for: one garment category, or :data:`ALL_CATEGORIES` (docs/format.md)."""
+
+UNION_CATEGORIES: Final = (Category.UPPER, Category.LOWER)
+"""The categories whose masks an all-category build also joins, for swapping a top and a bottom at once."""
+
+
+def build_category(value: str) -> BuildCategory:
+    """``"all"`` or a :class:`Category`; ``ValueError`` naming the choices for anything else."""
+    if value == ALL_CATEGORIES:
+        return ALL_CATEGORIES
+    try:
+        return Category(value)
+    except ValueError:
+        choices = ", ".join([*Category, ALL_CATEGORIES])
+        raise ValueError(f"category {value!r} is not one of {choices}") from None
+
+
+def categories_of(category: BuildCategory | str) -> tuple[Category, ...]:
+    """The garment categories a build for ``category`` draws: all three for ``"all"``, else that one."""
+    return tuple(Category) if category == ALL_CATEGORIES else (Category(category),)
 
 
 @dataclass(frozen=True)
@@ -53,7 +79,9 @@ class Sample:
     """Position of the input in the sorted input list."""
     source_path: str
     """Path relative to the raw folder, POSIX separators."""
-    category: Category
+    category: BuildCategory
+    """The garment category; ``"all"`` in an all-category build, whose per-category outcomes are in
+    ``verdicts``."""
     chunk: int
     """Chunk (= shard) this sample belongs to."""
     source_abs: str = ""
@@ -85,6 +113,8 @@ class Sample:
     timings_s: dict[str, float] = field(default_factory=dict)
     """Seconds spent per stage on this sample; reach the index, not the tar."""
     rejection: Rejection | None = None
+    verdicts: dict[Category, Rejection | None] = field(default_factory=dict)
+    """An all-category build's outcome per category: ``None`` when accepted, else why not."""
     cloth_abs: str | None = None
     """Absolute path of the paired garment photo; never written to outputs."""
     cloth_sha256: str | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vtondata.ingest.scan import InputItem
-from vtondata.sample import Category, Sample
+from vtondata.sample import BuildCategory, Sample
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Chunk:
 
     index: int
     items: tuple[InputItem, ...]
-    category: Category
+    category: BuildCategory
 
     def samples(self) -> list[Sample]:
         """Fresh samples for this chunk; scan-time rejections are carried over as they are."""
@@ -43,7 +43,7 @@ class Chunk:
         ]
 
 
-def plan_chunks(items: list[InputItem], chunk_size: int, category: Category) -> list[Chunk]:
+def plan_chunks(items: list[InputItem], chunk_size: int, category: BuildCategory) -> list[Chunk]:
     """Consecutive slices of ``chunk_size`` items (the last one may be shorter), for ``category``."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")

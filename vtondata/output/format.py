@@ -15,12 +15,14 @@ import io
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
+
+from vtondata.sample import ALL_CATEGORIES, UNION_CATEGORIES, Category
 
 SCHEMA_VERSION = "1.1.0"
 """Version of the whole output contract: manifest, tar members and ``meta.json``."""
@@ -109,6 +111,86 @@ MEMBER_SPECS: dict[str, MemberSpec] = {
 """Every member a shard sample may have, by extension (the part after the key's dot)."""
 
 REQUIRED_MEMBERS: tuple[str, ...] = tuple(name for name, spec in MEMBER_SPECS.items() if spec.required)
+
+PER_CATEGORY_MEMBERS: tuple[str, ...] = ("agnostic_mask.png", "agnostic.jpg", "garment_mask.png", "parse.png")
+"""Members whose content depends on the category: an all-category sample holds one of each per
+category it was accepted for, named by :func:`category_member`."""
+
+UNION_NAME = "_".join(UNION_CATEGORIES)
+"""The union's name in member names: ``agnostic_mask_upper_lower.png``."""
+
+
+def category_member(name: str, category: str) -> str:
+    """A per-category member's name in an all-category sample: ``agnostic_mask.png`` ->
+    ``agnostic_mask_lower.png``."""
+    stem, extension = name.rsplit(".", 1)
+    return f"{stem}_{category}.{extension}"
+
+
+def _all_category_specs() -> dict[str, MemberSpec]:
+    """:data:`MEMBER_SPECS` for an all-category build: the shared members, each category's, the union's."""
+    specs: dict[str, MemberSpec] = {}
+    for name, spec in MEMBER_SPECS.items():
+        if name not in PER_CATEGORY_MEMBERS:
+            specs[name] = spec
+            continue
+        for category in Category:
+            specs[category_member(name, category)] = MemberSpec(
+                spec.media_type,
+                spec.encoding,
+                False,
+                f"{spec.meaning} Drawn for the {category} category; present when the photo was accepted "
+                f"for {category} (the index's accepted_{category}).",
+            )
+    for name in ("agnostic_mask.png", "agnostic.jpg"):
+        spec = MEMBER_SPECS[name]
+        specs[category_member(name, UNION_NAME)] = MemberSpec(
+            spec.media_type,
+            spec.encoding,
+            False,
+            f"{spec.meaning} The union of the upper and lower masks, for swapping a top and a bottom at "
+            "once; present when the photo was accepted for both.",
+        )
+    specs["meta.json"] = replace(
+        MEMBER_SPECS["meta.json"],
+        meaning=f"{MEMBER_SPECS['meta.json'].meaning} Each category's verdict, mask parameters and "
+        "statistics are under 'categories'.",
+    )
+    return specs
+
+
+ALL_CATEGORY_MEMBER_SPECS: dict[str, MemberSpec] = _all_category_specs()
+"""Every member a sample of an all-category build (``--category all``) may have."""
+
+
+def member_specs(category: str) -> dict[str, MemberSpec]:
+    """The members of a dataset built for ``category`` (a garment category or ``"all"``)."""
+    return ALL_CATEGORY_MEMBER_SPECS if category == ALL_CATEGORIES else MEMBER_SPECS
+
+
+def required_members(category: str) -> tuple[str, ...]:
+    """The members every accepted sample of a dataset built for ``category`` holds."""
+    return tuple(name for name, spec in member_specs(category).items() if spec.required)
+
+
+def category_view(members: dict[str, Any], category: str) -> dict[str, Any] | None:
+    """An all-category sample's members as a sample of ``category`` alone holds them, or ``None``
+    when it was not accepted for ``category`` (it has no such mask).
+
+    ``agnostic_mask_lower.png`` becomes ``agnostic_mask.png`` and so on; other categories' members
+    and the union's are left out; shared members stay. A single-category sample (it has
+    ``agnostic_mask.png``) is returned as it is: which category it holds is its dataset's.
+    """
+    if "agnostic_mask.png" in members:
+        return members
+    if category_member("agnostic_mask.png", category) not in members:
+        return None
+    own = {category_member(name, category): name for name in PER_CATEGORY_MEMBERS}
+    drawn = {
+        category_member(name, other) for name in PER_CATEGORY_MEMBERS for other in (*Category, UNION_NAME)
+    }
+    return {own.get(name, name): value for name, value in members.items() if name in own or name not in drawn}
+
 
 PNG_PARAMS = (
     (cv2.IMWRITE_PNG_COMPRESSION, 1),
@@ -221,7 +303,16 @@ CODECS: dict[str, Codec] = {
     "cloth_mask.png": _PNG_BINARY,
     "meta.json": _JSON,
 }
-"""The codec of every member in :data:`MEMBER_SPECS` (a test keeps the two lists equal)."""
+CODECS.update(
+    {
+        category_member(name, category): CODECS[name]
+        for name in PER_CATEGORY_MEMBERS
+        for category in (*Category, UNION_NAME)
+        if category_member(name, category) in ALL_CATEGORY_MEMBER_SPECS
+    }
+)
+"""The codec of every member in :data:`MEMBER_SPECS` and :data:`ALL_CATEGORY_MEMBER_SPECS` (a test
+keeps the lists equal)."""
 
 
 def encode_member(name: str, value: Any) -> bytes:

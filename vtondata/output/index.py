@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vtondata.output.layout import INDEX_DIR, atomic_path, completed_stems
-from vtondata.sample import Sample
+from vtondata.sample import ALL_CATEGORIES, Category, Sample
 
 INDEX_SCHEMA = pa.schema(
     [
@@ -39,11 +39,45 @@ INDEX_SCHEMA = pa.schema(
 )
 """Columns of every index file. ``reason_*`` are null for accepted rows, ``shard`` for rejected ones."""
 
+ALL_CATEGORY_INDEX_SCHEMA = pa.schema(
+    [
+        *INDEX_SCHEMA,
+        *(
+            field
+            for category in Category
+            for field in (
+                pa.field(f"accepted_{category}", pa.bool_(), nullable=False),
+                pa.field(f"reason_code_{category}", pa.string()),
+                pa.field(f"reason_message_{category}", pa.string()),
+            )
+        ),
+    ]
+)
+"""Columns of an all-category build's index: :data:`INDEX_SCHEMA` plus each category's verdict.
+
+``accepted`` is true when the photo was accepted for at least one category;
+``accepted_<category>`` says for which, ``reason_code_<category>`` why not.
+Statistics of one category are named ``"<category>:<stage>.<name>"``.
+"""
+
 
 def index_table(samples: list[Sample], shard: str) -> pa.Table:
     """Rows for ``samples`` sorted by input index; ``shard`` is the accepted rows' shard path."""
-    rows = [_row(sample, shard) for sample in sorted(samples, key=lambda sample: sample.index)]
-    return pa.Table.from_pylist(rows, schema=INDEX_SCHEMA)
+    ordered = sorted(samples, key=lambda sample: sample.index)
+    all_categories = any(sample.category == ALL_CATEGORIES for sample in ordered)
+    rows = [{**_row(sample, shard), **(_verdicts(sample) if all_categories else {})} for sample in ordered]
+    return pa.Table.from_pylist(rows, schema=ALL_CATEGORY_INDEX_SCHEMA if all_categories else INDEX_SCHEMA)
+
+
+def _verdicts(sample: Sample) -> dict[str, object]:
+    """An all-category row's per-category columns; a category with no verdict shares the sample's."""
+    columns: dict[str, object] = {}
+    for category in Category:
+        rejection = sample.verdicts.get(category, sample.rejection)
+        columns[f"accepted_{category}"] = rejection is None
+        columns[f"reason_code_{category}"] = rejection.code if rejection is not None else None
+        columns[f"reason_message_{category}"] = rejection.message if rejection is not None else None
+    return columns
 
 
 def _row(sample: Sample, shard: str) -> dict[str, object]:
@@ -81,19 +115,33 @@ def read_index(out: Path) -> pa.Table:
     or partial, and a resumed run rewrites them.
     """
     paths = [out / INDEX_DIR / f"{stem}.parquet" for stem in completed_stems(out)]
-    tables = [pq.read_table(path, schema=INDEX_SCHEMA) for path in paths if path.is_file()]
+    paths = [path for path in paths if path.is_file()]
+    schema = _schema_of(paths)
+    tables = [pq.read_table(path, schema=schema) for path in paths]
     if not tables:
-        return INDEX_SCHEMA.empty_table()
+        return schema.empty_table()
     return pa.concat_tables(tables).sort_by("index")
+
+
+def _schema_of(paths: list[Path]) -> pa.Schema:
+    """The all-category schema when the first file has its columns, else the single-category one."""
+    if paths and "accepted_upper" in pq.read_schema(paths[0]).names:
+        return ALL_CATEGORY_INDEX_SCHEMA
+    return INDEX_SCHEMA
 
 
 def stats_frame(out: Path) -> pd.DataFrame:
     """One row per input, identity columns plus one column per statistic and per stage timing.
 
-    Statistic columns keep their names (``"pose.conf_min"``); timing columns are
-    ``"timings_s.<stage>"``. A statistic a sample does not have is NaN.
+    Statistic columns keep their names (``"pose.conf_min"``; an all-category
+    build's ``"lower:mask.area"``); timing columns are ``"timings_s.<stage>"``.
+    A statistic a sample does not have is NaN.
     """
-    table = read_index(out)
+    return table_frame(read_index(out))
+
+
+def table_frame(table: pa.Table) -> pd.DataFrame:
+    """:func:`stats_frame` of an index table already read (or a view of one)."""
     identity = ["key", "index", "chunk", "category", "accepted", "reason_code"]
     frame = table.select(identity).to_pandas()
     stats = pd.DataFrame([dict(pairs) for pairs in table.column("stats").to_pylist()], index=frame.index)

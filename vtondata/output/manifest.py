@@ -19,7 +19,7 @@ from typing import Any
 
 from vtondata import schemas
 from vtondata.config import Recipe
-from vtondata.output.format import MEMBER_SPECS, SCHEMA_VERSION, json_bytes
+from vtondata.output.format import SCHEMA_VERSION, json_bytes, member_specs
 from vtondata.output.layout import manifest_path, write_bytes_atomic
 from vtondata.output.shards import ChunkRecord
 
@@ -59,7 +59,7 @@ def build_manifest(
         "recipe": {"name": recipe.name, "sha256": recipe_sha256, "resolved": recipe.model_dump(mode="json")},
         "backends": backends,
         "stages": list(stages),
-        "keys": {name: asdict(spec) for name, spec in MEMBER_SPECS.items()},
+        "keys": {name: asdict(spec) for name, spec in member_specs(str(category)).items()},
         "shards": [
             {
                 "path": record.shard,

@@ -38,10 +38,11 @@ import pyarrow.compute as pc
 from PIL import Image
 
 from vtondata.errors import VtonDataError
-from vtondata.output.format import SCHEMA_VERSION, decode_member
-from vtondata.output.index import read_index, stats_frame
+from vtondata.output.format import SCHEMA_VERSION, UNION_NAME, category_view, decode_member
+from vtondata.output.index import INDEX_SCHEMA, read_index, table_frame
 from vtondata.output.layout import manifest_path
 from vtondata.render.overlay import render_overlay
+from vtondata.sample import ALL_CATEGORIES, UNION_CATEGORIES, categories_of
 from vtondata.storage import is_url
 
 if TYPE_CHECKING:
@@ -72,15 +73,42 @@ class SampleRecord:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A dataset folder opened for reading; ``table`` may be a filtered view (``accepted``, ``rejected``)."""
+    """A dataset folder opened for reading; ``table`` may be a filtered view (``accepted``, ``rejected``).
+
+    A dataset built with ``--category all`` is read one category at a time:
+    :meth:`for_category` gives the view in which ``accepted``, the reasons and
+    the statistics are that category's, and :meth:`sample` decodes its mask.
+    """
 
     out: Path
     manifest: dict[str, Any]
     table: pa.Table
+    category: str | None = None
+    """The category this view reads; ``None`` until :meth:`for_category` picks one."""
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories the dataset holds masks of: one, or all three for an all-category build."""
+        return tuple(str(category) for category in categories_of(self.manifest["category"]))
+
+    def for_category(self, category: str) -> Dataset:
+        """This dataset as if built for ``category`` alone: rows, verdicts, reasons and statistics.
+
+        On a single-category dataset ``category`` must be its own (else
+        ``ValueError``) and the view is the dataset itself.
+        """
+        built = self.manifest["category"]
+        if built != ALL_CATEGORIES:
+            if category != built:
+                raise ValueError(f"{self.out} holds {built} masks only, not {category}")
+            return self
+        if category not in self.categories:
+            raise ValueError(f"category {category!r} is not one of {', '.join(self.categories)}")
+        return replace(self, table=category_table(self.table, category), category=category)
 
     @property
     def accepted(self) -> Dataset:
-        """The samples in the shards."""
+        """The samples in the shards (of this view's category, when one was picked)."""
         return replace(self, table=self.table.filter(pc.field("accepted")))
 
     @property
@@ -97,9 +125,10 @@ class Dataset:
 
     def __repr__(self) -> str:
         accepted = sum(self.table.column("accepted").to_pylist())
+        category = self.category or self.manifest.get("category")
         return (
             f"<vtondata.Dataset {self.out} rows={len(self)} accepted={accepted} "
-            f"rejected={len(self) - accepted} category={self.manifest.get('category')}>"
+            f"rejected={len(self) - accepted} category={category}>"
         )
 
     def to_pandas(self) -> pd.DataFrame:
@@ -109,7 +138,7 @@ class Dataset:
         ``reason_message`` and ``shard``.
         """
         extra = self.table.select(["key", "source_path", "reason_message", "shard"]).to_pandas()
-        return stats_frame(self.out).merge(extra, on="key", how="inner")
+        return table_frame(self.table).merge(extra, on="key", how="inner")
 
     def row(self, key: str) -> dict[str, Any]:
         """The index row of ``key``, statistics and timings as dicts; ``KeyError`` if unknown."""
@@ -119,16 +148,34 @@ class Dataset:
         row = rows[0]
         return {**row, "stats": dict(row["stats"] or []), "timings_s": dict(row["timings_s"] or [])}
 
-    def sample(self, key: str) -> SampleRecord:
-        """Decode the accepted sample ``key`` from its shard.
+    def sample(self, key: str, category: str | None = None) -> SampleRecord:
+        """Decode the accepted sample ``key`` from its shard, with the mask of ``category``.
 
-        Rejected inputs are not in any shard; for them this raises ``ValueError``
+        ``category`` defaults to this view's, else the dataset's; an
+        all-category dataset needs one (``upper``, ``lower``, ``dress``, or
+        ``upper_lower`` for the union mask). Inputs not accepted for it are in
+        no shard (or hold no such mask); for them this raises ``ValueError``
         naming the reason (their rows are in ``rejected.to_pandas()``).
         """
-        row = self.row(key)
-        if not row["accepted"]:
-            raise ValueError(f"sample {key} was rejected ({row['reason_code']}: {row['reason_message']})")
-        files = read_members(self.out / row["shard"], [key])[key]
+        category = category or self.category
+        built = self.manifest["category"]
+        if built == ALL_CATEGORIES and category is None:
+            raise ValueError(
+                f"{self.out} holds masks of {', '.join(self.categories)}; "
+                f"pass category= one of them or {UNION_NAME}"
+            )
+        if category == UNION_NAME and built == ALL_CATEGORIES:
+            rows = [self.for_category(str(part)).row(key) for part in UNION_CATEGORIES]
+        else:
+            rows = [self.for_category(category).row(key) if category is not None else self.row(key)]
+        for row in rows:
+            if not row["accepted"]:
+                raise ValueError(f"sample {key} was rejected ({row['reason_code']}: {row['reason_message']})")
+        row = rows[0]
+        stored = read_members(self.out / row["shard"], [key])[key]
+        files = category_view(stored, category) if category is not None else stored
+        if files is None:
+            raise VtonDataError(f"sample {key} is accepted for {category} but its shard holds no such mask")
         pose = decode_member("pose.json", files["pose.json"])
         garment = files.get("garment_mask.png")
         return SampleRecord(
@@ -160,10 +207,34 @@ class Dataset:
 
         return mask_image(image, mask_recipe_like(self, allow_version_drift=allow_version_drift))
 
-    def show(self, key: str, alpha: float = 0.5) -> Image.Image:
+    def show(self, key: str, alpha: float = 0.5, category: str | None = None) -> Image.Image:
         """The sample with its repaint region tinted and its skeleton drawn; displays inline in Jupyter."""
-        record = self.sample(key)
+        record = self.sample(key, category)
         return Image.fromarray(render_overlay(record.person, record.mask, record.keypoints, alpha))
+
+
+def category_table(table: pa.Table, category: str) -> pa.Table:
+    """An all-category index as a ``category``-only build's: its verdict in ``accepted`` and
+    ``reason_*``, ``shard`` only where accepted, its own statistics under their plain names."""
+    accepted = table.column(f"accepted_{category}")
+    prefix = f"{category}:"
+    stats = [
+        sorted(
+            [(name, value) for name, value in pairs or [] if ":" not in name]
+            + [(name[len(prefix) :], value) for name, value in pairs or [] if name.startswith(prefix)]
+        )
+        for pairs in table.column("stats").to_pylist()
+    ]
+    columns = {
+        **{name: table.column(name) for name in INDEX_SCHEMA.names},
+        "category": pa.array([category] * table.num_rows, pa.string()),
+        "accepted": accepted,
+        "reason_code": table.column(f"reason_code_{category}"),
+        "reason_message": table.column(f"reason_message_{category}"),
+        "shard": pc.if_else(accepted, table.column("shard"), pa.scalar(None, pa.string())),
+        "stats": pa.array(stats, INDEX_SCHEMA.field("stats").type),
+    }
+    return pa.table([columns[name] for name in INDEX_SCHEMA.names], schema=INDEX_SCHEMA)
 
 
 def open(out: str | Path) -> Dataset:

@@ -19,7 +19,7 @@ from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from vtondata.output.format import REQUIRED_MEMBERS, json_bytes
+from vtondata.output.format import json_bytes, required_members
 from vtondata.output.index import write_index
 from vtondata.output.layout import (
     atomic_path,
@@ -106,7 +106,7 @@ def _check_writable(accepted: list[Sample]) -> None:
         if sample.key in seen:
             raise ValueError(f"sample key {sample.key!r} appears twice in one chunk")
         seen.add(sample.key)
-        missing = [name for name in REQUIRED_MEMBERS if name not in sample.files]
+        missing = [name for name in required_members(str(sample.category)) if name not in sample.files]
         if missing:
             raise ValueError(f"accepted sample {sample.key} lacks {', '.join(missing)}; run the encode stage")
 

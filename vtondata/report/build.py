@@ -27,6 +27,7 @@ from vtondata.filters.thresholds import Threshold, thresholds_from_quality
 from vtondata.report.dataset import Dataset
 from vtondata.report.samples import SamplesRead
 from vtondata.report.selection import Selection
+from vtondata.sample import ALL_CATEGORIES, Category
 
 REPORT_FORMAT = "vtondata.report"
 REPORT_SCHEMA_VERSION = "2.0.0"
@@ -63,7 +64,9 @@ def build_report(
     accepted = np.asarray(table.column("accepted").to_pylist(), dtype=bool)
     reasons = table.column("reason_code").to_pylist()
     quality = manifest["recipe"]["resolved"].get("quality")
-    thresholds = thresholds_from_quality(quality, manifest.get("category")) if quality else []
+    category = manifest.get("category")
+    own_thresholds = category if category != ALL_CATEGORIES else None
+    thresholds = thresholds_from_quality(quality, own_thresholds) if quality else []
     timings = _timings(table, order)
     return {
         "format": REPORT_FORMAT,
@@ -73,6 +76,7 @@ def build_report(
             "inputs": table.num_rows,
             "accepted": int(accepted.sum()),
             "rejected": int((~accepted).sum()),
+            **({"categories": _category_counts(table)} if category == ALL_CATEGORIES else {}),
         },
         "timings_s": timings,
         "funnel": _funnel(reasons, [entry["stage"] for entry in timings], order),
@@ -89,6 +93,15 @@ def build_report(
         ],
         "limits": asdict(limits),
     }
+
+
+def _category_counts(table: pa.Table) -> dict[str, dict[str, int]]:
+    """Accepted and rejected inputs per category of an all-category build."""
+    counts = {}
+    for category in Category:
+        accepted = sum(table.column(f"accepted_{category}").to_pylist())
+        counts[str(category)] = {"accepted": accepted, "rejected": table.num_rows - accepted}
+    return counts
 
 
 def _dataset_header(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vtondata.output.format import decode_grey
-from vtondata.report.dataset import Dataset, iter_members
+from vtondata.report.dataset import Dataset, iter_members, shown_categories
 from vtondata.report.form_leakage import FormLeakage
 from vtondata.report.selection import Selection
 from vtondata.report.thumbnails import Tile, accepted_tile, source_tile
@@ -50,7 +50,8 @@ def read_samples(
     wanted = sorted(
         {position for position in (*selection.gallery, *selection.leakage) if rows[position]["accepted"]}
     )
-    collector = FormLeakage(dataset.manifest["category"])
+    mask_category = shown_categories(dataset)
+    collector = FormLeakage(leakage_category(dataset))
     tiles: dict[str, Tile] = {}
     found_forms: dict[str, str | None] = {}
     shown = set(gallery_keys)
@@ -58,7 +59,7 @@ def read_samples(
         mask = decode_grey(files["agnostic_mask.png"]) > 127
         parse = decode_grey(files["parse.png"]) if "parse.png" in files else None
         keypoints = np.asarray(json.loads(files["pose.json"])["canonical"]["keypoints_px"], dtype=np.float32)
-        if key in leakage_keys:
+        if key in leakage_keys and mask_category[key] == collector.category:
             found_forms[key] = collector.add(mask, parse, keypoints)
         elif parse is not None:
             found_forms[key] = collector.form(parse, keypoints)
@@ -76,6 +77,12 @@ def read_samples(
         images_bytes=spent,
         tiles_over_budget=over,
     )
+
+
+def leakage_category(dataset: Dataset) -> str:
+    """The category whose form leakage the report scores: the dataset's; upper for an all-category
+    build (its samples accepted for upper are scored, each category being a dataset of its own)."""
+    return dataset.categories[0]
 
 
 def _apply_budget(tiles: dict[str, Tile], order: list[str], budget_bytes: int) -> tuple[int, int]:
