@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,7 +26,7 @@ from typer.core import TyperGroup
 
 from vtondata.errors import InputError, RecipeError, VtonDataError, caused_by_interrupt
 from vtondata.recipe_files import bundled_recipes
-from vtondata.sample import Category
+from vtondata.sample import ALL_CATEGORIES, Category
 
 if TYPE_CHECKING:
     from vtondata.api import BuildResult
@@ -55,6 +56,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True, soft_wrap=True)
+
+
+class BuildFor(StrEnum):
+    """What ``build --category`` offers: each garment category, or all of them from one build."""
+
+    UPPER = Category.UPPER.value
+    LOWER = Category.LOWER.value
+    DRESS = Category.DRESS.value
+    ALL = ALL_CATEGORIES
 
 
 def _parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -96,7 +106,14 @@ def build(
     ],
     out: Annotated[str, typer.Argument(help="Output folder or URL; re-running resumes finished chunks.")],
     category: Annotated[
-        Category, typer.Option("--category", "-c", help="Garment category the masks are drawn for.")
+        BuildFor,
+        typer.Option(
+            "--category",
+            "-c",
+            help="Garment category the masks are drawn for; 'all': the models run once per photo and "
+            "each category it supports gets its own mask and verdict (agnostic_mask_upper.png, ..., "
+            "and agnostic_mask_upper_lower.png; docs/format.md).",
+        ),
     ],
     pipeline: Annotated[
         str,
@@ -139,9 +156,9 @@ def build(
     options = {"runner": runner, "workers": workers, "ray_address": ray_address, "limit": limit}
     verbose = verbose or bool(ctx.find_root().params.get("verbose"))
     options.update(overwrite=overwrite, capture_logs=not verbose)
-    result = _build_with_progress(raw, out, category, pipeline, set_ or [], options, quiet)
+    result = _build_with_progress(raw, out, category.value, pipeline, set_ or [], options, quiet)
     if not quiet:
-        _print_summary(result)
+        _print_summary(result, category.value)
 
 
 class _BuildProgress:
@@ -177,7 +194,7 @@ class _BuildProgress:
 def _build_with_progress(
     raw: str | Path,
     out: str | Path,
-    category: Category,
+    category: str,
     pipeline: str,
     set_: list[str],
     options: dict[str, Any],
@@ -212,12 +229,21 @@ def _build_with_progress(
             terminal.close()
 
 
-def _print_summary(result) -> None:
+def _print_summary(result, category: str = "") -> None:
     table = Table(title=Text(str(result.out)), show_header=False)
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
     table.add_row("inputs", str(result.inputs))
-    table.add_row("accepted", str(result.accepted))
+    table.add_row(
+        "accepted",
+        str(result.accepted) + (" (for at least one category)" if category == ALL_CATEGORIES else ""),
+    )
+    if category == ALL_CATEGORIES:
+        import vtondata
+
+        dataset = vtondata.open(result.out)
+        for name in dataset.categories:
+            table.add_row(f"  {name}", str(len(dataset.for_category(name).accepted)))
     table.add_row("rejected", str(result.rejected))
     for code, count in result.by_reason.items():
         table.add_row(f"  {code}", str(count))
@@ -412,6 +438,15 @@ def export(
         typer.Option(help="viton-hd (the catvton-flux loader's folders) or hf-parquet (Hugging Face Hub)."),
     ] = "viton-hd",
     overwrite: Annotated[bool, typer.Option(help="Write into a non-empty DEST.")] = False,
+    category: Annotated[
+        Category | None,
+        typer.Option(
+            "--category",
+            "-c",
+            help="The category to export from a dataset built with --category all (required there): its "
+            "accepted samples and masks, as a dataset built for it alone. Optional otherwise.",
+        ),
+    ] = None,
 ) -> None:
     """Write the shards out as VITON-HD folders or Hugging Face parquet (docs/export.md, docs/interop.md)."""
     from vtondata.output.export import ExportLayout, export_dataset
@@ -420,7 +455,8 @@ def export(
     if layout not in {item.value for item in ExportLayout}:
         offered = ", ".join(item.value for item in ExportLayout)
         raise RecipeError(f"--layout {layout!r} is not offered; choose one of: {offered}")
-    result = export_dataset(dataset_folder(out), dest, layout, overwrite=overwrite)
+    chosen = category.value if category is not None else None
+    result = export_dataset(dataset_folder(out), dest, layout, overwrite=overwrite, category=chosen)
     cloth = f", {result.without_cloth} without cloth" if result.layout == ExportLayout.VITON_HD else ""
     console.print(Text(f"{dest}: {result.samples} samples{cloth}"), highlight=False)
 
@@ -483,6 +519,15 @@ def train(
         list[str] | None,
         typer.Option("--set", help="Override a recipe value, e.g. --set training.steps=100 (repeatable)."),
     ] = None,
+    category: Annotated[
+        Category | None,
+        typer.Option(
+            "--category",
+            "-c",
+            help="The category whose masks to train on, in a dataset built with --category all (required "
+            "there; sets data.category). Optional otherwise.",
+        ),
+    ] = None,
 ) -> None:
     """Train FLUX.1 Fill for try-on on the shards (docs/training.md)."""
     from vtondata.output.reader import dataset_folder
@@ -491,7 +536,10 @@ def train(
     from vtondata.train.progress import TrainProgress
 
     logging.getLogger("vtondata.train").setLevel(min(logging.INFO, logging.getLogger().level))
-    train_recipe = load_train_recipe(recipe, _parse_overrides(set_ or []))
+    overrides = _parse_overrides(set_ or [])
+    if category is not None:
+        overrides["data.category"] = category.value
+    train_recipe = load_train_recipe(recipe, overrides)
     with TrainProgress(console) as progress:
         result = run_training(dataset_folder(shards), output, train_recipe, on_step=progress)
     console.print(f"{output}: {result.steps} steps, weights in {result.weights}", highlight=False)

@@ -25,6 +25,9 @@ made safe for a pairs file and a file system: whitespace, control characters
 and backslashes become ``_`` and it is cut to 100 bytes; a stem that is empty
 or repeats across the dataset takes the sample key instead.
 
+A dataset built with ``--category all`` is exported one category at a time
+(``category``): the samples accepted for it, its mask as ``agnostic-mask``.
+
 Layout ``hf-parquet`` (parquet files and a dataset card for the Hugging Face
 Hub and ``datasets``) is written by :mod:`vtondata.output.hf_parquet`.
 
@@ -37,17 +40,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from vtondata.errors import InputError
-from vtondata.output.format import binary_mask_u8, decode_member, encode_jpeg, json_bytes
-from vtondata.output.index import read_index
+from vtondata.output.format import binary_mask_u8, category_view, decode_member, encode_jpeg, json_bytes
 from vtondata.output.layout import output_write_error, parse_chunk_stem
-from vtondata.output.reader import ManifestError, StoredSample, iter_shard, shard_paths
+from vtondata.output.reader import ManifestError, StoredSample, iter_shard, read_manifest, shard_paths
+from vtondata.output.reader import open as open_dataset
+from vtondata.sample import ALL_CATEGORIES, Category
 
 STEM_MAX_BYTES = 100
 _UNSAFE_IN_STEM = re.compile(r"[\s\\\x00-\x1f\x7f]+")
@@ -70,20 +74,32 @@ class ExportResult:
 
 
 def export_dataset(
-    out: Path, dest: Path, layout: ExportLayout | str = ExportLayout.VITON_HD, *, overwrite: bool = False
+    out: Path,
+    dest: Path,
+    layout: ExportLayout | str = ExportLayout.VITON_HD,
+    *,
+    overwrite: bool = False,
+    category: str | None = None,
 ) -> ExportResult:
     """Write every sample of the vtondata output ``out`` into ``dest`` in ``layout``.
 
-    Refuses (``InputError``) when ``out`` has no readable manifest, or when
-    ``dest`` is a non-empty folder and ``overwrite`` is false.
+    ``category`` picks one category of a dataset built with ``--category all``
+    (required there): the samples accepted for it, with its masks, written as
+    a dataset built for it alone would be. On a single-category dataset it may
+    be left out or name the dataset's own category.
+    Refuses (``InputError``) when ``out`` has no readable manifest, when
+    ``category`` is missing or not in the dataset, or when ``dest`` is a
+    non-empty folder and ``overwrite`` is false.
     """
     out, dest, layout = Path(out), Path(dest), ExportLayout(layout)
     try:
         shards = shard_paths(out)
+        built = read_manifest(out)["category"]
     except ManifestError as error:
         raise InputError(
             f"{out}: not a finished vtondata output ({error.path.name} {error.reason})"
         ) from None
+    category = _chosen_category(out, built, category)
     if dest.exists() and not dest.is_dir():
         raise InputError(f"{dest}: exists and is not a folder; choose an empty or new folder")
     if dest.exists() and any(dest.iterdir()) and not overwrite:
@@ -91,12 +107,12 @@ def export_dataset(
     if layout is ExportLayout.HF_PARQUET:
         from vtondata.output.hf_parquet import write_hf_parquet
 
-        return ExportResult(dest, layout, write_hf_parquet(out, dest))
-    stems = _stems(out)
+        return ExportResult(dest, layout, write_hf_parquet(out, dest, category))
+    stems = _stems(out, category)
     counts: Counter[str] = Counter()
     pairs: dict[str, list[str]] = {}
     without_cloth = 0
-    for split, sample in _samples(shards):
+    for split, sample in _samples(shards, category):
         stem = stems.get(sample.key, sample.key)
         without_cloth += not _write_vitonhd_sample(dest / split, stem, sample)
         counts[split] += 1
@@ -108,21 +124,38 @@ def export_dataset(
     return ExportResult(dest, layout, dict(sorted(counts.items())), without_cloth, pairs_files)
 
 
-def _samples(shards: list[Path]) -> Iterator[tuple[str, StoredSample]]:
-    """``(split, sample)`` for every sample of every shard, in manifest order, members as bytes."""
+def _chosen_category(out: Path, built: str, category: str | None) -> str | None:
+    """The category to export from a dataset built for ``built``: ``None`` for the dataset as it is."""
+    if built != ALL_CATEGORIES:
+        if category is not None and category != built:
+            raise InputError(f"{out} holds {built} masks only; leave --category out or pass {built}")
+        return None
+    choices = ", ".join(str(choice) for choice in Category)
+    if category is None:
+        raise InputError(f"{out} was built for all categories; pick one with --category ({choices})")
+    if category not in {str(choice) for choice in Category}:
+        raise InputError(f"--category {category!r}: {out} holds {choices}")
+    return category
+
+
+def _samples(shards: list[Path], category: str | None) -> Iterator[tuple[str, StoredSample]]:
+    """``(split, sample)`` for every sample of every shard, in manifest order, members as bytes; with
+    ``category``, the samples accepted for it, as its members."""
     for path in shards:
         parsed = parse_chunk_stem(path.stem)
         split = parsed[0] if parsed is not None else "train"
         for sample in iter_shard(path, decode=False):
-            yield split, sample
+            members = category_view(sample.members, category) if category is not None else sample.members
+            if members is not None:
+                yield split, replace(sample, members=members)
 
 
-def _stems(out: Path) -> dict[str, str]:
+def _stems(out: Path, category: str | None) -> dict[str, str]:
     """Sample key -> exported stem, from the index's accepted rows (no shard is read twice)."""
+    dataset = open_dataset(out)
+    view = dataset.for_category(category) if category is not None else dataset
     rows = [
-        row
-        for row in read_index(out).select(["key", "source_path", "accepted"]).to_pylist()
-        if row["accepted"]
+        row for row in view.table.select(["key", "source_path", "accepted"]).to_pylist() if row["accepted"]
     ]
     names = {row["key"]: safe_stem(PurePosixPath(row["source_path"]).stem) for row in rows}
     repeated = {name for name, count in Counter(names.values()).items() if count > 1}

@@ -69,19 +69,23 @@ DATA_DIR = "data"
 CARD_NAME = "README.md"
 
 
-def write_hf_parquet(out: Path, dest: Path) -> dict[str, int]:
+def write_hf_parquet(out: Path, dest: Path, category: str | None = None) -> dict[str, int]:
     """Write the accepted samples of ``out`` into ``dest`` as parquet plus a card; samples per split.
 
-    ``dest`` is checked by the caller (:func:`vtondata.output.export.export_dataset`).
+    ``category`` picks one category of an all-category dataset (its verdicts, masks and statistics,
+    as if built for it alone). ``dest`` and ``category`` are checked by the caller
+    (:func:`vtondata.output.export.export_dataset`).
     """
     dataset = reader.open(out)
+    if category is not None:
+        dataset = dataset.for_category(category)
     accepted = dataset.accepted
     rows = accepted.table.select([name for name, _ in INDEX_COLUMNS]).to_pylist()
     stats = _stat_columns(accepted)
     by_shard: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_shard[row["shard"]].append(row)
-    members = _members_present(out, by_shard)
+    members = _members_present(out, by_shard, dataset.category)
     schema = _schema(members, list(stats))
     shards_by_split: dict[str, list[str]] = defaultdict(list)
     for shard in sorted(by_shard):
@@ -89,11 +93,12 @@ def write_hf_parquet(out: Path, dest: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for split, shards in sorted(shards_by_split.items()):
         for number, shard in enumerate(shards):
-            table = _shard_table(out, by_shard[shard], members, stats, schema)
+            table = _shard_table(out, by_shard[shard], members, stats, schema, dataset.category)
             name = f"{split}-{number:05d}-of-{len(shards):05d}.parquet"
             _write_parquet(dest / DATA_DIR / name, table)
         counts[split] = sum(len(by_shard[shard]) for shard in shards)
-    card = dataset_card(dataset.manifest, schema, counts)
+    exported = {**dataset.manifest, "category": dataset.category or dataset.manifest["category"]}
+    card = dataset_card(exported, schema, counts)
     write_bytes_atomic(dest / CARD_NAME, card.encode("utf-8"))
     return counts
 
@@ -112,11 +117,11 @@ def _stat_columns(accepted: reader.Dataset) -> dict[str, dict[str, float]]:
     return dict(sorted(values.items()))
 
 
-def _members_present(out: Path, by_shard: dict[str, list[dict[str, Any]]]) -> list[str]:
+def _members_present(out: Path, by_shard: dict[str, list[dict[str, Any]]], category: str | None) -> list[str]:
     """Image members that at least one sample has, in :data:`IMAGE_COLUMNS` order (one pass per shard)."""
     seen: set[str] = set()
     for shard, rows in by_shard.items():
-        for files in reader.read_members(out / shard, [row["key"] for row in rows]).values():
+        for files in reader.read_members(out / shard, [row["key"] for row in rows], category).values():
             seen.update(files)
     return [member for member in IMAGE_COLUMNS if member in seen]
 
@@ -148,8 +153,9 @@ def _shard_table(
     members: list[str],
     stats: dict[str, dict[str, float]],
     schema: pa.Schema,
+    category: str | None,
 ) -> pa.Table:
-    files = reader.read_members(out / rows[0]["shard"], [row["key"] for row in rows])
+    files = reader.read_members(out / rows[0]["shard"], [row["key"] for row in rows], category)
     records = []
     for row in rows:
         sample = files[row["key"]]

@@ -172,10 +172,7 @@ class Dataset:
             if not row["accepted"]:
                 raise ValueError(f"sample {key} was rejected ({row['reason_code']}: {row['reason_message']})")
         row = rows[0]
-        stored = read_members(self.out / row["shard"], [key])[key]
-        files = category_view(stored, category) if category is not None else stored
-        if files is None:
-            raise VtonDataError(f"sample {key} is accepted for {category} but its shard holds no such mask")
+        files = read_members(self.out / row["shard"], [key], category)[key]
         pose = decode_member("pose.json", files["pose.json"])
         garment = files.get("garment_mask.png")
         return SampleRecord(
@@ -381,11 +378,23 @@ def webdataset_stream(paths: Iterable[Path | str]) -> Iterator[dict[str, Any]]:
             yield {"__key__": sample.key, **sample.members}
 
 
-def read_members(shard: Path, keys: Iterable[str]) -> dict[str, dict[str, bytes]]:
-    """Members of the samples ``keys`` in one shard, ``{key: {member: bytes}}``, in one pass."""
+def read_members(
+    shard: Path, keys: Iterable[str], category: str | None = None
+) -> dict[str, dict[str, bytes]]:
+    """Members of the samples ``keys`` in one shard, ``{key: {member: bytes}}``, in one pass.
+
+    With ``category``, an all-category sample's members are those of that category
+    (:func:`vtondata.output.format.category_view`); a sample without its mask raises.
+    """
     wanted = set(keys)
     found = {sample.key: sample.members for sample in iter_shard(shard, decode=False) if sample.key in wanted}
     missing = sorted(wanted - set(found))
     if missing:
         raise VtonDataError(f"{shard} holds no sample {', '.join(missing)}")
-    return found
+    if category is None:
+        return found
+    views = {key: category_view(members, category) for key, members in found.items()}
+    lacking = sorted(key for key, view in views.items() if view is None)
+    if lacking:
+        raise VtonDataError(f"{shard}: {', '.join(lacking)} hold no {category} mask")
+    return {key: view for key, view in views.items() if view is not None}

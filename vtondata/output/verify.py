@@ -15,7 +15,10 @@ problem line rather than an exception:
   ``meta.json`` follows ``schemas/sample.schema.json`` and names its key, and
   its masks are single-channel 8-bit images of ``person.jpg``'s size holding
   only 0 and 255;
-- index rows = manifest inputs = accepted + rejected, per reason too.
+- index rows = manifest inputs = accepted + rejected, per reason too;
+- in an all-category dataset, each sample holds the masks of exactly the
+  categories its index row accepts it for, and the union mask exactly when
+  both upper and lower are accepted.
 """
 
 from __future__ import annotations
@@ -33,15 +36,22 @@ from PIL import Image
 
 from vtondata import schemas
 from vtondata.geometry.parse_map import PARSE_LABELS
-from vtondata.output.format import MEMBER_SPECS, REQUIRED_MEMBERS
+from vtondata.output.format import (
+    PER_CATEGORY_MEMBERS,
+    UNION_NAME,
+    category_member,
+    member_specs,
+    required_members,
+)
 from vtondata.output.index import read_index
 from vtondata.output.reader import ManifestError, iter_shard, read_manifest
 from vtondata.output.shards import file_size_and_sha256
+from vtondata.sample import ALL_CATEGORIES, UNION_CATEGORIES, Category
 
 BINARY_MASKS = ("agnostic_mask.png", "garment_mask.png")
+"""Members that must decode to ``HxW`` uint8 of the person's size with values in {0, 255}."""
 LABEL_MAPS = {"parse.png": frozenset(PARSE_LABELS)}
 """Single-channel members holding label ids, and the ids each may hold."""
-"""Members that must decode to ``HxW`` uint8 of the person's size with values in {0, 255}."""
 
 
 @dataclass
@@ -65,15 +75,18 @@ def verify_dataset(out: Path) -> VerifyReport:
         problems.append(f"index: unreadable parquet ({error})")
         index = []
     found: dict[str, list[str]] = {}
+    members: dict[str, set[str]] = {}
     samples_read = 0
     for entry in manifest["shards"]:
         problems += _check_shard_file(out, entry)
-        keys, shard_problems = _check_shard_samples(out, entry)
+        keys, shard_problems = _check_shard_samples(out, entry, manifest["category"], members)
         problems += shard_problems
         samples_read += len(keys)
         for key in keys:
             found.setdefault(key, []).append(entry["path"])
     problems += _check_keys_against_index(found, index)
+    if manifest["category"] == ALL_CATEGORIES:
+        problems += _check_category_masks(members, index)
     problems += _check_counts(manifest, index)
     accepted = sum(1 for row in index if row["accepted"])
     counts = {
@@ -112,8 +125,11 @@ def _check_shard_file(out: Path, entry: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _check_shard_samples(out: Path, entry: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Keys read from one shard (in order) and the problems of its samples."""
+def _check_shard_samples(
+    out: Path, entry: dict[str, Any], category: str, members: dict[str, set[str]]
+) -> tuple[list[str], list[str]]:
+    """Keys read from one shard (in order) and the problems of its samples; each key's member
+    names go into ``members``."""
     path = out / entry["path"]
     if not path.is_file():
         return [], []
@@ -122,9 +138,10 @@ def _check_shard_samples(out: Path, entry: dict[str, Any]) -> tuple[list[str], l
     try:
         for sample in iter_shard(path, decode=False):
             keys.append(sample.key)
+            members[sample.key] = set(sample.members)
             problems += [
                 f"{entry['path']}: sample {sample.key}: {line}"
-                for line in check_sample({"__key__": sample.key, **sample.members})
+                for line in check_sample({"__key__": sample.key, **sample.members}, category)
             ]
     except Exception as error:
         problems.append(
@@ -138,11 +155,17 @@ def _check_shard_samples(out: Path, entry: dict[str, Any]) -> tuple[list[str], l
     return keys, problems
 
 
-def check_sample(sample: dict[str, Any]) -> list[str]:
-    """Problems of one sample read from a shard (``__key__`` plus member bytes); empty when valid."""
+def check_sample(sample: dict[str, Any], category: str = "upper") -> list[str]:
+    """Problems of one sample read from a shard (``__key__`` plus member bytes) of a dataset built
+    for ``category``; empty when valid."""
     members = {name for name in sample if not name.startswith("__")}
-    problems = [f"missing required member {name}" for name in REQUIRED_MEMBERS if name not in members]
-    problems += [f"unknown member {name}" for name in sorted(members - set(MEMBER_SPECS))]
+    problems = [
+        f"missing required member {name}" for name in required_members(category) if name not in members
+    ]
+    problems += [f"unknown member {name}" for name in sorted(members - set(member_specs(category)))]
+    masks = _masks_of(category)
+    if not members & set(masks):
+        problems.append(f"holds no agnostic mask (expected one of {', '.join(sorted(masks))})")
     if "meta.json" in members:
         problems += _check_meta(sample["__key__"], sample["meta.json"])
     if "person.jpg" in members:
@@ -151,15 +174,31 @@ def check_sample(sample: dict[str, Any]) -> list[str]:
         except Exception as error:
             return [*problems, f"person.jpg does not decode ({error})"]
         problems += [
-            line for name in BINARY_MASKS if name in members for line in _check_mask(name, sample[name], size)
-        ]
-        problems += [
             line
-            for name, allowed in LABEL_MAPS.items()
+            for name, allowed in _single_channel(category).items()
             if name in members
             for line in _check_mask(name, sample[name], size, allowed)
         ]
     return problems
+
+
+def _masks_of(category: str) -> list[str]:
+    """The agnostic mask members a sample of a ``category`` dataset may hold (at least one of)."""
+    names = member_specs(category)
+    return [name for name in names if name.startswith("agnostic_mask")]
+
+
+def _single_channel(category: str) -> dict[str, frozenset[int]]:
+    """Single-channel members of a ``category`` dataset and the values each may hold."""
+    binary = frozenset({0, 255})
+    plain = {**dict.fromkeys(BINARY_MASKS, binary), **LABEL_MAPS}
+    names = member_specs(category)
+    return {
+        name: allowed
+        for base, allowed in plain.items()
+        for name in names
+        if name == base or (base in PER_CATEGORY_MEMBERS and name.startswith(base.rsplit(".", 1)[0] + "_"))
+    }
 
 
 def _check_meta(key: str, data: bytes) -> list[str]:
@@ -224,6 +263,29 @@ def _check_keys_against_index(found: dict[str, list[str]], index: list[dict[str,
     for shard, keys in sorted(absent_by_shard.items()):
         shown = ", ".join(keys[:5]) + (", ..." if len(keys) > 5 else "")
         problems.append(f"{shard}: {len(keys)} accepted index rows not found in any shard ({shown})")
+    return problems
+
+
+def _check_category_masks(members: dict[str, set[str]], index: list[dict[str, Any]]) -> list[str]:
+    """An all-category sample holds the mask of exactly the categories the index accepts it for."""
+    problems = []
+    for row in index:
+        held = members.get(row["key"])
+        if not row["accepted"] or held is None:
+            continue
+        for category in Category:
+            has_mask = category_member("agnostic_mask.png", category) in held
+            if has_mask != row[f"accepted_{category}"]:
+                verdict = "accepted" if row[f"accepted_{category}"] else "rejected"
+                presence = "holds" if has_mask else "lacks"
+                problems.append(f"key {row['key']} is {verdict} for {category} but {presence} its mask")
+        union = category_member("agnostic_mask.png", UNION_NAME) in held
+        both = all(row[f"accepted_{category}"] for category in UNION_CATEGORIES)
+        if union != both:
+            problems.append(
+                f"key {row['key']}: the union mask is {'present' if union else 'absent'} "
+                f"but upper and lower are {'both' if both else 'not both'} accepted"
+            )
     return problems
 
 

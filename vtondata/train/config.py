@@ -57,6 +57,12 @@ class DataSection(RecipeModel):
         "process and DataLoader worker, all holding the same samples).",
     )
     num_workers: int = Field(default=2, ge=0, description="DataLoader worker processes (0 = main process).")
+    category: Literal["upper", "lower", "dress"] | None = Field(
+        default=None,
+        description="The category whose masks to train on, in a dataset built with --category all "
+        "(required there; its samples accepted for that category). A single-category dataset needs "
+        "none, or its own.",
+    )
     missing_cloth: Literal["person_crop", "skip"] = Field(
         default="person_crop",
         description="Without cloth.jpg: cut the garment out of the person photo with garment_mask.png "

@@ -21,6 +21,7 @@ nor a non-empty garment mask are skipped and counted as ``data.no_cloth``.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections import Counter
@@ -32,8 +33,9 @@ from typing import Any
 import torch
 
 from vtondata.errors import InputError
-from vtondata.output.format import decode_grey, decode_rgb
-from vtondata.output.reader import is_dataset, shard_paths, webdataset_stream
+from vtondata.output.format import category_view, decode_grey, decode_rgb
+from vtondata.output.reader import is_dataset, read_manifest, shard_paths, webdataset_stream
+from vtondata.sample import ALL_CATEGORIES
 from vtondata.train.canvas import (
     Canvas,
     augment_mask,
@@ -54,17 +56,32 @@ Batch = dict[str, Any]
 ``image``: (B, 3, H, 2W) in [-1, 1]; ``mask``: (B, 1, H, 2W), 0 or 1."""
 
 
-def shard_urls(shards: Path) -> list[str]:
-    """Tar paths of a dataset: ``OUT`` (its manifest's shards), a folder of ``*.tar``, or one tar."""
+def shard_urls(shards: Path, category: str | None = None) -> list[str]:
+    """Tar paths of a dataset: ``OUT`` (its manifest's shards), a folder of ``*.tar``, or one tar.
+
+    For ``OUT``, ``category`` (``data.category``) is checked against what it was built for: an
+    all-category dataset needs one, a single-category dataset accepts only its own.
+    """
     if shards.is_file():
         return [str(shards)]
     if is_dataset(shards):
+        _check_category(shards, read_manifest(shards)["category"], category)
         urls = [str(path) for path in shard_paths(shards, non_empty=True)]
     else:
         urls = sorted(str(path) for path in shards.rglob("*.tar"))
     if not urls:
         raise InputError(f"no shards under {shards} (expected OUT/manifest.json or *.tar files)")
     return urls
+
+
+def _check_category(out: Path, built: str, category: str | None) -> None:
+    if built == ALL_CATEGORIES and category is None:
+        raise InputError(
+            f"{out} was built for all categories; pick one with --category (data.category): "
+            "upper, lower or dress"
+        )
+    if built != ALL_CATEGORIES and category not in (None, built):
+        raise InputError(f"{out} holds {built} masks only; leave --category out or pass {built}")
 
 
 def sample_prompt(sample: Mapping[str, Any], recipe: TrainRecipe) -> str:
@@ -110,9 +127,20 @@ def decode_canvas(
     )
 
 
-def whole_dataset(urls: list[str]) -> Iterator[dict[str, Any]]:
-    """All samples of all shards in shard order, in this process or worker, whatever the world size."""
-    return webdataset_stream(urls)
+def whole_dataset(urls: list[str], category: str | None = None) -> Iterator[dict[str, Any]]:
+    """All samples of all shards in shard order, in this process or worker, whatever the world size.
+
+    Samples of an all-category build come as samples of ``category`` alone
+    (:func:`vtondata.output.format.category_view`); those not accepted for it are left out.
+    """
+    for raw in webdataset_stream(urls):
+        if category is None and "agnostic_mask.png" not in raw:
+            raise InputError(
+                f"sample {raw['__key__']} holds a mask per category; pick one with --category (data.category)"
+            )
+        sample = category_view(raw, category) if category is not None else raw
+        if sample is not None:
+            yield sample
 
 
 @dataclass(frozen=True)
@@ -133,7 +161,7 @@ def scan_shards(urls: list[str], recipe: TrainRecipe) -> ShardScan:
     prompts: set[str] = set()
     skipped: set[str] = set()
     count = 0
-    for sample in whole_dataset(urls):
+    for sample in whole_dataset(urls, recipe.data.category):
         count += 1
         source = _garment_source(sample, recipe)
         by_source[source] += 1
@@ -156,6 +184,7 @@ def scan_fingerprint(urls: list[str], recipe: TrainRecipe) -> dict[str, Any]:
         "missing_cloth": recipe.data.missing_cloth,
         "use_captions": recipe.conditioning.use_captions,
         "prompt": recipe.conditioning.prompt,
+        **({"category": recipe.data.category} if recipe.data.category is not None else {}),
     }
 
 
@@ -212,7 +241,7 @@ def held_out(urls: list[str], recipe: TrainRecipe) -> list[tuple[str, str, Canva
     chosen: list[tuple[str, str, Canvas]] = []
     if wanted == 0:
         return chosen
-    for sample in whole_dataset(urls):
+    for sample in whole_dataset(urls, recipe.data.category):
         canvas = decode_canvas(sample, recipe, generator=None)
         if canvas is not None:
             chosen.append((sample["__key__"], sample_prompt(sample, recipe), canvas))
@@ -250,9 +279,9 @@ def decode_training_sample(raw: Mapping[str, Any], position: int, recipe: TrainR
     }
 
 
-def read_in_order(urls: list[str]) -> Iterator[dict[str, Any]]:
+def read_in_order(urls: list[str], category: str | None = None) -> Iterator[dict[str, Any]]:
     """Raw samples of the given tars, in the given order, in whichever process or worker asks."""
-    yield from whole_dataset(urls)
+    yield from whole_dataset(urls, category)
 
 
 class TrainingBatches(torch.utils.data.IterableDataset):
@@ -297,7 +326,8 @@ class TrainingBatches(torch.utils.data.IterableDataset):
             num_workers=1 if worker is None else worker.num_workers,
         )
         samples: list[dict[str, Any]] = []
-        for _, position, raw in shared_samples(self.order, share, self.consumed_batches, read_in_order):
+        read = functools.partial(read_in_order, category=self.recipe.data.category)
+        for _, position, raw in shared_samples(self.order, share, self.consumed_batches, read):
             samples.append(decode_training_sample(raw, position, self.recipe))
             if len(samples) == share.batch_size:
                 yield collate(samples)

@@ -647,7 +647,7 @@ def train(
     """
     output.mkdir(parents=True, exist_ok=True)
     accelerator = make_accelerator(recipe, output)
-    urls = shard_urls(shards)
+    urls = shard_urls(shards, recipe.data.category)
     recipe_dump = recipe.model_dump(mode="json")
     if accelerator.is_main_process:
         (output / RECIPE_FILE).write_text(yaml.safe_dump(recipe_dump, sort_keys=False))
