@@ -647,7 +647,10 @@ def _mask_recipe(
 
     if like is None:
         return mask_recipe_named(pipeline, category or Category.UPPER)
-    how = mask_recipe_like(vtondata.open(like), allow_version_drift=allow_drift)
+    dataset = vtondata.open(like)
+    if dataset.manifest["category"] == ALL_CATEGORIES and category is not None:
+        dataset = dataset.for_category(category.value)
+    how = mask_recipe_like(dataset, allow_version_drift=allow_drift)
     if category is not None and category != how.category:
         raise RecipeError(
             f"--category {category.value}: {like} draws {how.category.value} masks; "

@@ -32,7 +32,7 @@ from PIL import Image
 from vtondata.config import Recipe, load_recipe, recipe_sha256
 from vtondata.errors import InputError, RecipeError, VersionDrift
 from vtondata.output import reader
-from vtondata.sample import Category, Sample
+from vtondata.sample import ALL_CATEGORIES, Category, Sample
 
 MASK_MEMBERS: tuple[str, ...] = ("agnostic_mask.png", "agnostic.jpg", "pose.json", "pose.png")
 """What ``vtondata mask`` writes per photo, named and encoded as the shard members (docs/format.md)."""
@@ -61,6 +61,12 @@ def mask_recipe_like(dataset: reader.Dataset, *, allow_version_drift: bool = Fal
     from vtondata.api import installed_backends
 
     manifest = dataset.manifest
+    category = dataset.category or manifest["category"]
+    if category == ALL_CATEGORIES:
+        raise RecipeError(
+            f"{dataset.out} holds masks of every category; pick one: "
+            "vtondata.open(OUT).for_category('lower'), or --category on the command line"
+        )
     recorded = manifest["recipe"]
     try:
         recipe = Recipe.model_validate(recorded["resolved"])
@@ -80,7 +86,7 @@ def mask_recipe_like(dataset: reader.Dataset, *, allow_version_drift: bool = Fal
             f"{dataset.out} was built with other software than is installed here, so masks could differ: "
             f"{'; '.join(drift)}. Install the recorded versions, or pass --allow-version-drift to go on"
         )
-    return MaskRecipe(recipe, Category(manifest["category"]), f"dataset {dataset.out}", drift)
+    return MaskRecipe(recipe, Category(category), f"dataset {dataset.out}", drift)
 
 
 def mask_recipe_named(pipeline: str | Path, category: Category | str) -> MaskRecipe:
