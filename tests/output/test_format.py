@@ -8,13 +8,60 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vtondata.output.format import CODECS, MEMBER_SPECS, decode_member, encode_member
+from vtondata.output.format import (
+    ALL_CATEGORY_MEMBER_SPECS,
+    CODECS,
+    MEMBER_SPECS,
+    category_view,
+    decode_member,
+    encode_member,
+)
 
 STAGES = Path(__file__).resolve().parents[2] / "vtondata" / "stages"
 
 
 def test_every_member_has_a_codec() -> None:
-    assert set(CODECS) == set(MEMBER_SPECS)
+    assert set(CODECS) == set(MEMBER_SPECS) | set(ALL_CATEGORY_MEMBER_SPECS)
+
+
+def test_an_all_category_member_decodes_as_its_single_category_member() -> None:
+    mask = np.random.default_rng(2).random((11, 7)) > 0.5
+    data = encode_member("agnostic_mask.png", mask)
+    assert encode_member("agnostic_mask_lower.png", mask) == data
+    assert np.array_equal(decode_member("agnostic_mask_upper_lower.png", data), mask)
+
+
+def test_a_category_view_renames_its_own_members_and_leaves_out_the_others() -> None:
+    members = {
+        "__key__": "k",
+        "person.jpg": b"p",
+        "meta.json": b"m",
+        "agnostic_mask_upper.png": b"mu",
+        "agnostic_upper.jpg": b"au",
+        "agnostic_mask_lower.png": b"ml",
+        "agnostic_lower.jpg": b"al",
+        "parse_lower.png": b"pl",
+        "agnostic_mask_upper_lower.png": b"mul",
+        "agnostic_upper_lower.jpg": b"aul",
+    }
+    assert category_view(members, "lower") == {
+        "__key__": "k",
+        "person.jpg": b"p",
+        "meta.json": b"m",
+        "agnostic_mask.png": b"ml",
+        "agnostic.jpg": b"al",
+        "parse.png": b"pl",
+    }
+    assert category_view(members, "upper_lower") == {
+        "__key__": "k",
+        "person.jpg": b"p",
+        "meta.json": b"m",
+        "agnostic_mask.png": b"mul",
+        "agnostic.jpg": b"aul",
+    }
+    assert category_view(members, "dress") is None
+    single = {"person.jpg": b"p", "agnostic_mask.png": b"m"}
+    assert category_view(single, "lower") is single
 
 
 @pytest.mark.parametrize("name", ["agnostic_mask.png", "garment_mask.png", "cloth_mask.png"])
