@@ -249,3 +249,17 @@ def test_training_reads_one_category_as_its_own_build(built):
         shard_urls(built["lower"], "upper")
     with pytest.raises(InputError, match="mask per category"):
         next(iter(whole_dataset(urls)))
+
+
+def test_croissant_describes_each_category_s_masks_and_verdicts(built):
+    import mlcroissant as mlc
+
+    loaded = mlc.Dataset(jsonld=str(built["all"] / "croissant.json"))
+    assert not loaded.metadata.ctx.issues.errors
+    lower = vtondata.open(built["all"]).for_category("lower")
+    masks = {record["agnostic_mask_lower/key"].decode() for record in loaded.records("agnostic_mask_lower")}
+    assert masks == set(lower.accepted.keys)
+    verdicts = {
+        record["index/key"].decode(): record["index/accepted_lower"] for record in loaded.records("index")
+    }
+    assert verdicts == dict(zip(lower.keys, lower.table.column("accepted").to_pylist(), strict=True))

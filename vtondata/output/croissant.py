@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from vtondata.output import reader
-from vtondata.output.format import json_bytes
+from vtondata.output.format import PER_CATEGORY_MEMBERS, UNION_NAME, category_member, json_bytes
 from vtondata.output.layout import INDEX_DIR, croissant_path, write_bytes_atomic
+from vtondata.sample import ALL_CATEGORIES, Category
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
 
@@ -91,6 +92,43 @@ SAMPLE_MEMBERS: list[tuple[str, str, str, str]] = [
 """Tar members with a record set each: (record set, member, data type, meaning)."""
 
 
+def index_fields(category: str) -> list[tuple[str, str, str]]:
+    """:data:`INDEX_FIELDS`, plus each category's verdict columns for an all-category build."""
+    if category != ALL_CATEGORIES:
+        return INDEX_FIELDS
+    verdicts = [
+        field
+        for name in Category
+        for field in (
+            (f"accepted_{name}", "sc:Boolean", f"True when the photo was accepted for {name}."),
+            (f"reason_code_{name}", "sc:Text", f"Why it was not accepted for {name}, empty when it was."),
+        )
+    ]
+    return [*INDEX_FIELDS, *verdicts]
+
+
+def sample_members(category: str) -> list[tuple[str, str, str, str]]:
+    """:data:`SAMPLE_MEMBERS` of a dataset built for ``category``: an all-category build has a mask
+    and a masked photo per category (present for the photos accepted for it) and the union's."""
+    if category != ALL_CATEGORIES:
+        return SAMPLE_MEMBERS
+    shared = [member for member in SAMPLE_MEMBERS if member[1] not in PER_CATEGORY_MEMBERS]
+    drawn = [
+        (
+            f"{record}_{name}",
+            category_member(member, name),
+            data_type,
+            f"{meaning} For {name}; only photos accepted for it."
+            if name != UNION_NAME
+            else f"{meaning} Upper and lower joined; only photos accepted for both.",
+        )
+        for record, member, data_type, meaning in SAMPLE_MEMBERS
+        if member in PER_CATEGORY_MEMBERS
+        for name in (*Category, UNION_NAME)
+    ]
+    return [*shared, *drawn]
+
+
 def croissant_document(out: Path) -> dict[str, Any]:
     """The Croissant 1.0 JSON-LD of the finished dataset ``out`` (read through its manifest and index)."""
     dataset = reader.open(out)
@@ -98,6 +136,7 @@ def croissant_document(out: Path) -> dict[str, Any]:
     shards = [entry for entry in manifest["shards"] if entry["samples"] > 0]
     counts = manifest["counts"]
     recipe = manifest["recipe"]
+    members = sample_members(manifest["category"])
     distribution: list[dict[str, Any]] = [
         {
             "@type": "cr:FileObject",
@@ -131,7 +170,7 @@ def croissant_document(out: Path) -> dict[str, Any]:
             "encodingFormat": _media_type(member),
             "includes": f"*.{member}",
         }
-        for _, member, _, _ in SAMPLE_MEMBERS
+        for _, member, _, _ in members
     ]
     return {
         "@context": CONTEXT,
@@ -149,7 +188,10 @@ def croissant_document(out: Path) -> dict[str, Any]:
         "datePublished": manifest["created_utc"][:10],
         "keywords": ["virtual try-on", "inpainting mask", "pose", "WebDataset"],
         "distribution": distribution,
-        "recordSet": [_index_record_set(), *(_member_record_set(*member) for member in SAMPLE_MEMBERS)],
+        "recordSet": [
+            _index_record_set(index_fields(manifest["category"])),
+            *(_member_record_set(*member) for member in members),
+        ],
     }
 
 
@@ -160,7 +202,7 @@ def write_croissant(out: Path) -> Path:
     return path
 
 
-def _index_record_set() -> dict[str, Any]:
+def _index_record_set(fields: list[tuple[str, str, str]]) -> dict[str, Any]:
     return {
         "@type": "cr:RecordSet",
         "@id": "index",
@@ -176,7 +218,7 @@ def _index_record_set() -> dict[str, Any]:
                 "dataType": data_type,
                 "source": {"fileSet": {"@id": "index-files"}, "extract": {"column": column}},
             }
-            for column, data_type, meaning in INDEX_FIELDS
+            for column, data_type, meaning in fields
         ],
     }
 

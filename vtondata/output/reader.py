@@ -228,7 +228,15 @@ def category_table(table: pa.Table, category: str) -> pa.Table:
         "accepted": accepted,
         "reason_code": table.column(f"reason_code_{category}"),
         "reason_message": table.column(f"reason_message_{category}"),
-        "shard": pc.if_else(accepted, table.column("shard"), pa.scalar(None, pa.string())),
+        "shard": pa.array(
+            [
+                shard if verdict else None
+                for shard, verdict in zip(
+                    table.column("shard").to_pylist(), accepted.to_pylist(), strict=True
+                )
+            ],
+            pa.string(),
+        ),
         "stats": pa.array(stats, INDEX_SCHEMA.field("stats").type),
     }
     return pa.table([columns[name] for name in INDEX_SCHEMA.names], schema=INDEX_SCHEMA)

@@ -27,7 +27,7 @@ def open_dataset(out: Path) -> Dataset:
 def shown_categories(dataset: Dataset) -> dict[str, str]:
     """Key -> the category whose mask the report shows: the dataset's, or in an all-category build
     the first one (upper, lower, dress) the sample was accepted for."""
-    built = dataset.manifest["category"]
+    built: str = dataset.manifest["category"]
     if built != ALL_CATEGORIES:
         return dict.fromkeys(dataset.keys, built)
     verdicts = {

@@ -16,7 +16,7 @@ from vtondata.config.mask import MaskConfig
 from vtondata.geometry.agnostic import agnostic_mask, mask_stats, missing_joints, trusted_keypoints
 from vtondata.geometry.out_of_frame import PLACEABLE, place_out_of_frame
 from vtondata.geometry.parse_map import parse_map
-from vtondata.sample import Sample
+from vtondata.sample import Category, Sample
 from vtondata.stages.base import Resources, Stage
 
 
@@ -33,34 +33,33 @@ class MaskStage(Stage):
     def process_sample(self, sample: Sample) -> None:
         if sample.keypoints_px is None or sample.image_size is None:
             raise ValueError(f"sample {sample.key} reached the mask stage without keypoints or image size")
+        category = Category(sample.category)
         threshold = self.config.min_keypoint_confidence
         frame = photo_area(sample)
-        placeable = PLACEABLE[sample.category.value]
+        placeable = PLACEABLE[category.value]
         placed_keypoints, placed = place_out_of_frame(sample.keypoints_px, frame, placeable, threshold)
-        missing = missing_joints(placed_keypoints, sample.category, threshold)
+        missing = missing_joints(placed_keypoints, category, threshold)
         if missing:
             sample.reject(
                 "mask.missing_joints",
-                f"{sample.category.value} mask needs {', '.join(missing)} above confidence {threshold}",
+                f"{category.value} mask needs {', '.join(missing)} above confidence {threshold}",
             )
             return
-        params = self.config.for_category(sample.category)
+        params = self.config.for_category(category)
         sample.agnostic_mask = agnostic_mask(
             sample.image_size,
             sample.keypoints_px,
             sample.layers,
-            sample.category,
+            category,
             params,
             min_confidence=threshold,
             frame_xyxy=frame,
         )
-        sample.stats.update(
-            mask_stats(sample.agnostic_mask, sample.layers, sample.keypoints_px, sample.category)
-        )
-        trusted = trusted_keypoints(placed_keypoints, sample.category, threshold)
-        sample.parse_map = parse_map(sample.layers, trusted, sample.category)
+        sample.stats.update(mask_stats(sample.agnostic_mask, sample.layers, sample.keypoints_px, category))
+        trusted = trusted_keypoints(placed_keypoints, category, threshold)
+        sample.parse_map = parse_map(sample.layers, trusted, category)
         sample.meta["mask"] = {
-            "category": sample.category.value,
+            "category": category.value,
             "params": params.model_dump(mode="json"),
             "placed_out_of_frame": placed,
         }
