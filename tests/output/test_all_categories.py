@@ -263,3 +263,21 @@ def test_croissant_describes_each_category_s_masks_and_verdicts(built):
         record["index/key"].decode(): record["index/accepted_lower"] for record in loaded.records("index")
     }
     assert verdicts == dict(zip(lower.keys, lower.table.column("accepted").to_pylist(), strict=True))
+
+
+def test_eval_masks_reads_one_category(built, tmp_path):
+    from vtondata.evaluate.run import evaluate_masks
+    from vtondata.evaluate.sources import iter_masks, iter_parse_maps
+
+    def arrays(pairs):
+        return {stem: value for stem, value in pairs}
+
+    picked, own = arrays(iter_masks(built["all"], "lower")), arrays(iter_masks(built["lower"]))
+    assert sorted(picked) == sorted(own) and len(own) > 2
+    assert all(np.array_equal(picked[stem], own[stem]) for stem in own)
+    parses = arrays(iter_parse_maps(built["all"], "dress"))
+    assert {stem: value.tobytes() for stem, value in parses.items()} == {
+        stem: value.tobytes() for stem, value in arrays(iter_parse_maps(built["dress"])).items()
+    }
+    with pytest.raises(InputError, match="pick one with --category"):
+        evaluate_masks(tmp_path, built["all"])

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from vtondata.errors import InputError
 from vtondata.evaluate import forms
 from vtondata.evaluate.leakage import LeakageResult, form_leakage_auc
 from vtondata.evaluate.metrics import MaskScores, limb_skin, score_mask
@@ -28,7 +29,7 @@ from vtondata.evaluate.sources import (
     iter_masks,
     iter_parse_maps,
 )
-from vtondata.sample import Category
+from vtondata.sample import ALL_CATEGORIES, Category
 
 SCORE_NAMES: tuple[str, ...] = (
     "garment_coverage",
@@ -92,11 +93,13 @@ def evaluate_masks(
     masks, dataset = Path(masks), Path(dataset)
     if category is None:
         category = dataset_category(masks) if is_vtondata_output(masks) else Category.UPPER
+    if category == ALL_CATEGORIES:
+        raise InputError(f"{masks} holds masks of every category; pick one with --category")
     category = Category(category)
     truth_folder = GroundTruthFolder(dataset, scheme)
     samples: list[SampleEval] = []
     mask_rows, skin_rows, labels = [], [], []
-    for stem, mask in iter_masks(masks):
+    for stem, mask in iter_masks(masks, category):
         if isinstance(mask, str):
             samples.append(SampleEval(stem=stem, area_ratio=None, bbox_xyxy_norm=None, note=mask))
             continue
@@ -145,7 +148,7 @@ def _parse_iou(
 ) -> dict[str, dict[str, float]]:
     """Mean and lowest IoU per label over the output's parse maps that have ground truth of their size."""
     per_label: dict[str, list[float]] = {name: [] for name in SCORED_LABELS}
-    for stem, predicted in iter_parse_maps(out):
+    for stem, predicted in iter_parse_maps(out, category):
         truth = truth_folder.load(stem)
         if truth is None or truth.label_map.shape != predicted.shape:
             continue

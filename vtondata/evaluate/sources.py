@@ -21,9 +21,9 @@ from vtondata.geometry.keypoints import load_openpose_json
 from vtondata.geometry.parsing import parse_layers, read_label_map
 from vtondata.ingest.decode import open_bounded
 from vtondata.ingest.files import read_input
-from vtondata.output.format import decode_member
+from vtondata.output.format import category_member, decode_member
 from vtondata.output.reader import is_dataset, iter_samples, read_manifest
-from vtondata.sample import Rejection
+from vtondata.sample import ALL_CATEGORIES, Rejection
 
 PARSE_FOLDERS = ("image-parse", "image-parse-v3")
 POSE_FOLDERS = ("openpose-json", "openpose_json")
@@ -52,8 +52,10 @@ MASK_LIMITS = IngestConfig(formats=("PNG",), max_file_bytes=50_000_000, max_pixe
 """Masks are decoded like inputs: PNG only, bounded bytes and pixels (a bomb is a note, not a crash)."""
 
 
-def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray | str]]:
+def iter_masks(source: Path, category: str | None = None) -> Iterator[tuple[str, np.ndarray | str]]:
     """``(stem, HxW bool mask, True = repaint)`` from a vtondata output or a folder of mask PNGs.
+
+    ``category`` picks the masks of one category in an output built with ``--category all``.
 
     A mask that cannot be read or decoded within :data:`MASK_LIMITS` comes as
     ``(stem, why)`` instead, so one bad file is reported, not fatal.
@@ -61,7 +63,7 @@ def iter_masks(source: Path) -> Iterator[tuple[str, np.ndarray | str]]:
     if not source.is_dir():
         raise InputError(f"{source}: not a folder of masks or a vtondata output")
     if is_vtondata_output(source):
-        yield from _shard_masks(source)
+        yield from _shard_masks(source, category)
         return
     paths = sorted(source.glob("*.png"))
     if not paths:
@@ -87,17 +89,28 @@ def decode_single_channel(data: bytes) -> np.ndarray | str:
         return np.array(image.convert("L"))
 
 
-def _shard_masks(out: Path) -> Iterator[tuple[str, np.ndarray | str]]:
-    for stem, image in _shard_images(out, "agnostic_mask.png"):
+def _shard_masks(out: Path, category: str | None) -> Iterator[tuple[str, np.ndarray | str]]:
+    for stem, image in _shard_images(out, _member(out, "agnostic_mask.png", category)):
         yield stem, image if isinstance(image, str) else image > 0
 
 
-def iter_parse_maps(out: Path) -> Iterator[tuple[str, np.ndarray]]:
-    """``(stem, HxW uint8 label ids)`` of every readable ``parse.png`` in a vtondata output."""
+def iter_parse_maps(out: Path, category: str | None = None) -> Iterator[tuple[str, np.ndarray]]:
+    """``(stem, HxW uint8 label ids)`` of every readable ``parse.png`` in a vtondata output (of
+    ``category``, in an output built with ``--category all``)."""
     if is_vtondata_output(out):
-        for stem, image in _shard_images(out, "parse.png"):
+        for stem, image in _shard_images(out, _member(out, "parse.png", category)):
             if not isinstance(image, str):
                 yield stem, image
+
+
+def _member(out: Path, name: str, category: str | None) -> str:
+    """The member holding ``name`` of ``category`` in ``out``: itself, or in an all-category output
+    the category's own (:func:`vtondata.output.format.category_member`)."""
+    if dataset_category(out) != ALL_CATEGORIES:
+        return name
+    if category is None:
+        raise InputError(f"{out} holds masks of every category; pick one with --category")
+    return category_member(name, category)
 
 
 def _shard_images(out: Path, member: str) -> Iterator[tuple[str, np.ndarray | str]]:
