@@ -242,8 +242,12 @@ class RayRunner:
         # so unbounded fractional-CPU tasks would multiply memory, not speed.
         tasks = TaskPoolStrategy(size=cpus)
         dataset = dataset.map_batches(
-            _chunk_samples, batch_size=1, batch_format="numpy", num_cpus=0.1, compute=tasks
-        )  # pyright: ignore[reportArgumentType]  # Ray types fn as taking any batch
+            _chunk_samples,  # pyright: ignore[reportArgumentType]  # Ray types fn as taking any batch
+            batch_size=1,
+            batch_format="numpy",
+            num_cpus=0.1,
+            compute=tasks,
+        )
         for stage, placement in zip(stages, placements, strict=True):
             if placement.actors:
                 dataset = dataset.map_batches(
