@@ -26,7 +26,7 @@ from vtondata.config import Recipe, load_recipe, recipe_sha256
 from vtondata.config.segment import Sam2SegmentConfig
 from vtondata.errors import InputError, RecipeError
 from vtondata.ingest.chunks import Chunk, plan_chunks
-from vtondata.ingest.scan import InputItem, inputs_sha256, scan_inputs
+from vtondata.ingest.scan import InputItem, Listing, inputs_sha256, inspect_inputs, list_inputs
 from vtondata.output import layout
 from vtondata.output.destination import Destination, destination_for
 from vtondata.output.layout import REPORT_HTML_NAME
@@ -225,37 +225,47 @@ def build(
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe, dict(overrides or {}))
     raw = raw if is_url(raw) else Path(raw)
     destination = destination_for(out)
-    items = _scan(raw, recipe, limit)
+    listing = _list(raw, recipe, limit)
     weights = _resolve_weights(recipe)
     stages = build_stages(recipe, category)
-    chunks = plan_chunks(items, recipe.output.chunk_size, category)
-    plan = _plan(recipe, category, items, chunks)
-    choose_runner(runner, recipe.runner, len(items), ray_address)  # refuse an unknown runner before OUT
+    first = choose_runner(
+        runner, recipe.runner, len(listing), ray_address
+    )  # refuse an unknown one before OUT
     destination.refuse_foreign()
     with destination.lock():
-        completed = _prepare_output(destination, plan, recipe, overwrite)
-        pending = [chunk for chunk in chunks if chunk.index not in completed]
-        if on_plan is not None:
-            on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
-        choice = choose_runner(runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address)
         log_path = _log_path(out) if capture_logs else None
         with capture_build_log(log_path) if log_path is not None else contextlib.nullcontext():
-            chosen = _make_runner(choice.kind, recipe, workers, ray_address)
-            chosen.run(stages, pending, destination.chunk_writer(plan.split), on_chunk_done)
+            chosen = _make_runner(first.kind, recipe, workers, ray_address)
+            try:
+                # The runner chosen for all inputs reads and hashes them (on Ray: in the workers).
+                items = inspect_inputs(listing, recipe.ingest, recipe.quality.duplicates, chosen.map)
+                chunks = plan_chunks(items, recipe.output.chunk_size, category)
+                plan = _plan(recipe, category, items, chunks)
+                completed = _prepare_output(destination, plan, recipe, overwrite)
+                pending = [chunk for chunk in chunks if chunk.index not in completed]
+                if on_plan is not None:
+                    on_plan(len(items), sum(len(chunk.items) for chunk in chunks if chunk.index in completed))
+                choice = choose_runner(
+                    runner, recipe.runner, sum(len(chunk.items) for chunk in pending), ray_address
+                )
+                if choice.kind != first.kind:
+                    chosen.close()
+                    chosen = _make_runner(choice.kind, recipe, workers, ray_address)
+                chosen.run(stages, pending, destination.chunk_writer(plan.split), on_chunk_done)
+            finally:
+                chosen.close()
             complete, manifest_file = _finish(destination, recipe, plan, chunks, stages, weights)
             destination.write_report(raw)
     elapsed_s = time.perf_counter() - started
     return _result(out, complete, manifest_file, len(completed), elapsed_s, choice, log_path)
 
 
-def _scan(raw: str | Path, recipe: Recipe, limit: int | None) -> list[InputItem]:
-    """The sorted inputs under ``raw``, with scan-time verdicts; an ``InputError`` when there are none."""
-    items = scan_inputs(
-        raw, recipe.ingest, limit=limit, duplicates=recipe.quality.duplicates, pairing=recipe.cloth.pairing
-    )
-    if not items:
+def _list(raw: str | Path, recipe: Recipe, limit: int | None) -> Listing:
+    """The inputs under ``raw``, listed but not read; an ``InputError`` when there are none."""
+    listing = list_inputs(raw, recipe.ingest, limit=limit, pairing=recipe.cloth.pairing)
+    if not len(listing):
         raise InputError(f"no images found under {raw} (extensions: {', '.join(recipe.ingest.extensions)})")
-    return items
+    return listing
 
 
 def _plan(recipe: Recipe, category: BuildCategory, items: list[InputItem], chunks: list[Chunk]) -> Plan:

@@ -45,13 +45,16 @@ def terminal_stream() -> TextIO:
 
 @contextlib.contextmanager
 def capture_build_log(path: Path) -> Iterator[Path]:
-    """Send every log record, warning and console write of this process to ``path`` (truncated first).
+    """Send every log record, warning and console write of this process to ``path``.
+
+    The log is appended to, so a resumed build, or one refused by the resume
+    check, keeps the earlier runs' lines.
 
     Ray workers' output reaches the log too, as the Ray runner forwards it to
     the driver's ``sys.stderr``. Python log records are kept from level INFO.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", buffering=1, encoding="utf-8", errors="replace") as log:
+    with open(path, "a", buffering=1, encoding="utf-8", errors="replace") as log:
         _flush_standard_streams()
         saved_descriptors = {fd: os.dup(fd) for fd in (1, 2)}
         root = logging.getLogger()

@@ -1,4 +1,4 @@
-"""The Ray runner against the in-process one, and resuming after a SIGKILL."""
+"""The Ray runner against the in-process one, where it reads and writes, and resuming after a SIGKILL."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,14 @@ import webdataset as wds
 
 import vtondata
 from tests.photos import link_photos, real_photos
+from vtondata.config.ingest import IngestConfig
+from vtondata.ingest.chunks import plan_chunks
+from vtondata.ingest.scan import scan_inputs
 from vtondata.output.index import read_index
 from vtondata.output.verify import verify_dataset
+from vtondata.runners.ray import RayRunner
+from vtondata.sample import Category, Sample
+from vtondata.stages.ingest import IngestStage
 
 pytestmark = pytest.mark.slow
 OVERRIDES = {"output.chunk_size": "3"}
@@ -51,6 +58,35 @@ def test_ray_and_local_runners_write_identical_shards(raw, local_out, tmp_path):
     local_index, ray_index = read_index(local_out), read_index(out)
     for column in ("key", "accepted", "reason_code", "shard"):
         assert ray_index.column(column).to_pylist() == local_index.column(column).to_pylist()
+
+
+def _pid(_value: object) -> int:
+    return os.getpid()
+
+
+@dataclass(frozen=True)
+class _PidWriter:
+    """A chunk writer that reports which process wrote the chunk, and how many samples it got."""
+
+    def __call__(self, chunk: int, samples: list[Sample]) -> tuple[int, int, int]:
+        return chunk, os.getpid(), len(samples)
+
+
+def test_workers_read_the_inputs_and_write_the_chunks(raw):
+    config = IngestConfig()
+    runner = RayRunner(workers=1)
+    try:
+        readers = runner.map(_pid, list(range(6)))
+        items = scan_inputs(raw, config, mapper=runner.map)
+        chunks = plan_chunks(items, 3, Category.UPPER)
+        records = runner.run([IngestStage(config)], chunks, _PidWriter())
+    finally:
+        runner.close()
+    assert len(readers) == 6 and os.getpid() not in readers
+    assert items == scan_inputs(raw, config)  # the same hashes and verdicts as an in-process scan
+    assert sorted(chunk for chunk, _pid, _count in records) == [0, 1, 2]
+    assert sum(count for _chunk, _pid, count in records) == 8
+    assert os.getpid() not in {pid for _chunk, pid, _count in records}
 
 
 def test_rerun_of_a_complete_build_resumes_every_chunk(raw, local_out):

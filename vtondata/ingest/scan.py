@@ -1,8 +1,10 @@
 """List the person images under a raw folder: stable order, stable keys, content hashes.
 
-Scan decides what the file system alone can tell: a path that cannot be read
-(broken symlink, symlink loop, permission), an empty file, a file over the size
-limit and a byte-identical duplicate. Everything that needs the file's content
+Two steps: :func:`list_inputs` names the files without reading them, and
+:func:`inspect_inputs` reads each one (through a runner's ``map``, so on Ray
+in the workers) for its hash. Scan decides what the file system alone can
+tell: a path that cannot be read (broken symlink, symlink loop, permission),
+an empty file, a file over the size limit and a byte-identical duplicate. Everything that needs the file's content
 as an image is decided later by :func:`vtondata.ingest.decode.decode_person`.
 With a ``min_hash_distance`` set in the quality config, scan also rejects
 near-duplicates (``quality.near_duplicate``, see
@@ -19,6 +21,7 @@ and garment pairing need a local raw folder.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import heapq
 import json
@@ -26,14 +29,16 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from vtondata.config.cloth import PairingConfig
 from vtondata.config.ingest import IngestConfig
 from vtondata.config.quality import DuplicatesQuality
 from vtondata.errors import InputError
-from vtondata.filters.duplicates import NearDuplicate, fingerprint, keep_best, photo_score
+from vtondata.filters.duplicates import Fingerprint, NearDuplicate, fingerprint, keep_best, photo_score
 from vtondata.filters.thresholds import Threshold, thresholds_from_quality
 from vtondata.ingest.files import read_input
 from vtondata.ingest.layouts import LayoutFilter
@@ -83,14 +88,43 @@ class _Found:
     """The size from an object listing; ``None`` for local files (stat when inspected)."""
 
 
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
+"""Applies a function to every value, results in order: in this process, or on a runner's workers
+(:meth:`vtondata.runners.base.Runner.map`). The function and values are picklable."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What is known of the inputs before any of them is read: the files (sorted; sizes where a
+    listing gave them) and their garment pairing."""
+
+    found: list[_Found]
+    pairs: Pairing
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+
 def scan_inputs(
     raw: str | Path,
     config: IngestConfig,
     limit: int | None = None,
     duplicates: DuplicatesQuality | None = None,
     pairing: PairingConfig | None = None,
+    mapper: Mapper | None = None,
 ) -> list[InputItem]:
     """All image files under ``raw``, sorted by ``source_path``; ``limit`` keeps the first N.
+
+    :func:`list_inputs` then :func:`inspect_inputs`; see both.
+    """
+    return inspect_inputs(list_inputs(raw, config, limit, pairing), config, duplicates, mapper)
+
+
+def list_inputs(
+    raw: str | Path, config: IngestConfig, limit: int | None = None, pairing: PairingConfig | None = None
+) -> Listing:
+    """The image files under ``raw``, sorted by ``source_path``, without reading any; ``limit`` keeps
+    the first N.
 
     Nested folders are walked; names starting with ``.`` are skipped; a file
     counts when its lower-cased suffix is in ``config.extensions`` and, inside
@@ -100,9 +134,8 @@ def scan_inputs(
     files are followed. Symlinked folders are followed too, after every real
     folder, and each real folder is visited once, so a link back into the tree
     adds nothing and a folder loop ends. Raises :class:`InputError` when
-    ``raw`` is missing or not a folder. ``duplicates`` turns on near-duplicate
-    rejection when its ``min_hash_distance`` is set. ``pairing`` pairs persons
-    with garment photos (:func:`vtondata.ingest.pairs.pair_garments`); garment
+    ``raw`` is missing or not a folder. ``pairing`` pairs persons with
+    garment photos (:func:`vtondata.ingest.pairs.pair_garments`); garment
     photos are then not inputs.
     """
     if is_url(raw):
@@ -112,19 +145,54 @@ def scan_inputs(
     found = [entry for entry in found if entry.source_path not in pairs.garments]
     if limit is not None:
         found = found[:limit]
+    return Listing(found, pairs)
+
+
+def inspect_inputs(
+    listing: Listing,
+    config: IngestConfig,
+    duplicates: DuplicatesQuality | None = None,
+    mapper: Mapper | None = None,
+) -> list[InputItem]:
+    """The listed files as input items: sizes, content hashes and scan-time rejections.
+
+    Reading each file (its sha256 and, when ``duplicates.min_hash_distance``
+    is set, its perceptual fingerprint) goes through ``mapper``, so a Ray
+    build reads its inputs on the workers; what needs all inputs at once
+    (byte-identical duplicates, near-duplicate groups) is decided here from
+    the hashes. Only photos that have a near-duplicate are read again here,
+    to choose the one to keep.
+    """
+    near = duplicates is not None and duplicates.min_hash_distance is not None
+    inspect = functools.partial(_inspect_entry, config=config, fingerprints=near)
+    inspected = (mapper or _in_process)(inspect, list(enumerate(listing.found)))
     items = []
+    prints: list[Fingerprint | None] = []
     first_by_sha: dict[str, str] = {}
-    for index, entry in enumerate(found):
-        item = _inspect(index, entry, config)
+    for item, found_print in inspected:
         if item.sha256 is not None and item.rejection is None:
             first = first_by_sha.setdefault(item.sha256, item.source_path)
             if first != item.source_path:
                 message = f"same bytes as {first} (sha256 {item.sha256[:12]}...)"
                 item = replace(item, rejection=Rejection("ingest.duplicate", message))
-        items.append(_paired(item, pairs, config))
+        items.append(_paired(item, listing.pairs, config))
+        prints.append(found_print if item.rejection is None else None)
     if duplicates is not None and duplicates.min_hash_distance is not None:
-        items = _reject_near_duplicates(items, duplicates.min_hash_distance, config)
+        items = _reject_near_duplicates(items, prints, duplicates.min_hash_distance, config)
     return items
+
+
+def _in_process(function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    return [function(value) for value in values]
+
+
+def _inspect_entry(
+    entry: tuple[int, _Found], config: IngestConfig, fingerprints: bool
+) -> tuple[InputItem, Fingerprint | None]:
+    """One file's item and, when asked and the file is usable, its perceptual fingerprint."""
+    item = _inspect(*entry, config)
+    found_print = fingerprint(item.source_abs, config) if fingerprints and item.rejection is None else None
+    return item, found_print
 
 
 def _scan_folder(raw: Path, config: IngestConfig, pairing: PairingConfig) -> tuple[list[_Found], Pairing]:
@@ -167,13 +235,11 @@ def _list_objects(raw: str, extensions: tuple[str, ...], pairing: PairingConfig)
 
 
 def _reject_near_duplicates(
-    items: list[InputItem], min_distance: float, limits: IngestConfig
+    items: list[InputItem], prints: list[Fingerprint | None], min_distance: float, limits: IngestConfig
 ) -> list[InputItem]:
-    """Fingerprint every input scan kept, within ingest's limits; of each group of near-duplicates keep
-    the best one."""
+    """Of each group of near-duplicates among the fingerprinted inputs, keep the best one."""
     quality = {"duplicates": {"min_hash_distance": min_distance}}
     (threshold,) = [t for t in thresholds_from_quality(quality) if t.family == "duplicates"]
-    prints = [fingerprint(item.source_abs, limits) if item.rejection is None else None for item in items]
     verdicts, nearest = keep_best(
         prints, min_distance, lambda index: photo_score(items[index].source_abs, limits)
     )

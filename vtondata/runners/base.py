@@ -1,7 +1,9 @@
 """What every runner is and shares: the :class:`Runner` protocol and per-sample failure isolation.
 
 A runner takes stages and planned chunks and hands each finished chunk to a
-writer; how it schedules them (in process, on Ray) is its own business.
+writer; how it schedules them (in process, on Ray) is its own business, and
+so is where the writer runs: the Ray runner writes each chunk in the worker
+that built it. Writers are picklable for that reason.
 
 A batch that raises is re-run one sample at a time, so a single bad image
 costs one rejected row (``<stage>.error`` plus the exception text), never the
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
@@ -38,6 +40,15 @@ class Runner(Protocol):
         on_chunk_done: ChunkCallback | None = None,
     ) -> list[ChunkRecord]:
         """Records of the chunks written, in writing order; the runner sets stages up and tears them down."""
+        ...
+
+    def map(self, function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+        """``function`` applied to every value, results in order, wherever the runner runs work
+        (the scan reads and hashes inputs through it)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the runner started (a Ray of its own)."""
         ...
 
 

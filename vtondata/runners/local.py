@@ -7,7 +7,8 @@ the Ray runner's for the same inputs and recipe.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
@@ -29,6 +30,13 @@ def run_stages(stages: Sequence[Stage], samples: list[Sample]) -> list[Sample]:
 
 class LocalRunner:
     """Runs stages in this process; ``setup`` once before the first chunk."""
+
+    def map(self, function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+        """``function`` over ``values`` in this process, in order."""
+        return [function(value) for value in values]
+
+    def close(self) -> None:
+        """Nothing to release: stages are torn down at the end of :meth:`run`."""
 
     def run(
         self,

@@ -1,13 +1,15 @@
 """Ray Data runner: the stages stream over a local Ray or a cluster.
 
-The only module that imports Ray. A build with no stage on a GPU runs its
-whole stage chain in one pool of actors (``_ChainActor``), so a sample crosses
-a process boundary once each way; with GPU stages, stages that load models
-(``stateful``) become actor pools placed by :mod:`vtondata.runners.placement`,
-so weights load once per worker, and the others run as tasks.
-Samples travel as pickled objects in one column next to their chunk id; the
-driver regroups finished samples by chunk and writes each chunk as soon as it
-is complete, so memory holds a few chunks, never the dataset.
+The only module that imports Ray. The unit of work is the chunk: a chunk's
+samples are built, and its shard, index and completion marker written, by
+workers, so images never travel to the driver; the driver sends chunks (paths
+and content hashes) and receives only their :class:`ChunkRecord` summaries. A
+build with no stage on a GPU runs its whole stage chain and the chunk's
+writing in one pool of actors (``_ChainActor``); with GPU stages, stages that
+load models (``stateful``) become actor pools placed by
+:mod:`vtondata.runners.placement`, so weights load once per worker, the others
+run as tasks, and a last task writes the chunk. :meth:`RayRunner.map` runs the
+scan's per-input work (reading and hashing each input) as Ray tasks.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
@@ -25,28 +26,52 @@ from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stage_batch
+from vtondata.runners.base import ChunkCallback, ChunkWriter
 from vtondata.runners.local import run_stages
 from vtondata.runners.placement import place_stages
-from vtondata.sample import Sample
 from vtondata.stages.base import Stage
 from vtondata.storage import STORAGE_OPTIONS_ENV
 
 logger = logging.getLogger(__name__)
 
+MAP_BATCH_MAX = 256
+"""Most inputs one :meth:`RayRunner.map` task handles: enough to cover a task's overhead."""
 
-def _as_batch(samples: list[Sample]) -> dict[str, np.ndarray]:
-    column = np.empty(len(samples), dtype=object)
-    column[:] = samples
-    return {"chunk": np.array([s.chunk for s in samples], dtype=np.int64), "sample": column}
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D object column holding ``values`` as they are (lists stay lists, not a 2-D array)."""
+    column = np.empty(len(values), dtype=object)
+    for position, value in enumerate(values):
+        column[position] = value
+    return column
+
+
+def _chunk_samples(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Chunks in, their fresh samples out (one row per chunk, with the chunk's number)."""
+    chunks = list(batch["chunk"])
+    return {
+        "index": np.array([chunk.index for chunk in chunks], dtype=np.int64),
+        "samples": _objects([chunk.samples() for chunk in chunks]),
+    }
 
 
 def _stage_task(batch: dict[str, np.ndarray], stage: Stage) -> dict[str, np.ndarray]:
-    return _as_batch(run_stage_batch(stage, list(batch["sample"])))
+    processed = [run_stages([stage], list(samples)) for samples in batch["samples"]]
+    return {"index": batch["index"], "samples": _objects(processed)}
+
+
+def _write_task(batch: dict[str, np.ndarray], write_chunk: ChunkWriter) -> dict[str, np.ndarray]:
+    """Write each chunk where it was built; only its record goes back."""
+    pairs = zip(batch["index"], batch["samples"], strict=True)
+    return {"record": _objects([write_chunk(int(index), list(samples)) for index, samples in pairs])}
+
+
+def _apply_all(function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    return [function(value) for value in values]
 
 
 class _StageActor:
-    """Holds one stage with its models loaded; Ray calls it once per batch."""
+    """Holds one stage with its models loaded; Ray calls it once per chunk."""
 
     def __init__(self, stage: Stage, threads: int) -> None:
         _limit_threads(threads)
@@ -54,26 +79,31 @@ class _StageActor:
         self.stage.setup()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return _as_batch(run_stage_batch(self.stage, list(batch["sample"])))
+        return _stage_task(batch, self.stage)
 
 
 class _ChainActor:
-    """Holds every stage of a build with no GPU stage; a batch enters it once and leaves finished.
+    """Holds every stage of a build with no GPU stage; a chunk enters it and leaves written.
 
     On CPUs, moving samples (images and evidence layers, megabytes each)
-    between stage processes costs more than the stages gain from running
-    apart, so one process runs the whole chain, batching per stage as the
-    local runner does, and the workers parallelise over batches.
+    between processes costs more than the stages gain from running apart, so
+    one process runs the whole chain, batching per stage as the local runner
+    does, writes the chunk, and the workers parallelise over chunks.
     """
 
-    def __init__(self, stages: Sequence[Stage], threads: int) -> None:
+    def __init__(self, stages: Sequence[Stage], write_chunk: ChunkWriter, threads: int) -> None:
         _limit_threads(threads)
         self.stages = stages
+        self.write_chunk = write_chunk
         for stage in self.stages:
             stage.setup()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return _as_batch(run_stages(self.stages, list(batch["sample"])))
+        records = [
+            self.write_chunk(chunk.index, run_stages(self.stages, chunk.samples()))
+            for chunk in batch["chunk"]
+        ]
+        return {"record": _objects(records)}
 
 
 def _limit_threads(threads: int) -> None:
@@ -88,12 +118,30 @@ def _limit_threads(threads: int) -> None:
 
 
 class RayRunner:
-    """Streams chunks through Ray Data; ``workers`` actors per model stage."""
+    """Streams chunks through Ray Data; ``workers`` actors per model stage.
+
+    Ray starts on first use (:meth:`map` or :meth:`run`) and stays up until
+    :meth:`close`, so a build's scan and its stages share one Ray.
+    """
 
     def __init__(self, workers: int | None = None, address: str | None = None, object_store_mb: int = 1024):
         self.workers = workers
         self.address = address
         self.object_store_mb = object_store_mb
+        self._started_here = False
+
+    def map(self, function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+        """``function`` over ``values`` as Ray tasks (a few per CPU of the cluster); results in order."""
+        if not values:
+            return []
+        self._init_ray()
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        size = max(1, min(MAP_BATCH_MAX, -(-len(values) // (4 * cpus))))
+        apply = ray.remote(num_cpus=1)(_apply_all)
+        pending = [
+            apply.remote(function, values[start : start + size]) for start in range(0, len(values), size)
+        ]
+        return [result for batch in ray.get(pending) for result in batch]
 
     def run(
         self,
@@ -104,16 +152,18 @@ class RayRunner:
     ) -> list[ChunkRecord]:
         if not chunks:
             return []
-        started_here = self._init_ray()
-        try:
-            return self._stream(stages, chunks, write_chunk, on_chunk_done)
-        finally:
-            if started_here:
-                ray.shutdown()
+        self._init_ray()
+        return self._stream(stages, chunks, write_chunk, on_chunk_done)
 
-    def _init_ray(self) -> bool:
+    def close(self) -> None:
+        """Shut down the Ray this runner started (a Ray that was already up is left running)."""
+        if self._started_here:
+            ray.shutdown()
+            self._started_here = False
+
+    def _init_ray(self) -> None:
         if ray.is_initialized():
-            return False
+            return
         options: dict[str, Any] = {
             "include_dashboard": False,
             "logging_level": logging.WARNING,
@@ -131,7 +181,7 @@ class RayRunner:
             options["address"] = "local"
             options["object_store_memory"] = self.object_store_mb * 1024 * 1024
         ray.init(**options)
-        return True
+        self._started_here = True
 
     def _stream(
         self,
@@ -146,78 +196,65 @@ class RayRunner:
         context.enable_progress_bars = False
         context.enable_operator_progress_bars = False
         context.print_on_execution_start = False
-        context.execution_options.preserve_order = True
+        # Chunks are independent and each is written whole by one worker: their order does not matter.
+        context.execution_options.preserve_order = False
 
-        expected = {chunk.index: len(chunk.items) for chunk in chunks}
-        rows = [{"chunk": chunk.index, "sample": s} for chunk in chunks for s in chunk.samples()]
-        # Blocks of about one batch each: every worker finds work even when there are few chunks,
-        # and the number of blocks in flight (hence memory) is set by the workers, not the inputs.
-        smallest_batch = min((stage.resources.batch_size for stage in stages), default=1)
-        dataset = ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // smallest_batch)))
-        dataset = self._plan(dataset, stages)
-
-        pending: dict[int, list[Sample]] = defaultdict(list)
+        # One block per chunk, so that every worker finds work when there are few chunks.
+        dataset = ray.data.from_items([{"chunk": chunk} for chunk in chunks], override_num_blocks=len(chunks))
+        dataset = self._plan(dataset, stages, write_chunk)
         records: list[ChunkRecord] = []
         with warnings.catch_warnings():
             # Ray Data advises on concurrency when a small run has fewer blocks than workers;
             # the CLI's progress bar is the one display users read.
             warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.data\.")
             for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-                self._collect(
-                    cast(dict[str, np.ndarray], batch), pending, expected, write_chunk, on_chunk_done, records
-                )
-        if pending:
-            raise RuntimeError(f"Ray returned incomplete chunks: {sorted(pending)}")
+                for record in cast(dict[str, np.ndarray], batch)["record"]:
+                    records.append(record)
+                    if on_chunk_done is not None:
+                        on_chunk_done(record)
+        if len(records) != len(chunks):
+            raise RuntimeError(f"Ray returned {len(records)} of {len(chunks)} chunks")
         return records
 
-    @staticmethod
-    def _collect(
-        batch: dict[str, np.ndarray],
-        pending: dict[int, list[Sample]],
-        expected: dict[int, int],
-        write_chunk: ChunkWriter,
-        on_chunk_done: ChunkCallback | None,
-        records: list[ChunkRecord],
-    ) -> None:
-        """Buffer finished samples by chunk; write a chunk as soon as all its samples are back."""
-        for sample in batch["sample"]:
-            pending[sample.chunk].append(sample)
-            if len(pending[sample.chunk]) == expected[sample.chunk]:
-                done = sorted(pending.pop(sample.chunk), key=lambda s: s.index)
-                record = write_chunk(sample.chunk, done)
-                records.append(record)
-                if on_chunk_done is not None:
-                    on_chunk_done(record)
-
-    def _plan(self, dataset: ray.data.Dataset, stages: Sequence[Stage]) -> ray.data.Dataset:
+    def _plan(
+        self, dataset: ray.data.Dataset, stages: Sequence[Stage], write_chunk: ChunkWriter
+    ) -> ray.data.Dataset:
         cluster = ray.cluster_resources()
+        cpus = max(1, int(cluster.get("CPU", 1)))
         if not any(stage.resources.num_gpus > 0 for stage in stages):
-            cpus = max(1, int(cluster.get("CPU", 1)))
             workers = self.workers or cpus
             return dataset.map_batches(
                 _ChainActor,
-                fn_constructor_args=(list(stages), max(1, cpus // workers)),
+                fn_constructor_args=(list(stages), write_chunk, max(1, cpus // workers)),
                 compute=ActorPoolStrategy(size=workers),
-                batch_size=max(stage.resources.batch_size for stage in stages),
+                batch_size=1,
                 batch_format="numpy",
                 udf_modifying_row_count=False,
                 num_cpus=cpus / (workers + 1),
             )
         placements = place_stages(
             [stage.resources for stage in stages],
-            cpus=int(cluster.get("CPU", 1)),
+            cpus=cpus,
             gpus=float(cluster.get("GPU", 0)),
             workers=self.workers,
         )
-        cpus = max(1, int(cluster.get("CPU", 1)))
+        # At most one task process per core: each imports the stage's libraries,
+        # so unbounded fractional-CPU tasks would multiply memory, not speed.
+        tasks = TaskPoolStrategy(size=cpus)
+        dataset = dataset.map_batches(
+            _chunk_samples,  # pyright: ignore[reportArgumentType]  # Ray types fn as taking any batch
+            batch_size=1,
+            batch_format="numpy",
+            num_cpus=0.1,
+            compute=tasks,
+        )
         for stage, placement in zip(stages, placements, strict=True):
-            resources = stage.resources
             if placement.actors:
                 dataset = dataset.map_batches(
                     _StageActor,
                     fn_constructor_args=(stage, placement.threads),
                     compute=ActorPoolStrategy(size=placement.actors),
-                    batch_size=resources.batch_size,
+                    batch_size=1,
                     batch_format="numpy",
                     udf_modifying_row_count=False,
                     num_cpus=placement.num_cpus,
@@ -227,12 +264,17 @@ class RayRunner:
                 dataset = dataset.map_batches(
                     _stage_task,  # pyright: ignore[reportArgumentType]  # Ray types fn as taking any batch
                     fn_args=(stage,),
-                    batch_size=resources.batch_size,
+                    batch_size=1,
                     batch_format="numpy",
                     udf_modifying_row_count=False,
                     num_cpus=placement.num_cpus,
-                    # At most one task process per core: each imports the stage's libraries,
-                    # so unbounded fractional-CPU tasks would multiply memory, not speed.
-                    compute=TaskPoolStrategy(size=cpus),
+                    compute=tasks,
                 )
-        return dataset
+        return dataset.map_batches(
+            _write_task,  # pyright: ignore[reportArgumentType]
+            fn_args=(write_chunk,),
+            batch_size=1,
+            batch_format="numpy",
+            num_cpus=0.1,
+            compute=tasks,
+        )
