@@ -4,8 +4,9 @@ usage: python -m bench.object_store [--images 200] [--runner local|ray] [--memor
 
 ``--images 0`` skips the side-by-side builds.
 
-Starts moto's S3 server on localhost (``moto[server]``, a development
-dependency), uploads the inputs to a bucket, then, after a small build that
+Starts moto's S3 server on localhost in a process of its own (``moto[server]``,
+a development dependency; the bucket lives in that process's memory, not the
+driver's), uploads the inputs to a bucket, then, after a small build that
 warms imports and model caches, builds the same photos with the same recipe
 twice: from a local folder into a local folder, and from the bucket into the
 bucket (reading every input and writing every shard, index and marker
@@ -34,7 +35,7 @@ import psutil
 
 import vtondata
 from bench.photos import make_inputs
-from tests.servers import moto_server
+from tests.servers import moto_server_process
 from vtondata.output.shards import ChunkRecord
 from vtondata.storage import locate, use_storage_options
 
@@ -119,7 +120,7 @@ def main() -> None:
     parser.add_argument("--runner", choices=("local", "ray"), default="ray")
     parser.add_argument("--memory", type=int, nargs="*", default=[])
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="vtondata-bench-") as scratch, moto_server() as endpoint:
+    with tempfile.TemporaryDirectory(prefix="vtondata-bench-") as scratch, moto_server_process() as endpoint:
         use_storage_options({"endpoint_url": endpoint, "key": "bench", "secret": "bench"})
         locate(f"s3://{BUCKET}").fs.mkdir(BUCKET)
         # Not measured: the first build in a process pays for imports and model loading.

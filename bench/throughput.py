@@ -3,6 +3,8 @@
 usage: python -m bench.throughput [--images 200] [--runners local ray] [--recipes offline ...]
                                   [--memory 100 1000] [--memory-runner ray|local]
 
+``--images 0`` runs only the memory builds.
+
 ``--recipes`` takes bundled names or YAML paths and runs each on the same
 inputs in the same process, one after the other, so their figures compare;
 ``bench/recipes/offline-0.1.yaml`` is the offline recipe as version 0.1
@@ -183,27 +185,28 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        raw = make_inputs(tmp_path / "raw", args.images)
-        print(f"{args.images} images, {os.cpu_count()} CPUs")
-        for recipe in args.recipes:
-            for runner in args.runners:
-                figures = run_once(raw, tmp_path / f"out-{runner}", runner, recipe, args.workers)
-                stages = "  ".join(
-                    f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_")
-                )
+        if args.images:
+            raw = make_inputs(tmp_path / "raw", args.images)
+            print(f"{args.images} images, {os.cpu_count()} CPUs")
+            for recipe in args.recipes:
+                for runner in args.runners:
+                    figures = run_once(raw, tmp_path / f"out-{runner}", runner, recipe, args.workers)
+                    stages = "  ".join(
+                        f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_")
+                    )
+                    print(
+                        f"{Path(recipe).stem} {runner:>5}: {figures['images_per_s']:.2f} img/s  "
+                        f"wall {figures['wall_s']:.1f} s  CPU {figures['cpu_s']:.1f} s  "
+                        f"non-model share {figures['non_model_share']:.0%}  "
+                        f"peak PSS {figures['peak_pss_mb']:.0f} MB  "
+                        f"accepted {figures['accepted']}/{figures['inputs']}\n"
+                        f"       per image: {stages}"
+                    )
+                wall_ms, cpu_ms = quality_ms_one_core(raw, recipe)
                 print(
-                    f"{Path(recipe).stem} {runner:>5}: {figures['images_per_s']:.2f} img/s  "
-                    f"wall {figures['wall_s']:.1f} s  CPU {figures['cpu_s']:.1f} s  "
-                    f"non-model share {figures['non_model_share']:.0%}  "
-                    f"peak PSS {figures['peak_pss_mb']:.0f} MB  "
-                    f"accepted {figures['accepted']}/{figures['inputs']}\n"
-                    f"       per image: {stages}"
+                    f"{Path(recipe).stem} quality stage, one core, decoding included: "
+                    f"median {cpu_ms:.1f} ms CPU, {wall_ms:.1f} ms wall"
                 )
-            wall_ms, cpu_ms = quality_ms_one_core(raw, recipe)
-            print(
-                f"{Path(recipe).stem} quality stage, one core, decoding included: "
-                f"median {cpu_ms:.1f} ms CPU, {wall_ms:.1f} ms wall"
-            )
         for count in args.memory:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
             out = tmp_path / f"out-memory-{count}"

@@ -157,7 +157,7 @@ def agnostic_mask(
         pooled = grid.pool(parts)
         grown_parts = grid.grow(pooled, margin_px)
         if "hands" in layers or "feet" in layers:
-            _drop_margin_behind_ends(grown_parts, parts, pooled, grid.cell, kp, margin_px)
+            _drop_margin_behind_ends(grown_parts, parts, pooled, grid.cell, kp, s, margin_px)
         grown |= grown_parts
     hair_margin_px = params.protect.hair_margin_rel * s
     if hair.any() and hair_margin_px > 0:
@@ -315,7 +315,13 @@ END_REACH_REL = 0.8
 
 
 def _drop_margin_behind_ends(
-    grown: np.ndarray, parts: np.ndarray, pooled: np.ndarray, cell: int, kp: np.ndarray, margin_px: float
+    grown: np.ndarray,
+    parts: np.ndarray,
+    pooled: np.ndarray,
+    cell: int,
+    kp: np.ndarray,
+    scale_px: float,
+    margin_px: float,
 ) -> None:
     """Take out of ``grown`` (in place) the margin on the limb's side of each hand and foot.
 
@@ -342,8 +348,7 @@ def _drop_margin_behind_ends(
     ends_xy = np.array([end for _middle, end in limbs], dtype=np.float32)
     distance = np.linalg.norm(cells_xy[:, None, :] - ends_xy[None, :, :], axis=2)
     nearest = np.argmin(distance, axis=1)
-    scale = regions.body_frame(kp).scale_px
-    reach = END_REACH_REL * scale
+    reach = END_REACH_REL * scale_px
     pad = margin_px + cell
     for side, (middle, end) in enumerate(limbs):
         own = cells_xy[(nearest == side) & (distance[:, side] <= reach)]

@@ -4,8 +4,9 @@ Two steps: :func:`list_inputs` names the files without reading them, and
 :func:`inspect_inputs` reads each one (through a runner's ``map``, so on Ray
 in the workers) for its hash. Scan decides what the file system alone can
 tell: a path that cannot be read (broken symlink, symlink loop, permission),
-an empty file, a file over the size limit and a byte-identical duplicate. Everything that needs the file's content
-as an image is decided later by :func:`vtondata.ingest.decode.decode_person`.
+an empty file, a file over the size limit and a byte-identical duplicate.
+Everything that needs the file's content as an image is decided later by
+:func:`vtondata.ingest.decode.decode_person`.
 With a ``min_hash_distance`` set in the quality config, scan also rejects
 near-duplicates (``quality.near_duplicate``, see
 :mod:`vtondata.filters.duplicates`): it sees every input, so the best photo of
