@@ -13,6 +13,7 @@ from typing import Any
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stage_batch
+from vtondata.runners.heap import release_freed_memory
 from vtondata.sample import Sample
 from vtondata.stages.base import Stage
 
@@ -52,6 +53,8 @@ class LocalRunner:
             for chunk in chunks:
                 samples = run_stages(stages, chunk.samples())
                 record = write_chunk(chunk.index, samples)
+                del samples
+                release_freed_memory()
                 records.append(record)
                 if on_chunk_done is not None:
                     on_chunk_done(record)

@@ -27,6 +27,7 @@ from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import ChunkCallback, ChunkWriter
+from vtondata.runners.heap import release_freed_memory
 from vtondata.runners.local import run_stages
 from vtondata.runners.placement import place_stages
 from vtondata.stages.base import Stage
@@ -63,7 +64,10 @@ def _stage_task(batch: dict[str, np.ndarray], stage: Stage) -> dict[str, np.ndar
 def _write_task(batch: dict[str, np.ndarray], write_chunk: ChunkWriter) -> dict[str, np.ndarray]:
     """Write each chunk where it was built; only its record goes back."""
     pairs = zip(batch["index"], batch["samples"], strict=True)
-    return {"record": _objects([write_chunk(int(index), list(samples)) for index, samples in pairs])}
+    records = [write_chunk(int(index), list(samples)) for index, samples in pairs]
+    del pairs, batch
+    release_freed_memory()
+    return {"record": _objects(records)}
 
 
 def _apply_all(function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
@@ -99,10 +103,10 @@ class _ChainActor:
             stage.setup()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        records = [
-            self.write_chunk(chunk.index, run_stages(self.stages, chunk.samples()))
-            for chunk in batch["chunk"]
-        ]
+        records = []
+        for chunk in batch["chunk"]:
+            records.append(self.write_chunk(chunk.index, run_stages(self.stages, chunk.samples())))
+            release_freed_memory()
         return {"record": _objects(records)}
 
 
