@@ -39,12 +39,12 @@ def test_masks_keep_hair_face_and_hands_and_cover_the_garment(vitonhd_report) ->
     summary = vitonhd_report.summary
     assert summary["hair_intrusion"]["mean"] <= 0.10  # 0.196 with the pose-only offline recipe of 0.1
     assert summary["face_intrusion"]["max"] <= 0.01
-    # 0.890 in 0.1. The hands' margin stops at the wrist crease (no band of forearm skin or cuff
-    # kept above the hand, which told sleeves apart), so the judge's hand zone, which starts at
-    # OpenPose's wrist, loses a little: min 0.957 with that band, 0.925 without.
-    assert summary["hands_kept"]["min"] >= 0.92
+    # 0.890 in 0.1. The hands end at the wrist crease, with no band of forearm skin or cuff kept
+    # above them (it told sleeves apart), so the judge's hand zone, which starts at OpenPose's
+    # wrist, loses a little: min 0.957 with that band, 0.897 without. The arms gain more.
+    assert summary["hands_kept"]["min"] >= 0.88
     assert summary["garment_coverage"]["min"] >= 0.96
-    assert summary["limb_coverage"]["mean"] >= 0.90  # 0.850 with the band above the hands
+    assert summary["limb_coverage"]["mean"] >= 0.98  # 0.850 with the band above the hands
 
 
 def test_parse_maps_agree_with_the_ground_truth(vitonhd_report) -> None:

@@ -83,6 +83,26 @@ def test_hand_margin_scales_with_the_hand() -> None:
     assert large / small == pytest.approx(4.0, rel=0.05)
 
 
+@pytest.mark.parametrize("angle_deg", [0, 35, 90, 180, 250])
+def test_hand_layer_grows_to_the_fingers_and_sides_but_not_up_the_forearm(angle_deg: float) -> None:
+    """Rotated to any angle, the layer ends at the line through the wrist landmark across the hand:
+    no margin is kept behind it, where the forearm (or the sleeve's cuff) meets the hand."""
+    rng = np.random.default_rng(1)
+    local = np.concatenate([rng.uniform(-15, 15, size=(21, 1)), rng.uniform(5, 60, size=(21, 1))], axis=1)
+    local[0], local[9] = (0.0, 0.0), (0.0, 30.0)
+    turn = np.deg2rad(angle_deg)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    centre = np.array([200.0, 200.0])
+    hand = np.concatenate([local @ rotation.T + centre, np.ones((21, 1))], axis=1).astype(np.float32)
+    layer = hands_layer((400, 400), [hand], margin_rel=0.3)
+    rows, cols = np.nonzero(layer)
+    along = (np.stack([cols, rows], axis=1) - centre) @ (rotation @ np.array([0.0, 1.0]))
+    assert along.min() >= -1.0  # at most the rasteriser's pixel behind the wrist line
+    assert along.max() > local[:, 1].max() + 0.25 * 30  # the margin past the finger tips stays
+    across = (np.stack([cols, rows], axis=1) - centre) @ (rotation @ np.array([1.0, 0.0]))
+    assert across.max() - across.min() > np.ptp(local[:, 0]) + 2 * 0.25 * 30  # and at the sides
+
+
 def test_feet_need_seen_heel_and_toe() -> None:
     body = make_body("arms_down")
     pose33 = _pose33_from(body)
