@@ -45,7 +45,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from vtondata import schemas
-from vtondata.errors import InputError, OutputError, ResumeMismatch
+from vtondata.errors import InputError, OutputError
 from vtondata.output.format import json_bytes
 from vtondata.output.layout import (
     CHUNKS_DIR,
@@ -64,7 +64,7 @@ from vtondata.output.layout import (
 )
 from vtondata.output.lock import LockHolder, is_stale
 from vtondata.output.shards import ChunkRecord, write_chunk
-from vtondata.runners.resume import PLAN_FORMAT, Plan, plan_differences
+from vtondata.runners.resume import NOT_FINISHED, PLAN_FORMAT, Plan, refuse_other_plan
 from vtondata.sample import Sample
 from vtondata.storage import Location, locate
 
@@ -178,12 +178,7 @@ def prepare_location(location: Location, plan: Plan, overwrite: bool) -> set[int
     if overwrite and previous is not None:
         _remove_outputs(location, previous)
     elif previous is not None:
-        differences = plan_differences(previous, plan)
-        if differences:
-            raise ResumeMismatch(
-                f"{location.url} was built with a different {', '.join(differences)}; "
-                "pass --overwrite to rebuild it from scratch, or choose another output location"
-            )
+        refuse_other_plan(previous, plan, location.url, "output location")
     location.fs.pipe_file(
         location.path(PLAN_NAME), json_bytes({"format": PLAN_FORMAT, **asdict(plan)}, indent=2) + b"\n"
     )
@@ -193,7 +188,7 @@ def prepare_location(location: Location, plan: Plan, overwrite: bool) -> set[int
         problem = remote_chunk_problem(location, plan.split, chunk)
         if problem is None:
             complete.add(chunk)
-        elif problem != "no completion marker":
+        elif problem != NOT_FINISHED:
             logger.warning("redoing chunk %d of %s: %s", chunk, location.url, problem)
             location.fs.rm_file(location.path(_relpaths(plan.split, chunk)[2]))
     return complete
@@ -203,7 +198,7 @@ def remote_chunk_problem(location: Location, split: str, chunk: int) -> str | No
     """Why a chunk must be (re)done, or ``None`` when its marker, tar size and index rows agree."""
     record = read_remote_record(location, split, chunk)
     if record is None:
-        return "no completion marker"
+        return NOT_FINISHED
     tar, index, _ = _relpaths(split, chunk)
     try:
         size = location.fs.info(location.path(tar))["size"]

@@ -51,7 +51,8 @@ from vtondata.output.shards import file_size_and_sha256, read_chunk_record
 logger = logging.getLogger(__name__)
 
 PLAN_FORMAT = "vtondata.plan"
-_NOT_FINISHED = "no completion marker"
+NOT_FINISHED = "no completion marker"
+"""What a chunk without its completion marker lacks: not a problem, just not built yet."""
 _SNIFF_BYTES = 4096
 
 _COMPARED = {
@@ -90,12 +91,7 @@ def prepare_output(out: Path, plan: Plan, overwrite: bool) -> set[int]:
     if overwrite and previous is not None:
         _remove_outputs(out, previous)
     elif previous is not None:
-        differences = plan_differences(previous, plan)
-        if differences:
-            raise ResumeMismatch(
-                f"{out} was built with a different {', '.join(differences)}; "
-                "pass --overwrite to rebuild it from scratch, or choose another output folder"
-            )
+        refuse_other_plan(previous, plan, str(out), "output folder")
         if previous.producer_version != plan.producer_version:
             logger.warning(
                 "resuming %s written by vtondata %s with vtondata %s",
@@ -115,7 +111,7 @@ def prepare_output(out: Path, plan: Plan, overwrite: bool) -> set[int]:
         problem = chunk_problem(out, plan.split, chunk)
         if problem is None:
             complete.add(chunk)
-        elif problem != _NOT_FINISHED:
+        elif problem != NOT_FINISHED:
             logger.warning("redoing chunk %d of %s: %s", chunk, out, problem)
             marker_path(out, plan.split, chunk).unlink(missing_ok=True)
     return complete
@@ -136,6 +132,17 @@ def read_plan(out: Path) -> Plan | None:
         return None
 
 
+def refuse_other_plan(previous: Plan, plan: Plan, where: str, kind: str) -> None:
+    """Raise :class:`ResumeMismatch` when ``where`` (an output ``kind``: folder, location) was built
+    under a plan whose output bytes differ from ``plan``'s."""
+    differences = plan_differences(previous, plan)
+    if differences:
+        raise ResumeMismatch(
+            f"{where} was built with a different {', '.join(differences)}; "
+            f"pass --overwrite to rebuild it from scratch, or choose another {kind}"
+        )
+
+
 def plan_differences(previous: Plan, current: Plan) -> list[str]:
     """Names of the plan properties that differ, phrased for an error message (hashes shortened)."""
     return [
@@ -154,7 +161,7 @@ def chunk_problem(out: Path, split: str, chunk: int) -> str | None:
     """Why a chunk must be (re)done, or ``None`` when its marker, tar and index all check out."""
     record = read_chunk_record(out, split, chunk)
     if record is None:
-        return _NOT_FINISHED
+        return NOT_FINISHED
     tar = shard_path(out, split, chunk)
     if not tar.is_file():
         return f"{tar.name} is missing"
