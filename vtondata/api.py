@@ -228,9 +228,8 @@ def build(
     listing = _list(raw, recipe, limit)
     weights = _resolve_weights(recipe)
     stages = build_stages(recipe, category)
-    first = choose_runner(
-        runner, recipe.runner, len(listing), ray_address
-    )  # refuse an unknown one before OUT
+    # Refuses an unknown runner before OUT is touched.
+    first = choose_runner(runner, recipe.runner, len(listing), ray_address)
     destination.refuse_foreign()
     with destination.lock():
         log_path = _log_path(out) if capture_logs else None

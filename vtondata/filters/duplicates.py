@@ -68,14 +68,16 @@ class NearDuplicate:
     distance: int
 
 
-def fingerprint(path: str, limits: IngestConfig | None = None) -> Fingerprint | None:
+def fingerprint(source: str | bytes, limits: IngestConfig | None = None) -> Fingerprint | None:
     """The photo's fingerprint, or ``None`` when it cannot be decoded (ingest says why later).
 
-    The file goes through ingest's bounded reader and decoder with ``limits``
+    ``source`` is the photo's path or URL, or its bytes as ingest's bounded
+    reader already returned them (the scan hashes and fingerprints one read).
+    The photo goes through ingest's bounded reader and decoder with ``limits``
     (default: the default ingest section): only the accepted formats, at most
     ``max_file_bytes`` and ``max_pixels``, so hashing is no way around them.
     """
-    opened = _open_bounded(path, limits, draft=("RGB", (THUMBNAIL_HEIGHT_PX, THUMBNAIL_HEIGHT_PX)))
+    opened = _open_bounded(source, limits, draft=("RGB", (THUMBNAIL_HEIGHT_PX, THUMBNAIL_HEIGHT_PX)))
     if opened is None:
         return None
     try:
@@ -213,12 +215,15 @@ def nearest_distances(hashes: list[int | None]) -> list[int | None]:
 
 
 def _open_bounded(
-    path: str, limits: IngestConfig | None, draft: tuple[str, tuple[int, int]] | None = None
+    source: str | bytes, limits: IngestConfig | None, draft: tuple[str, tuple[int, int]] | None = None
 ) -> Image.Image | None:
-    """The image at ``path`` through ingest's bounded reader and decoder, or ``None`` when it is refused."""
+    """The image at ``source`` (a path, or bytes already read by ingest's bounded reader) through
+    ingest's decoder, or ``None`` when it is refused."""
     limits = limits or IngestConfig()
-    read = read_input(path, limits.max_file_bytes)
-    if isinstance(read, Rejection):
-        return None
-    opened = open_bounded(read.data, limits, draft=draft)
+    if isinstance(source, str):
+        read = read_input(source, limits.max_file_bytes)
+        if isinstance(read, Rejection):
+            return None
+        source = read.data
+    opened = open_bounded(source, limits, draft=draft)
     return None if isinstance(opened, Rejection) else opened

@@ -164,9 +164,10 @@ def inspect_inputs(
     the hashes. Only photos that have a near-duplicate are read again here,
     to choose the one to keep.
     """
-    near = duplicates is not None and duplicates.min_hash_distance is not None
-    inspect = functools.partial(_inspect_entry, config=config, fingerprints=near)
-    inspected = (mapper or _in_process)(inspect, list(enumerate(listing.found)))
+    min_distance = duplicates.min_hash_distance if duplicates is not None else None
+    inspect = functools.partial(_inspect_entry, config=config, fingerprints=min_distance is not None)
+    entries = list(enumerate(listing.found))
+    inspected = mapper(inspect, entries) if mapper is not None else [inspect(entry) for entry in entries]
     items = []
     prints: list[Fingerprint | None] = []
     first_by_sha: dict[str, str] = {}
@@ -178,21 +179,18 @@ def inspect_inputs(
                 item = replace(item, rejection=Rejection("ingest.duplicate", message))
         items.append(_paired(item, listing.pairs, config))
         prints.append(found_print if item.rejection is None else None)
-    if duplicates is not None and duplicates.min_hash_distance is not None:
-        items = _reject_near_duplicates(items, prints, duplicates.min_hash_distance, config)
+    if min_distance is not None:
+        items = _reject_near_duplicates(items, prints, min_distance, config)
     return items
-
-
-def _in_process(function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
-    return [function(value) for value in values]
 
 
 def _inspect_entry(
     entry: tuple[int, _Found], config: IngestConfig, fingerprints: bool
 ) -> tuple[InputItem, Fingerprint | None]:
-    """One file's item and, when asked and the file is usable, its perceptual fingerprint."""
-    item = _inspect(*entry, config)
-    found_print = fingerprint(item.source_abs, config) if fingerprints and item.rejection is None else None
+    """One file's item and, when asked and the file is usable, its perceptual fingerprint, from one
+    read of the file."""
+    item, data = _inspect(*entry, config)
+    found_print = fingerprint(data, config) if fingerprints and data is not None else None
     return item, found_print
 
 
@@ -417,28 +415,26 @@ def _target(path: Path, entry: os.DirEntry[str]) -> tuple[os.stat_result | None,
     return target, "not a regular file"
 
 
-def _inspect(index: int, found: _Found, config: IngestConfig) -> InputItem:
-    """Size, hash and scan-time rejection of one file."""
+def _inspect(index: int, found: _Found, config: IngestConfig) -> tuple[InputItem, bytes | None]:
+    """Size, hash and scan-time rejection of one file, and its bytes when it was read and usable."""
     key = make_key(index, found.source_path)
     item = InputItem(index, key, found.source_path, found.source_abs, None, 0, None)
     if found.problem is not None:
-        return replace(item, rejection=Rejection("ingest.unreadable", found.problem))
+        return replace(item, rejection=Rejection("ingest.unreadable", found.problem)), None
     if found.size_bytes is not None:
         size_bytes = found.size_bytes
     else:
         try:
             size_bytes = os.stat(found.source_abs).st_size
         except OSError as error:
-            return replace(
-                item, rejection=Rejection("ingest.unreadable", f"cannot stat the file: {error.strerror}")
-            )
+            message = f"cannot stat the file: {error.strerror}"
+            return replace(item, rejection=Rejection("ingest.unreadable", message)), None
     if size_bytes == 0:
-        return replace(item, rejection=Rejection("ingest.empty_file", "the file is empty (0 bytes)"))
+        return replace(item, rejection=Rejection("ingest.empty_file", "the file is empty (0 bytes)")), None
     if size_bytes > config.max_file_bytes:
         message = f"file is {size_bytes:,} bytes, over the {config.max_file_bytes:,} byte limit"
-        return replace(item, size_bytes=size_bytes, rejection=Rejection("ingest.too_large", message))
+        return replace(item, size_bytes=size_bytes, rejection=Rejection("ingest.too_large", message)), None
     read = read_input(found.source_abs, config.max_file_bytes)
     if isinstance(read, Rejection):
-        return replace(item, rejection=read)
-    sha256, size_bytes = read.sha256, len(read.data)
-    return replace(item, sha256=sha256, size_bytes=size_bytes)
+        return replace(item, rejection=read), None
+    return replace(item, sha256=read.sha256, size_bytes=len(read.data)), read.data
