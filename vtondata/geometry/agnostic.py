@@ -374,24 +374,30 @@ def _drop_margin_behind_ends(
 
 def _clear_outside(grown: np.ndarray, parts: np.ndarray, polygon: np.ndarray) -> None:
     """Set ``grown`` False inside ``polygon`` except on ``parts`` (both ``HxW`` bool; in place)."""
-    height, width = grown.shape
+    window = _polygon_window(grown.shape, polygon)
+    if window is not None:
+        box, inside = window
+        grown[box] &= ~inside | parts[box]
+
+
+def _polygon_window(
+    shape_hw: tuple[int, ...], polygon: np.ndarray
+) -> tuple[tuple[slice, slice], np.ndarray] | None:
+    """The polygon's bounding box within an image of ``shape_hw``, and the polygon rasterised in it;
+    ``None`` when the box lies outside the image. Filling only the box keeps small polygons cheap."""
+    height, width = shape_hw[:2]
     x0, y0 = np.clip(np.floor(polygon.min(axis=0)).astype(int), 0, (width, height))
     x1, y1 = np.clip(np.ceil(polygon.max(axis=0)).astype(int) + 1, 0, (width, height))
     if x1 <= x0 or y1 <= y0:
-        return
+        return None
     inside = regions.fill_polygons((y1 - y0, x1 - x0), [polygon - np.array([x0, y0], dtype=np.float32)])
-    grown[y0:y1, x0:x1] &= ~inside | parts[y0:y1, x0:x1]
+    return (slice(y0, y1), slice(x0, x1)), inside
 
 
 def _overlaps(layer: np.ndarray, polygon: np.ndarray) -> bool:
     """True when any pixel of the ``HxW`` bool ``layer`` lies inside ``polygon`` (checked in its box)."""
-    height, width = layer.shape
-    x0, y0 = np.clip(np.floor(polygon.min(axis=0)).astype(int), 0, (width, height))
-    x1, y1 = np.clip(np.ceil(polygon.max(axis=0)).astype(int) + 1, 0, (width, height))
-    if x1 <= x0 or y1 <= y0:
-        return False
-    inside = regions.fill_polygons((y1 - y0, x1 - x0), [polygon - np.array([x0, y0], dtype=np.float32)])
-    return bool(np.any(layer[y0:y1, x0:x1] & inside))
+    window = _polygon_window(layer.shape, polygon)
+    return window is not None and bool(np.any(layer[window[0]] & window[1]))
 
 
 def _protected_evidence(

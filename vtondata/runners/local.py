@@ -29,6 +29,14 @@ def run_stages(stages: Sequence[Stage], samples: list[Sample]) -> list[Sample]:
     return samples
 
 
+def build_chunk(stages: Sequence[Stage], chunk: Chunk, write_chunk: ChunkWriter) -> ChunkRecord:
+    """Run every stage over ``chunk``, write it, and hand the memory its samples held back to the
+    operating system (:mod:`vtondata.runners.heap`); the chunk's record."""
+    record = write_chunk(chunk.index, run_stages(stages, chunk.samples()))
+    release_freed_memory()
+    return record
+
+
 class LocalRunner:
     """Runs stages in this process; ``setup`` once before the first chunk."""
 
@@ -51,10 +59,7 @@ class LocalRunner:
         records = []
         try:
             for chunk in chunks:
-                samples = run_stages(stages, chunk.samples())
-                record = write_chunk(chunk.index, samples)
-                del samples
-                release_freed_memory()
+                record = build_chunk(stages, chunk, write_chunk)
                 records.append(record)
                 if on_chunk_done is not None:
                     on_chunk_done(record)

@@ -28,7 +28,7 @@ from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import ChunkCallback, ChunkWriter
 from vtondata.runners.heap import release_freed_memory
-from vtondata.runners.local import run_stages
+from vtondata.runners.local import build_chunk, run_stages
 from vtondata.runners.placement import place_stages
 from vtondata.stages.base import Stage
 from vtondata.storage import STORAGE_OPTIONS_ENV
@@ -65,7 +65,6 @@ def _write_task(batch: dict[str, np.ndarray], write_chunk: ChunkWriter) -> dict[
     """Write each chunk where it was built; only its record goes back."""
     pairs = zip(batch["index"], batch["samples"], strict=True)
     records = [write_chunk(int(index), list(samples)) for index, samples in pairs]
-    del pairs, batch
     release_freed_memory()
     return {"record": _objects(records)}
 
@@ -103,11 +102,11 @@ class _ChainActor:
             stage.setup()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        records = []
-        for chunk in batch["chunk"]:
-            records.append(self.write_chunk(chunk.index, run_stages(self.stages, chunk.samples())))
-            release_freed_memory()
-        return {"record": _objects(records)}
+        return {
+            "record": _objects(
+                [build_chunk(self.stages, chunk, self.write_chunk) for chunk in batch["chunk"]]
+            )
+        }
 
 
 def _limit_threads(threads: int) -> None:
