@@ -143,6 +143,11 @@ def test_report_works_in_chromium_filters_sorts_and_opens_a_sample(built):
         assert _png_size(first_screen) == (1280, 900) and len(first_screen) > 20_000
         unloaded = "[...document.images].filter(i => !i.complete || i.naturalWidth === 0).length"
         assert page.evaluate(unloaded) == 0
+        charts = page.locator("#statistics svg.histogram")
+        measured = [s for s in report["statistics"] if s["histogram"] is not None]
+        assert charts.count() == len(measured) > 0
+        assert page.locator("#statistics svg.histogram rect").count() >= len(measured), "every chart has bars"
+        assert charts.first.bounding_box()["width"] == 336
 
         page.click("button[data-reason='ingest.truncated']")  # a reason on the verdict line filters
         assert _tile_names(page) == [HOSTILE_NAME]

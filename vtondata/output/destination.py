@@ -105,7 +105,7 @@ class FolderOutput:
         return str(written)
 
     def write_report(self, raw: str | Path | None) -> str:
-        from vtondata.report import write_report  # matplotlib loads only when a build gets this far
+        from vtondata.report import write_report  # scikit-learn loads only when a build gets this far
 
         write_report(self.out, None if raw is None or is_url(raw) else raw)
         return str(self.out / REPORT_HTML_NAME)

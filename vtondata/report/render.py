@@ -1,7 +1,7 @@
 """``report.html`` and ``report.json``: write both from the outputs alone.
 
-The page is one self-contained file that opens from disk: thumbnails and
-charts are data URIs, styles and the one script are inline, and the gallery
+The page is one self-contained file that opens from disk: thumbnails are
+data URIs, charts inline SVG, styles and the one script are inline, and the gallery
 is drawn by that script from a JSON block in the page. A
 Content-Security-Policy in the page forbids every network load and every
 script except the page's own (allowed by its sha256, not by
@@ -29,7 +29,7 @@ from vtondata.geometry.parse_map import PARSE_LABELS
 from vtondata.output.format import json_bytes
 from vtondata.output.layout import report_html_path, report_json_path, write_bytes_atomic
 from vtondata.report.build import ReportLimits, build_report
-from vtondata.report.charts import histogram_data_uri
+from vtondata.report.charts import histogram_chart
 from vtondata.report.dataset import open_dataset
 from vtondata.report.samples import read_samples
 from vtondata.report.selection import select
@@ -106,7 +106,7 @@ def render_html(report: dict[str, Any], tiles: dict[str, Tile]) -> str:
     environment.filters["share"] = share
     environment.filters["duration"] = duration
     script, _, _ = environment.loader.get_source(environment, "report.js")  # type: ignore[union-attr]
-    charts = {statistic["name"]: histogram_data_uri(statistic) for statistic in report["statistics"]}
+    charts = {statistic["name"]: histogram_chart(statistic) for statistic in report["statistics"]}
     return environment.get_template("report.html.j2").render(
         report=report,
         charts=charts,
