@@ -1,4 +1,4 @@
-"""plan_chunks and Chunk.samples: deterministic slices; samples carry scan verdicts and the category."""
+"""plan_chunks and Chunk.samples: deterministic, even slices; samples carry scan verdicts and the category."""
 
 from __future__ import annotations
 
@@ -24,12 +24,29 @@ def _items(count: int) -> list[InputItem]:
     ]
 
 
-def test_consecutive_slices_with_a_shorter_last_chunk():
+def test_consecutive_slices_as_even_as_the_count_allows():
     items = _items(7)
     chunks = plan_chunks(items, 3, Category.UPPER)
     assert [chunk.index for chunk in chunks] == [0, 1, 2]
-    assert [[item.index for item in chunk.items] for chunk in chunks] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [[item.index for item in chunk.items] for chunk in chunks] == [[0, 1, 2], [3, 4], [5, 6]]
     assert plan_chunks(items, 3, Category.UPPER) == chunks
+
+
+@pytest.mark.parametrize(
+    ("count", "chunk_size", "sizes"),
+    [
+        (200, 64, [50] * 4),
+        (1000, 64, [63] * 8 + [62] * 8),
+        (128, 64, [64, 64]),
+        (65, 64, [33, 32]),
+        (5, 1, [1] * 5),
+    ],
+)
+def test_fewest_chunks_within_the_size_and_every_input_once(count, chunk_size, sizes):
+    items = _items(count)
+    chunks = plan_chunks(items, chunk_size, Category.UPPER)
+    assert [len(chunk.items) for chunk in chunks] == sizes
+    assert [item for chunk in chunks for item in chunk.items] == items
 
 
 def test_chunk_size_larger_than_the_inputs_gives_one_chunk():

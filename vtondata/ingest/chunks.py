@@ -2,6 +2,10 @@
 
 Chunks are consecutive slices of the scan's sorted list, so the same inputs
 and chunk size always give the same chunks, on any machine and any runner.
+They are as even as the count allows, none larger than the chunk size: 200
+inputs in chunks of at most 64 are four chunks of 50, not three of 64 and one
+of 8. Workers take whole chunks, so a short last chunk would leave one
+worker idle while another builds a full one.
 """
 
 from __future__ import annotations
@@ -44,10 +48,14 @@ class Chunk:
 
 
 def plan_chunks(items: list[InputItem], chunk_size: int, category: BuildCategory) -> list[Chunk]:
-    """Consecutive slices of ``chunk_size`` items (the last one may be shorter), for ``category``."""
+    """The fewest chunks of at most ``chunk_size`` items, consecutive and even in size (the first
+    ones one item longer when the count does not divide), for ``category``."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    return [
-        Chunk(index=number, items=tuple(items[start : start + chunk_size]), category=category)
-        for number, start in enumerate(range(0, len(items), chunk_size))
-    ]
+    count = -(-len(items) // chunk_size)
+    chunks, start = [], 0
+    for number in range(count):
+        size = len(items) // count + (number < len(items) % count)
+        chunks.append(Chunk(index=number, items=tuple(items[start : start + size]), category=category))
+        start += size
+    return chunks

@@ -229,7 +229,9 @@ class RayRunner:
             return dataset.map_batches(
                 _ChainActor,
                 fn_constructor_args=(list(stages), write_chunk, max(1, cpus // workers)),
-                compute=ActorPoolStrategy(size=workers),
+                # One chunk at a time per actor: with Ray Data's default of four in flight, the first
+                # actor to start could take every chunk of a small build while the others sat idle.
+                compute=ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
                 batch_size=1,
                 batch_format="numpy",
                 udf_modifying_row_count=False,
