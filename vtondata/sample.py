@@ -149,6 +149,20 @@ class Sample:
             self._image_cache = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         return self._image_cache
 
+    def drop_arrays(self) -> None:
+        """Forget the decoded image and the evidence arrays once every stage has run.
+
+        Writing a chunk needs only the encoded ``files`` and the index fields;
+        the arrays (about 9 MB for a 768x1024 photo with its layers) would
+        otherwise stay alive until the whole chunk is written.
+        """
+        self._image_cache = None
+        self.landmarks_px = {}
+        self.layers = {}
+        self.parse_map = None
+        self.agnostic_mask = None
+        self.cloth_mask = None
+
     def __getstate__(self) -> dict[str, Any]:
         # The decoded image is a cache: shipping it to another worker would
         # multiply transfer size by ~10 for nothing.

@@ -7,6 +7,7 @@ the Ray runner's for the same inputs and recipe.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,11 +31,30 @@ def run_stages(stages: Sequence[Stage], samples: list[Sample]) -> list[Sample]:
 
 
 def build_chunk(stages: Sequence[Stage], chunk: Chunk, write_chunk: ChunkWriter) -> ChunkRecord:
-    """Run every stage over ``chunk``, write it, and hand the memory its samples held back to the
-    operating system (:mod:`vtondata.runners.heap`); the chunk's record."""
-    record = write_chunk(chunk.index, run_stages(stages, chunk.samples()))
+    """Run every stage over ``chunk`` a wave of samples at a time, write it, and hand the memory its
+    samples held back to the operating system (:mod:`vtondata.runners.heap`); the chunk's record.
+
+    A wave (:func:`wave_size` samples) goes through every stage, then drops its
+    arrays (:meth:`Sample.drop_arrays`) and keeps only what the shard and the
+    index need, so a worker's memory follows the wave and not the chunk. Each
+    stage still sees the same batches as over the whole chunk, and every
+    sample is processed on its own, so the shard is the same either way.
+    """
+    samples = chunk.samples()
+    size = wave_size(stages)
+    built: list[Sample] = []
+    for start in range(0, len(samples), size):
+        for sample in run_stages(stages, samples[start : start + size]):
+            sample.drop_arrays()
+            built.append(sample)
+    record = write_chunk(chunk.index, built)
     release_freed_memory()
     return record
+
+
+def wave_size(stages: Sequence[Stage]) -> int:
+    """The smallest count every stage's batch size divides, so waves cut no batch short."""
+    return math.lcm(*(stage.resources.batch_size for stage in stages)) if stages else 1
 
 
 class LocalRunner:
