@@ -1,7 +1,7 @@
 """End-to-end throughput, per-stage time and peak memory of `vtondata build`.
 
 usage: python -m bench.throughput [--images 200] [--runners local ray] [--recipes offline ...]
-                                  [--memory 100 1000] [--memory-runner ray|local]
+                                  [--memory 100 1000] [--memory-runner ray|local] [--chunk-size N]
 
 ``--images 0`` runs only the memory builds.
 
@@ -13,13 +13,23 @@ silhouette), kept to measure the current one against.
 
 Prints, per runner: images per second, per-image seconds of each stage (from
 the index's per-sample timings), and the share of wall time that is not model
-inference. Then the quality stage alone on one core (OpenCV limited to one
-thread), each sample as a worker receives it (image not yet decoded): the
-budget is 15 ms per 768x1024 photo. With --memory, builds that many inputs on
-the Ray runner (or --memory-runner) and prints the peak memory of the whole
-process tree (driver + Ray workers) as the sum of proportional set sizes (PSS:
-shared pages, such as Ray's object store, counted once rather than once per
-process), to show that memory does not grow with the number of inputs.
+inference. A stage counts as model inference when its backend runs model
+weights (``weights_sha256``): the offline recipe's segment stage draws its
+layers from the pose stage's landmarks and counts as non-model work. Then the
+quality stage alone on one core (OpenCV limited to one thread), each sample
+as a worker receives it (image not yet decoded): the budget is 15 ms per
+768x1024 photo.
+
+With --memory, builds that many inputs on the Ray runner (or
+--memory-runner) and prints the peak memory of the whole process tree
+(driver + Ray workers) as the sum of proportional set sizes (PSS: shared
+pages, such as Ray's object store, counted once rather than once per
+process), to show that memory does not grow with the number of inputs. A
+worker holds one chunk at a time, so its peak follows the chunk's size:
+chunks are as even as the count allows (100 inputs in chunks of at most 64
+are two of 50, 1,000 are sixteen of 62-63), and ``--chunk-size 50`` makes
+every chunk of both builds the same size, which leaves the input count as
+the only difference.
 
 The inputs are shifted and mirrored copies of the 16 shared photos, which the
 near-duplicate filter would rightly reject; it is switched off here so that
@@ -41,7 +51,6 @@ import vtondata
 from bench.photos import make_inputs
 from vtondata.output.index import read_index
 
-MODEL_STAGES = ("pose", "segment")
 NO_NEAR_DUPLICATES = {"quality.duplicates.min_hash_distance": "null"}
 
 
@@ -106,16 +115,31 @@ def stage_seconds(out: Path) -> dict[str, float]:
     return {stage: total / max(1, len(rows)) for stage, total in totals.items()}
 
 
-def run_once(raw: Path, out: Path, runner: str, recipe: str, workers: int | None) -> dict[str, float]:
+def model_stages(recipe: str) -> set[str]:
+    """Names of the recipe's stages whose backend runs model weights."""
+    from vtondata.api import build_stages
+    from vtondata.config import load_recipe
+
+    return {
+        stage.name
+        for stage in build_stages(load_recipe(recipe))
+        if getattr(getattr(stage, "backend", None), "weights_sha256", None) is not None
+    }
+
+
+def run_once(
+    raw: Path, out: Path, runner: str, recipe: str, workers: int | None, chunk_size: int | None = None
+) -> dict[str, float]:
+    overrides = {**NO_NEAR_DUPLICATES, **({"output.chunk_size": str(chunk_size)} if chunk_size else {})}
     with PeakMemory() as memory:
         cpu_before = psutil.Process().cpu_times()
         started = time.perf_counter()
         result = vtondata.build(
-            raw, out, "upper", recipe, NO_NEAR_DUPLICATES, runner=runner, workers=workers, overwrite=True
+            raw, out, "upper", recipe, overrides, runner=runner, workers=workers, overwrite=True
         )
         wall = time.perf_counter() - started
     per_stage = stage_seconds(out)
-    model_s = sum(per_stage.get(stage, 0.0) for stage in MODEL_STAGES) * result.accepted
+    model_s = sum(per_stage.get(stage, 0.0) for stage in model_stages(recipe)) * result.accepted
     parallel = 1 if runner == "local" else (os.cpu_count() or 1)
     return {
         "inputs": result.inputs,
@@ -181,6 +205,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--memory", type=int, nargs="*", default=[], help="input counts for the memory runs")
     parser.add_argument("--memory-runner", default="ray", choices=["local", "ray"])
+    parser.add_argument(
+        "--chunk-size", type=int, default=None, help="output.chunk_size (default: the recipe's)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -190,7 +217,9 @@ def main() -> None:
             print(f"{args.images} images, {os.cpu_count()} CPUs")
             for recipe in args.recipes:
                 for runner in args.runners:
-                    figures = run_once(raw, tmp_path / f"out-{runner}", runner, recipe, args.workers)
+                    figures = run_once(
+                        raw, tmp_path / f"out-{runner}", runner, recipe, args.workers, args.chunk_size
+                    )
                     stages = "  ".join(
                         f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_")
                     )
@@ -210,7 +239,7 @@ def main() -> None:
         for count in args.memory:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
             out = tmp_path / f"out-memory-{count}"
-            figures = run_once(raw_n, out, args.memory_runner, args.recipes[0], args.workers)
+            figures = run_once(raw_n, out, args.memory_runner, args.recipes[0], args.workers, args.chunk_size)
             print(
                 f"  memory ({args.memory_runner}): {count} inputs ({figures['accepted']} accepted) -> "
                 f"peak PSS {figures['peak_pss_mb']:.0f} MB, private (USS) {figures['peak_uss_mb']:.0f} MB "
