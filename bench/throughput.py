@@ -21,15 +21,13 @@ as a worker receives it (image not yet decoded): the budget is 15 ms per
 768x1024 photo.
 
 With --memory, builds that many inputs on the Ray runner (or
---memory-runner) and prints the peak memory of the whole process tree
-(driver + Ray workers) as the sum of proportional set sizes (PSS: shared
-pages, such as Ray's object store, counted once rather than once per
-process), to show that memory does not grow with the number of inputs. A
-worker holds one chunk at a time, so its peak follows the chunk's size:
-chunks are as even as the count allows (100 inputs in chunks of at most 64
-are two of 50, 1,000 are sixteen of 62-63), and ``--chunk-size 50`` makes
-every chunk of both builds the same size, which leaves the input count as
-the only difference.
+--memory-runner), each build in a fresh process as a user runs it, and
+prints the peak memory of the whole process tree (driver + Ray workers) as
+the sum of proportional set sizes (PSS: shared pages, such as Ray's object
+store, counted once rather than once per process), to show that memory does
+not grow with the number of inputs. A worker holds one wave of a chunk at a
+time (docs/runners.md), so its peak follows the wave and not the input
+count; ``--chunk-size`` sets the chunk size of these builds.
 
 The inputs are shifted and mirrored copies of the 16 shared photos, which the
 near-duplicate filter would rightly reject; it is switched off here so that
@@ -39,10 +37,12 @@ every input is processed.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -239,7 +239,12 @@ def main() -> None:
         for count in args.memory:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
             out = tmp_path / f"out-memory-{count}"
-            figures = run_once(raw_n, out, args.memory_runner, args.recipes[0], args.workers, args.chunk_size)
+            # Each memory build in a fresh process, as a user runs one: a build that followed another
+            # in the same process would start from the heap and the caches the first one left.
+            with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                figures = pool.submit(
+                    run_once, raw_n, out, args.memory_runner, args.recipes[0], args.workers, args.chunk_size
+                ).result()
             print(
                 f"  memory ({args.memory_runner}): {count} inputs ({figures['accepted']} accepted) -> "
                 f"peak PSS {figures['peak_pss_mb']:.0f} MB, private (USS) {figures['peak_uss_mb']:.0f} MB "
