@@ -56,8 +56,13 @@ def _chunk_samples(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def _stage_task(batch: dict[str, np.ndarray], stage: Stage) -> dict[str, np.ndarray]:
+def _stage_task(batch: dict[str, np.ndarray], stage: Stage, last: bool = False) -> dict[str, np.ndarray]:
+    """One stage over each chunk of ``batch``. After the ``last`` stage the samples drop their arrays
+    (:meth:`Sample.drop_arrays`), so the chunk crosses to the writer as encoded members only."""
     processed = [run_stages([stage], list(samples)) for samples in batch["samples"]]
+    if last:
+        for sample in (sample for samples in processed for sample in samples):
+            sample.drop_arrays()
     return {"index": batch["index"], "samples": _objects(processed)}
 
 
@@ -76,13 +81,14 @@ def _apply_all(function: Callable[[Any], Any], values: Sequence[Any]) -> list[An
 class _StageActor:
     """Holds one stage with its models loaded; Ray calls it once per chunk."""
 
-    def __init__(self, stage: Stage, threads: int) -> None:
+    def __init__(self, stage: Stage, threads: int, last: bool = False) -> None:
         _limit_threads(threads)
         self.stage = stage
+        self.last = last
         self.stage.setup()
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return _stage_task(batch, self.stage)
+        return _stage_task(batch, self.stage, self.last)
 
 
 class _ChainActor:
@@ -253,11 +259,12 @@ class RayRunner:
             num_cpus=0.1,
             compute=tasks,
         )
-        for stage, placement in zip(stages, placements, strict=True):
+        for position, (stage, placement) in enumerate(zip(stages, placements, strict=True)):
+            last = position == len(stages) - 1
             if placement.actors:
                 dataset = dataset.map_batches(
                     _StageActor,
-                    fn_constructor_args=(stage, placement.threads),
+                    fn_constructor_args=(stage, placement.threads, last),
                     compute=ActorPoolStrategy(size=placement.actors),
                     batch_size=1,
                     batch_format="numpy",
@@ -268,7 +275,7 @@ class RayRunner:
             else:
                 dataset = dataset.map_batches(
                     _stage_task,  # pyright: ignore[reportArgumentType]  # Ray types fn as taking any batch
-                    fn_args=(stage,),
+                    fn_args=(stage, last),
                     batch_size=1,
                     batch_format="numpy",
                     udf_modifying_row_count=False,
