@@ -1,6 +1,7 @@
 """In-process runner: deterministic, single worker; for tests, notebooks and debugging.
 
-Chunks run one after another; inside a chunk each stage sees the samples in
+Chunks run one after another; inside a chunk the samples go through every
+stage a wave at a time (:func:`build_chunk`), each stage seeing them in
 batches of its own ``resources.batch_size``. The output is byte-identical to
 the Ray runner's for the same inputs and recipe.
 """
