@@ -131,6 +131,9 @@ def test_bucket_to_bucket_on_two_nodes_survives_losing_a_node_and_the_driver(s3,
 
         cluster.add_node(num_cpus=2)
         cluster.wait_for_nodes()
+        # A worker on the surviving node may still finish the chunk it was writing after the
+        # driver died: every chunk whose marker exists when the build starts again is kept.
+        done_at_resume = _markers(s3)
         result = vtondata.build(
             f"{BUCKET}/raw", f"{BUCKET}/out", "upper", "offline", OVERRIDES,
             runner="ray", workers=1, ray_address=cluster.address,
@@ -139,7 +142,7 @@ def test_bucket_to_bucket_on_two_nodes_survives_losing_a_node_and_the_driver(s3,
         cluster.shutdown()
 
     assert result.inputs == PHOTOS and result.accepted + result.rejected == PHOTOS
-    assert result.resumed_chunks == done_at_kill
+    assert done_at_kill <= done_at_resume == result.resumed_chunks
     copy = dataset_folder(f"{BUCKET}/out")
     report = verify_dataset(copy)
     assert report.ok, report.problems
