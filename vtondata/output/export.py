@@ -49,9 +49,15 @@ import numpy as np
 from vtondata.errors import InputError
 from vtondata.output.format import binary_mask_u8, category_view, decode_member, encode_jpeg, json_bytes
 from vtondata.output.layout import output_write_error, parse_chunk_stem
-from vtondata.output.reader import ManifestError, StoredSample, iter_shard, read_manifest, shard_paths
+from vtondata.output.reader import (
+    ManifestError,
+    StoredSample,
+    chosen_category,
+    iter_shard,
+    read_manifest,
+    shard_paths,
+)
 from vtondata.output.reader import open as open_dataset
-from vtondata.sample import ALL_CATEGORIES, Category
 
 STEM_MAX_BYTES = 100
 _UNSAFE_IN_STEM = re.compile(r"[\s\\\x00-\x1f\x7f]+")
@@ -99,7 +105,7 @@ def export_dataset(
         raise InputError(
             f"{out}: not a finished vtondata output ({error.path.name} {error.reason})"
         ) from None
-    category = _chosen_category(out, built, category)
+    category = chosen_category(out, built, category)
     if dest.exists() and not dest.is_dir():
         raise InputError(f"{dest}: exists and is not a folder; choose an empty or new folder")
     if dest.exists() and any(dest.iterdir()) and not overwrite:
@@ -122,20 +128,6 @@ def export_dataset(
         _write(dest / split / f"vitonhd_{split}_tagged.json", json_bytes({"data": []}))
         pairs_files.append(_write(dest / f"{split}_pairs.txt", ("\n".join(lines) + "\n").encode("utf-8")))
     return ExportResult(dest, layout, dict(sorted(counts.items())), without_cloth, pairs_files)
-
-
-def _chosen_category(out: Path, built: str, category: str | None) -> str | None:
-    """The category to export from a dataset built for ``built``: ``None`` for the dataset as it is."""
-    if built != ALL_CATEGORIES:
-        if category is not None and category != built:
-            raise InputError(f"{out} holds {built} masks only; leave --category out or pass {built}")
-        return None
-    choices = ", ".join(str(choice) for choice in Category)
-    if category is None:
-        raise InputError(f"{out} was built for all categories; pick one with --category ({choices})")
-    if category not in {str(choice) for choice in Category}:
-        raise InputError(f"--category {category!r}: {out} holds {choices}")
-    return category
 
 
 def _samples(shards: list[Path], category: str | None) -> Iterator[tuple[str, StoredSample]]:

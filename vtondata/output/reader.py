@@ -37,12 +37,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from PIL import Image
 
-from vtondata.errors import VtonDataError
+from vtondata.errors import InputError, VtonDataError
 from vtondata.output.format import SCHEMA_VERSION, UNION_NAME, category_view, decode_member
 from vtondata.output.index import INDEX_SCHEMA, read_index, table_frame
 from vtondata.output.layout import manifest_path
 from vtondata.render.overlay import render_overlay
-from vtondata.sample import ALL_CATEGORIES, UNION_CATEGORIES, categories_of
+from vtondata.sample import ALL_CATEGORIES, UNION_CATEGORIES, Category, categories_of
 from vtondata.storage import is_url
 
 if TYPE_CHECKING:
@@ -268,6 +268,26 @@ class ManifestError(VtonDataError):
         super().__init__(message or f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+def chosen_category(out: str | Path, built: str, category: str | None) -> str | None:
+    """The category to read of ``out``, built for ``built`` (its manifest's ``category``): ``None`` to
+    read the dataset as it is.
+
+    An all-category dataset needs one of upper, lower, dress; a single-category
+    dataset takes none or its own. Anything else is an :class:`InputError`
+    that says what to pass (export and training share this check).
+    """
+    if built != ALL_CATEGORIES:
+        if category is not None and category != built:
+            raise InputError(f"{out} holds {built} masks only; leave --category out or pass {built}")
+        return None
+    choices = ", ".join(str(choice) for choice in Category)
+    if category is None:
+        raise InputError(f"{out} was built for all categories; pick one with --category ({choices})")
+    if category not in {str(choice) for choice in Category}:
+        raise InputError(f"--category {category!r}: {out} holds {choices}")
+    return category
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:

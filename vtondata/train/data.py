@@ -34,8 +34,7 @@ import torch
 
 from vtondata.errors import InputError
 from vtondata.output.format import category_view, decode_grey, decode_rgb
-from vtondata.output.reader import is_dataset, read_manifest, shard_paths, webdataset_stream
-from vtondata.sample import ALL_CATEGORIES
+from vtondata.output.reader import chosen_category, is_dataset, read_manifest, shard_paths, webdataset_stream
 from vtondata.train.canvas import (
     Canvas,
     augment_mask,
@@ -65,23 +64,13 @@ def shard_urls(shards: Path, category: str | None = None) -> list[str]:
     if shards.is_file():
         return [str(shards)]
     if is_dataset(shards):
-        _check_category(shards, read_manifest(shards)["category"], category)
+        chosen_category(shards, read_manifest(shards)["category"], category)
         urls = [str(path) for path in shard_paths(shards, non_empty=True)]
     else:
         urls = sorted(str(path) for path in shards.rglob("*.tar"))
     if not urls:
         raise InputError(f"no shards under {shards} (expected OUT/manifest.json or *.tar files)")
     return urls
-
-
-def _check_category(out: Path, built: str, category: str | None) -> None:
-    if built == ALL_CATEGORIES and category is None:
-        raise InputError(
-            f"{out} was built for all categories; pick one with --category (data.category): "
-            "upper, lower or dress"
-        )
-    if built != ALL_CATEGORIES and category not in (None, built):
-        raise InputError(f"{out} holds {built} masks only; leave --category out or pass {built}")
 
 
 def sample_prompt(sample: Mapping[str, Any], recipe: TrainRecipe) -> str:
