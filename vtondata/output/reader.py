@@ -228,14 +228,8 @@ def category_table(table: pa.Table, category: str) -> pa.Table:
         "accepted": accepted,
         "reason_code": table.column(f"reason_code_{category}"),
         "reason_message": table.column(f"reason_message_{category}"),
-        "shard": pa.array(
-            [
-                shard if verdict else None
-                for shard, verdict in zip(
-                    table.column("shard").to_pylist(), accepted.to_pylist(), strict=True
-                )
-            ],
-            pa.string(),
+        "shard": pc.if_else(  # pyright: ignore[reportAttributeAccessIssue]  # pyarrow makes compute functions at import
+            accepted, table.column("shard"), pa.scalar(None, pa.string())
         ),
         "stats": pa.array(stats, INDEX_SCHEMA.field("stats").type),
     }
