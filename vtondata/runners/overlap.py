@@ -1,0 +1,74 @@
+"""Stages of one process working on different waves at once: each stage in a thread of its own.
+
+In one process the stages would otherwise take turns: while the pose model
+runs, the mask, quality and encode stages of the previous wave wait, and a
+second core sits idle. Model inference (MediaPipe, PyTorch) and most array
+work (OpenCV, NumPy, PNG encoding) release the GIL, so a stage thread per
+stage lets the model run on one core while the cheaper stages finish earlier
+waves on another.
+
+Each stage has one thread and takes the waves in the order they were fed, so
+it sees exactly the batches and the order it sees in sequence: the output is
+byte-identical. At most ``depth`` waves are in flight, which bounds memory
+to a few waves' arrays whatever the input count.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from typing import TypeVar
+
+from vtondata.runners.base import run_stage_batch
+from vtondata.sample import Sample
+from vtondata.stages.base import Stage
+
+Key = TypeVar("Key")
+
+
+def overlap_stages(
+    stages: Sequence[Stage], waves: Iterable[tuple[Key, list[Sample]]], depth: int
+) -> Generator[tuple[Key, list[Sample]], None, None]:
+    """Run every stage over each ``(key, samples)`` wave, stages on different waves at once; the waves
+    come back in the order they were fed, each with its key, as soon as its last stage is done.
+
+    At most ``depth`` waves are in flight: the next wave is fed only once the
+    oldest has come back. An exception in a stage (beyond the per-sample
+    failures that :func:`run_stage_batch` turns into rejections) reaches the
+    caller with the wave it broke; waves not yet started are then dropped.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth}")
+    with ExitStack() as stack:
+        threads = [
+            stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix=f"vtondata-{stage.name}"))
+            for stage in stages
+        ]
+        # Shut down with cancel_futures before the context managers join the threads, so that an
+        # error does not wait for the waves still queued behind it.
+        stack.callback(lambda: [thread.shutdown(wait=False, cancel_futures=True) for thread in threads])
+        in_flight: deque[tuple[Key, Future[list[Sample]]]] = deque()
+        for key, samples in waves:
+            future: Future[list[Sample]] = Future()
+            future.set_result(samples)
+            for stage, thread in zip(stages, threads, strict=True):
+                future = thread.submit(_after, future, stage)
+            in_flight.append((key, future))
+            if len(in_flight) >= depth:
+                oldest, done = in_flight.popleft()
+                yield oldest, done.result()
+        while in_flight:
+            oldest, done = in_flight.popleft()
+            yield oldest, done.result()
+
+
+def _after(previous: Future[list[Sample]], stage: Stage) -> list[Sample]:
+    """``stage`` over the wave ``previous`` yields, in batches of the stage's size."""
+    samples = previous.result()
+    size = stage.resources.batch_size
+    processed: list[Sample] = []
+    for start in range(0, len(samples), size):
+        processed.extend(run_stage_batch(stage, samples[start : start + size]))
+    return processed
