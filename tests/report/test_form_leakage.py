@@ -40,7 +40,7 @@ def _scores() -> dict[str, dict]:
                     "pose": _from_pose(body.keypoints_px, dressed.labels.shape, scale),
                 }
                 for name, mask in masks.items():
-                    collectors[name].add(mask, parse, body.keypoints_px)
+                    collectors[name].count(collectors[name].measure(mask, parse, body.keypoints_px))
     return {name: collector.result() for name, collector in collectors.items()}
 
 
@@ -61,7 +61,7 @@ def test_too_few_samples_or_no_pair_of_forms_is_said_not_scored():
     body = make_body("arms_down")
     dressed = dress_body(body, "trousers_tight")
     few = FormLeakage("lower")
-    few.add(dressed.garment_mask, as_parse_map(dressed), body.keypoints_px)
+    few.count(few.measure(dressed.garment_mask, as_parse_map(dressed), body.keypoints_px))
     result = few.result()
     assert result["counts"] == {"pants": 1, "skirt": 0}
     assert all(r["auc"] is None and "at least 5" in r["refused"] for r in result["results"])

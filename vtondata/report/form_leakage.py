@@ -14,6 +14,7 @@ so instead of a number.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,15 @@ from vtondata.evaluate.parse_forms import limb_layers, visible_form
 from vtondata.sample import Category
 
 SOURCES = ("mask", "visible skin")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One sample's visible ``form`` and its ``(mask, visible skin)`` shape features; ``features`` is
+    ``None`` when the sample cannot be labelled or placed, and then counts as unlabelled."""
+
+    form: str | None
+    features: tuple[np.ndarray, np.ndarray] | None
 
 
 class FormLeakage:
@@ -42,13 +52,12 @@ class FormLeakage:
         """The sample's visible garment form, or ``None`` when it cannot be told."""
         return visible_form(parse, keypoints_px, self.category, self.min_confidence)
 
-    def add(self, mask: np.ndarray, parse: np.ndarray | None, keypoints_px: np.ndarray) -> str | None:
-        """Count one sample (``mask`` ``HxW`` bool, ``parse`` label ids or ``None``); returns its form."""
-        self.read += 1
+    def measure(self, mask: np.ndarray, parse: np.ndarray | None, keypoints_px: np.ndarray) -> Measured:
+        """One sample's form and features (``mask`` ``HxW`` bool, ``parse`` label ids or ``None``), counting
+        nothing: safe to call from several threads at once; :meth:`count` adds the result."""
         form = self.form(parse, keypoints_px) if parse is not None else None
         if form is None or parse is None or self.category not in forms.FORMS:
-            self.unlabelled += 1
-            return form
+            return Measured(form, None)
         layers = limb_layers(parse, keypoints_px, self.min_confidence)
         skin = limb_skin(layers, keypoints_px, self.category, mask.shape, self.min_confidence) & ~mask
         try:
@@ -57,12 +66,18 @@ class FormLeakage:
                 forms.shape_features(skin, keypoints_px, self.min_confidence),
             )
         except ValueError:  # no body frame: the sample cannot be placed in the feature window
+            return Measured(form, None)
+        return Measured(form, features)
+
+    def count(self, measured: Measured) -> None:
+        """Add a :meth:`measure` result; samples count in the order they are added."""
+        self.read += 1
+        if measured.features is None:
             self.unlabelled += 1
-            return form
-        for source, row in zip(SOURCES, features, strict=True):
+            return
+        for source, row in zip(SOURCES, measured.features, strict=True):
             self._rows[source].append(row)
-        self._labels.append(form == forms.FORMS[self.category][1])
-        return form
+        self._labels.append(measured.form == forms.FORMS[self.category][1])
 
     def result(self) -> dict[str, Any]:
         """``{category, forms, samples_read, unlabelled, counts, results}`` (schemas/report.schema.json)."""

@@ -12,7 +12,9 @@ URIs add up to it, and later tiles show a placeholder.
 
 from __future__ import annotations
 
+import itertools
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,12 +23,17 @@ import numpy as np
 
 from vtondata.output.format import decode_grey
 from vtondata.report.dataset import Dataset, iter_members, shown_categories
-from vtondata.report.form_leakage import FormLeakage
+from vtondata.report.form_leakage import FormLeakage, Measured
 from vtondata.report.selection import Selection
 from vtondata.report.thumbnails import Tile, accepted_tile, source_tile
+from vtondata.runners.choice import available_cpus
 
 if TYPE_CHECKING:
     from vtondata.report.build import ReportLimits
+
+
+READ_BLOCK = 64
+"""Samples read from the shards and handed to the threads at a time."""
 
 
 @dataclass(frozen=True)
@@ -52,19 +59,36 @@ def read_samples(
     )
     mask_category = shown_categories(dataset)
     collector = FormLeakage(leakage_category(dataset))
-    tiles: dict[str, Tile] = {}
-    found_forms: dict[str, str | None] = {}
     shown = set(gallery_keys)
-    for key, files in iter_members(dataset, [rows[position]["key"] for position in wanted]):
+
+    def read_one(
+        key: str, files: dict[str, bytes]
+    ) -> tuple[str, Measured | None, dict[str, str | None], Tile | None]:
         mask = decode_grey(files["agnostic_mask.png"]) > 127
         parse = decode_grey(files["parse.png"]) if "parse.png" in files else None
         keypoints = np.asarray(json.loads(files["pose.json"])["canonical"]["keypoints_px"], dtype=np.float32)
+        measured, form = None, {}
         if key in leakage_keys and mask_category[key] == collector.category:
-            found_forms[key] = collector.add(mask, parse, keypoints)
+            measured = collector.measure(mask, parse, keypoints)
+            form[key] = measured.form
         elif parse is not None:
-            found_forms[key] = collector.form(parse, keypoints)
-        if key in shown:
-            tiles[key] = accepted_tile(files, mask, parse, limits.thumbnail_height_px)
+            form[key] = collector.form(parse, keypoints)
+        tile = accepted_tile(files, mask, parse, limits.thumbnail_height_px) if key in shown else None
+        return key, measured, form, tile
+
+    tiles: dict[str, Tile] = {}
+    found_forms: dict[str, str | None] = {}
+    members = iter_members(dataset, [rows[position]["key"] for position in wanted])
+    # Decoding and drawing release the GIL: threads share the work, a block of samples at a time so
+    # that only a block's members are held; the collector counts them in order.
+    with ThreadPoolExecutor(available_cpus(), thread_name_prefix="vtondata-report") as pool:
+        for block in iter(lambda: list(itertools.islice(members, READ_BLOCK)), []):
+            for key, measured, form, tile in pool.map(lambda member: read_one(*member), block):
+                if measured is not None:
+                    collector.count(measured)
+                found_forms.update(form)
+                if tile is not None:
+                    tiles[key] = tile
     for position in selection.gallery:
         row = rows[position]
         if not row["accepted"]:
