@@ -131,7 +131,7 @@ def build(
         str | None,
         typer.Option(
             help="'auto', 'ray' (parallel) or 'local' (in-process); default: the recipe's (auto: local "
-            "below runner.ray_min_inputs inputs or on one CPU)."
+            "below runner.ray_min_inputs inputs or runner.ray_min_cpus CPUs)."
         ),
     ] = None,
     workers: Annotated[

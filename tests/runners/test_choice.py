@@ -16,13 +16,16 @@ def test_small_runs_stay_local_and_say_why():
 
 
 def test_large_runs_on_several_cpus_use_ray():
-    assert choose_runner(None, AUTO, inputs=500, cpus=2).kind == "ray"
-    assert choose_runner(None, AUTO, inputs=499, cpus=2).kind == "local"
+    assert choose_runner(None, AUTO, inputs=500, cpus=3).kind == "ray"
+    assert choose_runner(None, AUTO, inputs=499, cpus=3).kind == "local"
 
 
-def test_one_cpu_stays_local_whatever_the_size():
+def test_one_or_two_cpus_stay_local_whatever_the_size():
     choice = choose_runner(None, AUTO, inputs=100_000, cpus=1)
-    assert (choice.kind, choice.reason) == ("local", "auto: one CPU")
+    assert (choice.kind, choice.reason) == ("local", "auto: one CPU < runner.ray_min_cpus 3")
+    choice = choose_runner(None, AUTO, inputs=100_000, cpus=2)
+    assert (choice.kind, choice.reason) == ("local", "auto: 2 CPUs < runner.ray_min_cpus 3")
+    assert choose_runner(None, RunnerConfig(ray_min_cpus=2), inputs=100_000, cpus=2).kind == "ray"
 
 
 def test_a_cluster_address_means_ray():
@@ -39,7 +42,7 @@ def test_explicit_choices_win_over_auto():
 
 
 def test_the_threshold_is_a_recipe_value():
-    assert choose_runner(None, RunnerConfig(ray_min_inputs=5), inputs=5, cpus=2).kind == "ray"
+    assert choose_runner(None, RunnerConfig(ray_min_inputs=5), inputs=5, cpus=4).kind == "ray"
 
 
 def test_unknown_runner_is_a_recipe_error():

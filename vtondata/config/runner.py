@@ -11,9 +11,9 @@ class RunnerConfig(RecipeModel):
     kind: Literal["auto", "local", "ray"] = Field(
         default="auto",
         description=(
-            "'auto' picks 'local' for small runs (fewer than ray_min_inputs inputs, or one CPU) and 'ray' "
-            "otherwise or when an address is given; 'ray' streams stages over a Ray cluster (local by "
-            "default); 'local' runs in-process."
+            "'auto' picks 'local' for small runs (fewer than ray_min_inputs inputs) and on small "
+            "machines (fewer than ray_min_cpus CPUs), and 'ray' otherwise or when an address is given; "
+            "'ray' streams stages over a Ray cluster (local by default); 'local' runs in-process."
         ),
     )
     ray_min_inputs: int = Field(
@@ -22,6 +22,15 @@ class RunnerConfig(RecipeModel):
         description=(
             "With kind 'auto', the fewest inputs worth starting Ray for: below it Ray's start-up and "
             "per-worker model loading cost more than they save."
+        ),
+    )
+    ray_min_cpus: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "With kind 'auto', the fewest CPUs worth starting Ray for: the local runner's stage threads "
+            "already keep two cores busy, and on two it was faster than Ray at 200 and 1,000 inputs "
+            "(docs/runners.md)."
         ),
     )
     workers: int | None = Field(

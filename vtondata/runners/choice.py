@@ -1,9 +1,10 @@
 """Which runner a build uses, and why, decided once before any image is read.
 
 Ray pays off only when there is enough work to cover its start-up (about 3 s
-for a local Ray) and the model loading of every actor, and more than one CPU
-to spread it over. Smaller runs go in-process unless the caller asks for Ray
-by name or by cluster address.
+for a local Ray) and the model loading of every actor, and more CPUs than the
+local runner can use: its stage threads (:mod:`vtondata.runners.overlap`)
+already keep two cores busy. Smaller runs and small machines go in-process
+unless the caller asks for Ray by name or by cluster address.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def choose_runner(
 
     An explicit ``local`` or ``ray`` (from the caller, else the recipe) wins;
     a cluster address means Ray; otherwise ``auto`` runs Ray only for at least
-    ``config.ray_min_inputs`` inputs on more than one CPU.
+    ``config.ray_min_inputs`` inputs on at least ``config.ray_min_cpus`` CPUs.
     """
     kind = requested or config.kind
     if kind not in {"auto", "local", "ray"}:
@@ -49,10 +50,11 @@ def choose_runner(
         return RunnerChoice(kind, f"{source} {kind}")
     if ray_address or config.address:
         return RunnerChoice("ray", "a Ray cluster address was given")
-    cpus = available_cpus() if cpus is None else cpus
-    if cpus < 2:
-        return RunnerChoice("local", "auto: one CPU")
     if inputs < config.ray_min_inputs:
         threshold = config.ray_min_inputs
         return RunnerChoice("local", f"auto: {inputs} inputs < runner.ray_min_inputs {threshold}")
+    cpus = available_cpus() if cpus is None else cpus
+    if cpus < config.ray_min_cpus:
+        shown = "one CPU" if cpus == 1 else f"{cpus} CPUs"
+        return RunnerChoice("local", f"auto: {shown} < runner.ray_min_cpus {config.ray_min_cpus}")
     return RunnerChoice("ray", f"auto: {inputs} inputs on {cpus} CPUs")
