@@ -41,7 +41,7 @@ def main() -> None:
         recipe = load_recipe(args.recipe, {"quality.duplicates.min_hash_distance": "null"})
         stages = build_stages(recipe)
         items = scan_inputs(raw, recipe.ingest)
-        samples = [s for chunk in plan_chunks(items, len(items)) for s in chunk.samples(Category.UPPER)]
+        samples = [s for chunk in plan_chunks(items, len(items), Category.UPPER) for s in chunk.samples()]
         for stage in stages:
             stage.setup()
         cpu_ms: dict[str, float] = {}

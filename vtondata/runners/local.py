@@ -9,7 +9,9 @@ the Ray runner's for the same inputs and recipe.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from typing import Any
 
@@ -113,7 +115,10 @@ def _run_overlapped(
 
     Three waves in flight keep two cores busy (one in the model stage, one in
     the stages after it, one decoded and waiting) while holding only a few
-    waves' arrays.
+    waves' arrays. Chunks are written by a thread of their own, so that a
+    slow write (the first one imports webdataset, and torch with it) does not
+    keep this thread from feeding the stages; ``on_chunk_done`` is called
+    from this thread, in chunk order.
     """
     size = wave_size(stages)
 
@@ -124,17 +129,33 @@ def _run_overlapped(
             for start in starts:
                 yield (position, start == starts[-1]), samples[start : start + size]
 
+    def write(index: int, samples: list[Sample]) -> ChunkRecord:
+        record = write_chunk(index, samples)
+        release_freed_memory()
+        return record
+
     records: list[ChunkRecord] = []
+
+    def report(written: Future[ChunkRecord]) -> None:
+        records.append(written.result())
+        if on_chunk_done is not None:
+            on_chunk_done(records[-1])
+
     built: list[Sample] = []
-    with closing(overlap_stages(stages, waves(), depth=3)) as finished:
+    writes: deque[Future[ChunkRecord]] = deque()
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="vtondata-write") as writer,
+        closing(overlap_stages(stages, waves(), depth=3)) as finished,
+    ):
         for (position, last), samples in finished:
             for sample in samples:
                 sample.drop_arrays()
             built.extend(samples)
             if last:
-                records.append(write_chunk(chunks[position].index, built))
+                writes.append(writer.submit(write, chunks[position].index, built))
                 built = []
-                release_freed_memory()
-                if on_chunk_done is not None:
-                    on_chunk_done(records[-1])
+            while writes and writes[0].done():
+                report(writes.popleft())
+        while writes:
+            report(writes.popleft())
     return records
