@@ -1,9 +1,13 @@
-"""write_chunk: tars read back by webdataset byte for byte, reproducible, marker written last."""
+"""write_chunk: tars read back by webdataset byte for byte, the bytes webdataset itself writes,
+reproducible, marker written last, and no torch loaded to write them."""
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 import random
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -104,3 +108,59 @@ def test_a_crash_before_the_marker_leaves_the_chunk_incomplete(tmp_path: Path, m
     assert layout.shard_path(tmp_path, "train", 0).is_file()
     assert read_chunk_record(tmp_path, "train", 0) is None
     assert layout.temporary_files(tmp_path) == []
+
+
+def test_the_tar_is_byte_for_byte_the_one_webdataset_writes(tmp_path: Path) -> None:
+    from webdataset.writer import TarWriter
+
+    from vtondata.output.shards import TAR_MODE, TAR_MTIME, TAR_OWNER
+
+    samples = encoded_chunk(range(4), rejected={2: "pose.no_person"})
+    write_chunk(tmp_path, "train", 0, samples)
+    reference = tmp_path / "webdataset.tar"
+    with reference.open("wb") as stream:
+        writer = TarWriter(
+            stream, user=TAR_OWNER, group=TAR_OWNER, mode=TAR_MODE, encoder=False, mtime=TAR_MTIME
+        )
+        for sample in samples:
+            if sample.accepted:
+                writer.write({"__key__": sample.key, **sample.files})
+        writer.close()
+    assert layout.shard_path(tmp_path, "train", 0).read_bytes() == reference.read_bytes()
+
+
+def test_a_write_that_fails_leaves_no_tar_and_raises_once(tmp_path: Path, monkeypatch) -> None:
+    import tarfile as tarfile_module
+
+    added = []
+
+    def full_disk(self, info, fileobj=None) -> None:
+        if added:
+            raise OSError("disk full")
+        added.append(info.name)
+
+    monkeypatch.setattr(tarfile_module.TarFile, "addfile", full_disk)
+    with pytest.raises(OSError, match="disk full"):
+        write_chunk(tmp_path, "train", 0, encoded_chunk(range(2)))
+    assert not layout.shard_path(tmp_path, "train", 0).exists()
+    assert layout.temporary_files(tmp_path) == []
+
+
+def test_writing_a_shard_loads_no_torch(tmp_path: Path) -> None:
+    samples = tmp_path / "samples.pickle"
+    samples.write_bytes(pickle.dumps(encoded_chunk(range(2))))
+    probe = (
+        "import pathlib, pickle, sys\n"
+        "from vtondata.output.shards import write_chunk\n"
+        f"samples = pickle.loads(pathlib.Path({str(samples)!r}).read_bytes())\n"
+        f"write_chunk(pathlib.Path({str(tmp_path)!r}), 'train', 0, samples)\n"
+        "print(sorted(name for name in ('torch', 'webdataset') if name in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert [item["__key__"] for item in read_shard(layout.shard_path(tmp_path, "train", 0))] == [
+        "000000",
+        "000001",
+    ]
