@@ -116,9 +116,9 @@ def _run_overlapped(
     Three waves in flight keep two cores busy (one in the model stage, one in
     the stages after it, one decoded and waiting) while holding only a few
     waves' arrays. Chunks are written by a thread of their own, so that a
-    slow write (object storage, a busy disk) does not
-    keep this thread from feeding the stages; ``on_chunk_done`` is called
-    from this thread, in chunk order.
+    slow write (object storage, a busy disk) does not keep this thread from
+    feeding the stages; ``on_chunk_done`` is called from this thread, in
+    chunk order.
     """
     size = wave_size(stages)
 
