@@ -12,7 +12,9 @@ change to where or how a dataset is stored has one place to change:
 - :func:`shard_paths`: the tars, in manifest order;
 - :func:`iter_samples` / :func:`iter_shard`: every sample of the dataset or
   of one tar, with a chosen subset of members, decoded by
-  :func:`vtondata.output.format.decode_member` or left as bytes;
+  :func:`vtondata.output.format.decode_member` or left as bytes; tars are
+  read with the standard library the way webdataset reads them, so that
+  reading a dataset does not import webdataset and torch with it;
 - :func:`read_members`: the members of a few keys of one tar;
 - :func:`webdataset_samples`: the same tar reading as a ``webdataset``
   pipeline stage, for streams that shuffle and split shards themselves.
@@ -26,10 +28,12 @@ versioning policy). Nothing here needs a model.
 from __future__ import annotations
 
 import json
+import re
+import tarfile
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -360,26 +364,80 @@ def iter_samples(
 
 
 def iter_shard(
-    path: Path, members: Collection[str] | None = None, *, decode: bool = True
+    path: Path, members: Collection[str] | None = None, *, decode: bool = True, by_webdataset: bool = False
 ) -> Iterator[StoredSample]:
     """The samples of one tar in stored order, keeping only ``members`` (all when ``None``).
 
-    Tars are read the way ``wds.WebDataset`` reads them (its tar expansion and
-    key grouping), so what reads here streams there. A damaged tar raises the
-    reading library's error after the samples before the damage.
+    Tars are read the way ``wds.WebDataset`` reads them (:func:`_tar_samples`),
+    so what reads here streams there; ``by_webdataset`` reads them with
+    webdataset's own tar expansion and key grouping instead (``vtondata verify``:
+    proof that webdataset streams the shards; it imports torch). A damaged tar
+    raises the tar reader's error after the samples before the damage.
     """
-    from webdataset.tariterators import group_by_keys, tar_file_expander
-
     with path.open("rb") as stream:
-        for grouped in group_by_keys(tar_file_expander([{"url": str(path), "stream": stream}])):
-            kept = {
-                name: data
-                for name, data in grouped.items()
-                if not name.startswith("__") and (members is None or name in members)
-            }
+        if by_webdataset:
+            from webdataset.tariterators import group_by_keys, tar_file_expander
+
+            grouped = (
+                (
+                    sample["__key__"],
+                    {name: data for name, data in sample.items() if not name.startswith("__")},
+                )
+                for sample in group_by_keys(tar_file_expander([{"url": str(path), "stream": stream}]))
+            )
+        else:
+            grouped = _tar_samples(stream, path, members)
+        for key, found in grouped:
+            kept = {name: data for name, data in found.items() if members is None or name in members}
             if decode:
                 kept = {name: decode_member(name, data) for name, data in kept.items()}
-            yield StoredSample(key=grouped["__key__"], shard=path, members=kept)
+            yield StoredSample(key=key, shard=path, members=kept)
+
+
+_MEMBER_NAME = re.compile(r"^((?:.*/|)[^.]+)[.]([^/]*)$")
+"""A tar member's name as webdataset splits it: the key (up to the first dot of the last path part) and
+the member name (the rest)."""
+_WEBDATASET_META = re.compile(r"__[^/]*__($|/)")
+"""Names webdataset skips as metadata (``__key__``-like)."""
+
+
+def _tar_samples(
+    stream: IO[bytes], path: Path, members: Collection[str] | None
+) -> Iterator[tuple[str, dict[str, bytes]]]:
+    """``(key, {member: bytes})`` of a tar stream, grouped as webdataset groups them, with the standard
+    library's ``tarfile``: importing webdataset imports torch (about 480 MB and 1-2 s), which nothing
+    that reads a dataset needs. Regular files only; names that webdataset skips as metadata are
+    skipped; consecutive files with one key form a sample; member names are lower-cased; a member
+    twice in one sample is a ``ValueError``. Members outside ``members`` are not read.
+    ``tests/output/test_reader.py`` reads good and damaged tars both ways and compares."""
+    key: str | None = None
+    found: dict[str, bytes] = {}
+    seen: set[str] = set()
+    with tarfile.open(fileobj=stream, mode="r|*") as tar:
+        for info in tar:
+            if not info.isreg() or _WEBDATASET_META.match(info.name):
+                continue
+            match = _MEMBER_NAME.match(info.name)
+            if match is None:
+                continue
+            name_key, name = match.group(1), match.group(2).lower()
+            data = None
+            if members is None or name in members:
+                # Read before the previous sample is handed on, as webdataset does: a tar cut inside
+                # this member fails before that sample, on both readers.
+                extracted = tar.extractfile(info)
+                data = extracted.read() if extracted is not None else b""
+            if name_key != key:
+                if key is not None:
+                    yield key, found
+                key, found, seen = name_key, {}, set()
+            if name in seen:
+                raise ValueError(f"{info.name}: duplicate file name in tar file {path}")
+            seen.add(name)
+            if data is not None:
+                found[name] = data
+    if key is not None:
+        yield key, found
 
 
 def webdataset_samples() -> Any:

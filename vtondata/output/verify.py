@@ -136,7 +136,7 @@ def _check_shard_samples(
     keys: list[str] = []
     problems: list[str] = []
     try:
-        for sample in iter_shard(path, decode=False):
+        for sample in iter_shard(path, decode=False, by_webdataset=True):
             keys.append(sample.key)
             members[sample.key] = set(sample.members)
             problems += [
