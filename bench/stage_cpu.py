@@ -24,7 +24,7 @@ from vtondata.api import build_stages
 from vtondata.config import load_recipe
 from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import scan_inputs
-from vtondata.runners.local import run_stages
+from vtondata.runners.base import run_stages
 from vtondata.sample import Category
 
 

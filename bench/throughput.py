@@ -166,7 +166,7 @@ def quality_ms_one_core(raw: Path, recipe: str, count: int = 32) -> tuple[float,
     from vtondata.config import load_recipe
     from vtondata.ingest.chunks import plan_chunks
     from vtondata.ingest.scan import scan_inputs
-    from vtondata.runners.local import run_stages
+    from vtondata.runners.base import run_stages
     from vtondata.sample import Category
 
     loaded = load_recipe(recipe)

@@ -21,7 +21,7 @@ from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import scan_inputs
 from vtondata.output.index import read_index
 from vtondata.output.verify import verify_dataset
-from vtondata.runners.local import run_stages
+from vtondata.runners.base import run_stages
 
 pytestmark = pytest.mark.slow
 TORSO = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")

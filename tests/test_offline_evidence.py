@@ -21,7 +21,7 @@ from vtondata.config import load_recipe
 from vtondata.errors import RecipeError
 from vtondata.evaluate.run import evaluate_masks
 from vtondata.geometry.keypoints import J, load_openpose_json
-from vtondata.runners.local import run_stages
+from vtondata.runners.base import run_stages
 from vtondata.sample import Category, Sample
 
 pytestmark = pytest.mark.slow

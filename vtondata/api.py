@@ -32,9 +32,8 @@ from vtondata.output.destination import Destination, destination_for
 from vtondata.output.layout import REPORT_HTML_NAME
 from vtondata.output.manifest import build_manifest
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.base import Runner
+from vtondata.runners.base import Runner, run_stages
 from vtondata.runners.choice import RunnerChoice, choose_runner
-from vtondata.runners.local import run_stages
 from vtondata.runners.resume import Plan
 from vtondata.sample import ALL_CATEGORIES, BuildCategory, Category, Sample, build_category
 from vtondata.stages.base import Stage

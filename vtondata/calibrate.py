@@ -54,7 +54,7 @@ from vtondata.filters.duplicates import nearest_distances, perceptual_hash
 from vtondata.filters.thresholds import Threshold, thresholds_from_quality
 from vtondata.ingest.chunks import plan_chunks
 from vtondata.ingest.scan import scan_inputs
-from vtondata.runners.local import run_stages
+from vtondata.runners.base import run_stages
 from vtondata.sample import Category
 
 SPREAD_FLOORS = {

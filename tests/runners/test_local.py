@@ -7,7 +7,8 @@ import numpy as np
 from vtondata.ingest.chunks import Chunk, plan_chunks
 from vtondata.ingest.scan import InputItem
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.local import build_chunk, run_stages, wave_size
+from vtondata.runners.base import run_stages
+from vtondata.runners.local import build_chunk, wave_size
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Resources, Stage
 

@@ -10,7 +10,8 @@ import pytest
 
 from tests.runners.test_local import _chunk, _Decode, _Encode
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.local import LocalRunner, run_stages
+from vtondata.runners.base import run_stages
+from vtondata.runners.local import LocalRunner
 from vtondata.runners.overlap import overlap_stages
 from vtondata.sample import Sample
 from vtondata.stages.base import Resources, Stage

@@ -52,6 +52,17 @@ class Runner(Protocol):
         ...
 
 
+def run_stages(stages: Sequence[Stage], samples: list[Sample]) -> list[Sample]:
+    """Run every stage over ``samples`` in order, batching per stage."""
+    for stage in stages:
+        size = stage.resources.batch_size
+        processed: list[Sample] = []
+        for start in range(0, len(samples), size):
+            processed.extend(run_stage_batch(stage, samples[start : start + size]))
+        samples = processed
+    return samples
+
+
 def run_stage_batch(stage: Stage, samples: list[Sample]) -> list[Sample]:
     """Run ``stage`` on ``samples``; never raises for a per-sample failure."""
     if not samples:

@@ -1,9 +1,11 @@
-"""In-process runner: deterministic, single worker; for tests, notebooks and debugging.
+"""In-process runner: deterministic, one process; for small builds, tests, notebooks and debugging.
 
-Chunks run one after another; inside a chunk the samples go through every
-stage a wave at a time (:func:`build_chunk`), each stage seeing them in
-batches of its own ``resources.batch_size``. The output is byte-identical to
-the Ray runner's for the same inputs and recipe.
+Chunks run one after another; the samples go through every stage a wave at a
+time, each stage seeing them in batches of its own ``resources.batch_size``
+and, by default, working in a thread of its own on another wave than the
+stages around it (:mod:`vtondata.runners.overlap`). The output is
+byte-identical to the Ray runner's for the same inputs and recipe, and to
+this runner's without the threads.
 """
 
 from __future__ import annotations
@@ -17,22 +19,11 @@ from typing import Any
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stage_batch
+from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stages
 from vtondata.runners.heap import release_freed_memory
 from vtondata.runners.overlap import overlap_stages
 from vtondata.sample import Sample
 from vtondata.stages.base import Stage
-
-
-def run_stages(stages: Sequence[Stage], samples: list[Sample]) -> list[Sample]:
-    """Run every stage over ``samples`` in order, batching per stage."""
-    for stage in stages:
-        size = stage.resources.batch_size
-        processed: list[Sample] = []
-        for start in range(0, len(samples), size):
-            processed.extend(run_stage_batch(stage, samples[start : start + size]))
-        samples = processed
-    return samples
 
 
 def build_chunk(stages: Sequence[Stage], chunk: Chunk, write_chunk: ChunkWriter) -> ChunkRecord:

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import TypeVar
 
-from vtondata.runners.base import run_stage_batch
+from vtondata.runners.base import run_stages
 from vtondata.sample import Sample
 from vtondata.stages.base import Stage
 
@@ -36,7 +36,7 @@ def overlap_stages(
 
     At most ``depth`` waves are in flight: the next wave is fed only once the
     oldest has come back. An exception in a stage (beyond the per-sample
-    failures that :func:`run_stage_batch` turns into rejections) reaches the
+    failures that :func:`vtondata.runners.base.run_stage_batch` turns into rejections) reaches the
     caller with the wave it broke; waves not yet started are then dropped.
     """
     if depth < 1:
@@ -66,9 +66,4 @@ def overlap_stages(
 
 def _after(previous: Future[list[Sample]], stage: Stage) -> list[Sample]:
     """``stage`` over the wave ``previous`` yields, in batches of the stage's size."""
-    samples = previous.result()
-    size = stage.resources.batch_size
-    processed: list[Sample] = []
-    for start in range(0, len(samples), size):
-        processed.extend(run_stage_batch(stage, samples[start : start + size]))
-    return processed
+    return run_stages([stage], previous.result())

@@ -27,9 +27,9 @@ from ray.data import ActorPoolStrategy, DataContext, TaskPoolStrategy
 
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
-from vtondata.runners.base import ChunkCallback, ChunkWriter
+from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stages
 from vtondata.runners.heap import release_freed_memory
-from vtondata.runners.local import build_chunk, run_stages
+from vtondata.runners.local import build_chunk
 from vtondata.runners.placement import place_stages
 from vtondata.stages.base import Stage
 from vtondata.storage import STORAGE_OPTIONS_ENV
