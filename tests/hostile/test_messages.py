@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import vtondata
+import vtondata.api
 from tests.conftest import REPO_ROOT, require_shared
 from tests.hostile import corpus
 from tests.hostile.conftest import build_cli, run_cli
