@@ -36,11 +36,9 @@ def build_chunk(stages: Sequence[Stage], chunk: Chunk, write_chunk: ChunkWriter)
     stage still sees the same batches as over the whole chunk, and every
     sample is processed on its own, so the shard is the same either way.
     """
-    samples = chunk.samples()
-    size = wave_size(stages)
     built: list[Sample] = []
-    for start in range(0, len(samples), size):
-        for sample in run_stages(stages, samples[start : start + size]):
+    for wave in chunk_waves(chunk, wave_size(stages)):
+        for sample in run_stages(stages, wave):
             sample.drop_arrays()
             built.append(sample)
     record = write_chunk(chunk.index, built)
@@ -51,6 +49,13 @@ def build_chunk(stages: Sequence[Stage], chunk: Chunk, write_chunk: ChunkWriter)
 def wave_size(stages: Sequence[Stage]) -> int:
     """The smallest count every stage's batch size divides, so waves cut no batch short."""
     return math.lcm(*(stage.resources.batch_size for stage in stages)) if stages else 1
+
+
+def chunk_waves(chunk: Chunk, size: int) -> list[list[Sample]]:
+    """``chunk``'s fresh samples cut into waves of ``size``; a chunk without samples is one empty wave,
+    so that it is still written."""
+    samples = chunk.samples()
+    return [samples[start : start + size] for start in range(0, max(1, len(samples)), size)]
 
 
 class LocalRunner:
@@ -115,10 +120,9 @@ def _run_overlapped(
 
     def waves() -> Iterator[tuple[tuple[int, bool], list[Sample]]]:
         for position, chunk in enumerate(chunks):
-            samples = chunk.samples()
-            starts = range(0, max(1, len(samples)), size)
-            for start in starts:
-                yield (position, start == starts[-1]), samples[start : start + size]
+            cut = chunk_waves(chunk, size)
+            for number, wave in enumerate(cut):
+                yield (position, number == len(cut) - 1), wave
 
     def write(index: int, samples: list[Sample]) -> ChunkRecord:
         record = write_chunk(index, samples)
