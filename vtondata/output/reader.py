@@ -381,14 +381,17 @@ def iter_shard(
             grouped = (
                 (
                     sample["__key__"],
-                    {name: data for name, data in sample.items() if not name.startswith("__")},
+                    {
+                        name: data
+                        for name, data in sample.items()
+                        if not name.startswith("__") and (members is None or name in members)
+                    },
                 )
                 for sample in group_by_keys(tar_file_expander([{"url": str(path), "stream": stream}]))
             )
         else:
             grouped = _tar_samples(stream, path, members)
-        for key, found in grouped:
-            kept = {name: data for name, data in found.items() if members is None or name in members}
+        for key, kept in grouped:
             if decode:
                 kept = {name: decode_member(name, data) for name, data in kept.items()}
             yield StoredSample(key=key, shard=path, members=kept)
