@@ -68,13 +68,17 @@ def _chunk(count: int) -> Chunk:
     return chunk
 
 
+def _decode_encode() -> tuple[_Decode, _Encode]:
+    """A decoding stage (batches of 4) and an encoding stage (batches of 6) that watches it."""
+    decode = _Decode(4)
+    return decode, _Encode(6, decode)
+
+
 def test_a_chunk_is_built_a_wave_at_a_time_with_the_batches_of_a_whole_chunk():
-    whole_decode = _Decode(4)
-    whole_encode = _Encode(6, whole_decode)
+    whole_decode, whole_encode = _decode_encode()
     reference = run_stages([whole_decode, whole_encode], _chunk(30).samples())
 
-    decode = _Decode(4)
-    encode = _Encode(6, decode)
+    decode, encode = _decode_encode()
     assert wave_size([decode, encode]) == 12
     written: list[Sample] = []
 

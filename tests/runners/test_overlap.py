@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tests.runners.test_local import _chunk, _Decode, _Encode
+from tests.runners.test_local import _chunk, _Decode, _decode_encode
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import run_stages
 from vtondata.runners.local import LocalRunner
@@ -37,12 +37,10 @@ class _Counting(Stage):
 
 
 def test_overlapped_stages_see_the_batches_of_the_sequence_and_give_the_same_output():
-    whole_decode = _Decode(4)
-    whole_encode = _Encode(6, whole_decode)
+    whole_decode, whole_encode = _decode_encode()
     reference = run_stages([whole_decode, whole_encode], _chunk(36).samples())
 
-    decode = _Decode(4)
-    encode = _Encode(6, decode)
+    decode, encode = _decode_encode()
     back = list(overlap_stages([decode, encode], _waves(_chunk(36).samples(), 12), depth=3))
     assert [key for key, _ in back] == [0, 12, 24]
     assert decode.batches == whole_decode.batches and encode.batches == whole_encode.batches
@@ -111,8 +109,7 @@ def test_the_local_runner_writes_each_chunk_whole_and_in_order_with_or_without_o
         written[index] = samples
         return ChunkRecord(chunk=index, shard="", samples=len(samples), accepted=len(samples), rejected=0)
 
-    decode = _Decode(4)
-    encode = _Encode(6, decode)
+    decode, encode = _decode_encode()
     records = LocalRunner(overlap=overlap).run(
         [decode, encode], chunks, write, lambda record: done.append(record.chunk)
     )
