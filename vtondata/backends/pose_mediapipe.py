@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from vtondata.backends.base import ImageSource, PoseResult, check_requires
 from vtondata.backends.weights import ResolvedWeights, downloads_allowed, resolve_weights
 from vtondata.config.pose import MediaPipePoseConfig
 from vtondata.errors import BackendUnavailable, WeightsNotFound
+from vtondata.quiet import ignore_always
 
 requires = ("mediapipe==0.10.14",)
 
@@ -177,8 +177,9 @@ def process_quietly(solution: Any, image_rgb: np.ndarray) -> Any:
     """Run a MediaPipe solution on one ``HxWx3`` uint8 RGB image.
 
     mediapipe 0.10.14 with protobuf 4.25 warns about a deprecated protobuf
-    call on every image; that warning says nothing about the data.
+    call on every image; that warning says nothing about the data, so a filter
+    for it alone stays in place (:mod:`vtondata.quiet` says why not
+    ``catch_warnings``).
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
-        return solution.process(np.ascontiguousarray(image_rgb))
+    ignore_always(r"SymbolDatabase\.GetPrototype\(\) is deprecated", UserWarning, r"google\.protobuf\.")
+    return solution.process(np.ascontiguousarray(image_rgb))

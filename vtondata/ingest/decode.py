@@ -27,7 +27,6 @@ else is encoded once at ``config.jpeg_quality``, without metadata
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +35,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from vtondata.config.ingest import IngestConfig
 from vtondata.ingest.jpeg_extras import reasons_to_reencode
+from vtondata.quiet import ignoring
 from vtondata.sample import Rejection
 
 JPEG_FORMATS = frozenset({"JPEG", "MPO"})
@@ -169,8 +169,7 @@ def _open_header(data: bytes, config: IngestConfig) -> Image.Image | Rejection:
     ``config.max_pixels`` is the limit this project applies.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with ignoring(Image.DecompressionBombWarning):
             return Image.open(io.BytesIO(data), formats=config.formats)
     except Image.DecompressionBombError as error:
         return Rejection("ingest.too_large", f"header refused by Pillow's decompression-bomb guard: {error}")
