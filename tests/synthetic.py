@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from vtondata.geometry.evidence.pose33 import P
 from vtondata.geometry.keypoints import NUM_CANONICAL, J
 
 PARTS = (
@@ -373,3 +374,35 @@ def _render(labels: np.ndarray) -> np.ndarray:
     rows, cols = np.indices(labels.shape)
     texture = ((rows // 6 + cols // 6) % 2).astype(np.int16) * 12 - 6
     return np.clip(image.astype(np.int16) + texture[..., None], 0, 255).astype(np.uint8)
+
+
+def pose33_landmarks(body: SyntheticBody) -> np.ndarray:
+    """MediaPipe-style ``(33, 3)`` landmarks of a synthetic body: its COCO joints, mouth, heels and toes."""
+    kp = body.keypoints_px
+    points = np.zeros((33, 3), dtype=np.float32)
+    for name in _SHARED_JOINTS:
+        points[P[name]] = kp[J[name]]
+    s = body.scale_px
+    nose = kp[J["nose"], :2]
+    points[P["mouth_left"]] = (*(nose + np.array([0.06, 0.12]) * s), 0.9)
+    points[P["mouth_right"]] = (*(nose + np.array([-0.06, 0.12]) * s), 0.9)
+    for side in ("left", "right"):
+        ankle = kp[J[f"{side}_ankle"], :2]
+        points[P[f"{side}_heel"]] = (*(ankle + np.array([0.0, 0.12]) * s), 0.9)
+        points[P[f"{side}_foot_index"]] = (*(ankle + np.array([0.0, 0.30]) * s), 0.9)
+    return points
+
+
+_SHARED_JOINTS = (
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    *(
+        f"{side}_{joint}"
+        for joint in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+        for side in ("left", "right")
+    ),
+)
+"""The COCO joints that MediaPipe's 33 landmarks share by name."""

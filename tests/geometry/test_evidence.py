@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.synthetic import COLOURS, LABEL, dress_body, make_body
+from tests.synthetic import COLOURS, LABEL, dress_body, make_body, pose33_landmarks
 from vtondata.config.segment import HairParams
 from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
 from vtondata.geometry.evidence.feet import feet_layer
@@ -26,29 +26,6 @@ def _ring(centre: tuple[float, float], radius: float, count: int = 64) -> np.nda
     return np.concatenate([points, np.ones((count, 1))], axis=1).astype(np.float32)
 
 
-def _pose33_from(body) -> np.ndarray:
-    """MediaPipe-style 33 landmarks of a synthetic body: its COCO joints, mouth and feet added."""
-    kp = body.keypoints_px
-    points = np.zeros((33, 3), dtype=np.float32)
-    coco = {"nose": 0, "left_eye": 2, "right_eye": 5, "left_ear": 7, "right_ear": 8, "left_shoulder": 11,
-            "right_shoulder": 12, "left_elbow": 13, "right_elbow": 14, "left_wrist": 15, "right_wrist": 16,
-            "left_hip": 23, "right_hip": 24, "left_knee": 25, "right_knee": 26, "left_ankle": 27,
-            "right_ankle": 28}  # fmt: skip
-    from vtondata.geometry.keypoints import J
-
-    for name, row in coco.items():
-        points[row] = kp[J[name]]
-    s = body.scale_px
-    nose = kp[J["nose"], :2]
-    points[P["mouth_left"]] = (*(nose + np.array([0.06, 0.12]) * s), 0.9)
-    points[P["mouth_right"]] = (*(nose + np.array([-0.06, 0.12]) * s), 0.9)
-    for side in ("left", "right"):
-        ankle = kp[J[f"{side}_ankle"], :2]
-        points[P[f"{side}_heel"]] = (*(ankle + np.array([0.0, 0.12]) * s), 0.9)
-        points[P[f"{side}_foot_index"]] = (*(ankle + np.array([0.0, 0.30]) * s), 0.9)
-    return points
-
-
 def test_face_from_mesh_is_the_points_hull_clipped_by_the_frame() -> None:
     inside = face_from_mesh((400, 300), _ring((150, 200), 60))
     assert inside.sum() == pytest.approx(np.pi * 60**2, rel=0.02)
@@ -62,7 +39,7 @@ def test_face_above_chin_takes_the_head_not_the_shoulders() -> None:
     body = make_body("arms_down")
     person = body.labels != LABEL["background"]
     frame = body_frame(body.keypoints_px)
-    face = face_above_chin(person, _pose33_from(body), frame, min_visibility=0.5)
+    face = face_above_chin(person, pose33_landmarks(body), frame, min_visibility=0.5)
     head = body.part("face", "hair", "head")
     assert np.count_nonzero(face & head) / np.count_nonzero(head) > 0.8
     shoulders_down = np.zeros_like(face)
@@ -103,16 +80,66 @@ def test_hand_layer_grows_to_the_fingers_and_sides_but_not_up_the_forearm(angle_
     assert across.max() - across.min() > np.ptp(local[:, 0]) + 2 * 0.25 * 30  # and at the sides
 
 
-def test_feet_need_seen_heel_and_toe() -> None:
+def test_feet_need_a_seen_toe_and_heel_or_ankle() -> None:
     body = make_body("arms_down")
-    pose33 = _pose33_from(body)
-    feet = feet_layer((1024, 768), pose33, body.scale_px, margin_rel=0.07, ankle_drop=0.3, min_visibility=0.5)
+    pose33 = pose33_landmarks(body)
     true_feet = body.part("foot")
-    assert np.count_nonzero(feet & true_feet) / np.count_nonzero(true_feet) > 0.6
-    pose33[[P["left_heel"], P["right_heel"]], 2] = 0.1
-    assert not feet_layer(
-        (1024, 768), pose33, body.scale_px, margin_rel=0.07, ankle_drop=0.3, min_visibility=0.5
-    ).any()
+
+    def feet_covered(points: np.ndarray) -> float:
+        feet = feet_layer(
+            (1024, 768),
+            points,
+            body.scale_px,
+            margin_rel=0.07,
+            reach_rel=0,
+            ankle_drop=0.3,
+            min_visibility=0.5,
+        )
+        return np.count_nonzero(feet & true_feet) / np.count_nonzero(true_feet)
+
+    assert feet_covered(pose33) > 0.6
+    heels = [P["left_heel"], P["right_heel"]]
+    ankles = [P["left_ankle"], P["right_ankle"]]
+    toes = [P["left_foot_index"], P["right_foot_index"]]
+    hidden_heels = pose33.copy()
+    hidden_heels[heels, 2] = 0.45  # a front view: the foot hides its own heel
+    assert feet_covered(hidden_heels) == feet_covered(pose33)
+    hidden_toes = pose33.copy()
+    hidden_toes[toes, 2] = 0.1  # under a long skirt
+    assert feet_covered(hidden_toes) == 0
+    only_toes = hidden_heels.copy()
+    only_toes[ankles, 2] = 0.1
+    assert feet_covered(only_toes) == 0
+
+
+def test_feet_take_the_shoe_from_the_silhouette_below_the_ankle() -> None:
+    """Landmarks give a line of points; the silhouette near it gives the shoe's width, not a hem above it."""
+    body = make_body("arms_down")
+    pose33 = pose33_landmarks(body)
+    true_feet = body.part("foot")
+    options = {"margin_rel": 0.07, "ankle_drop": 0.3, "min_visibility": 0.5}
+    hull_only = feet_layer((1024, 768), pose33, body.scale_px, reach_rel=0, **options)
+    for garment in ("trousers_loose", "long_skirt_loose", "shorts_tight"):
+        dressed = dress_body(body, garment)
+        feet = feet_layer((1024, 768), pose33, body.scale_px, dressed.person, reach_rel=0.15, **options)
+        share = np.count_nonzero(feet & true_feet) / np.count_nonzero(true_feet)
+        assert share > 0.94 > np.count_nonzero(hull_only & true_feet) / np.count_nonzero(true_feet) + 0.2
+        added = feet & ~hull_only
+        assert not (added & ~dressed.person).any()
+        # The body stands upright, so "past the ankle point" is "below it" for both feet.
+        assert np.nonzero(added)[0].min() >= min(_ankle_points_y(pose33, 0.3)) - 1, garment
+    below_frame = pose33.copy()
+    below_frame[:, 1] += 2000  # a half-body photo whose model still rates the feet as seen
+    person = body.labels != LABEL["background"]
+    assert not feet_layer((1024, 768), below_frame, body.scale_px, person, reach_rel=0.15, **options).any()
+
+
+def _ankle_points_y(pose33: np.ndarray, ankle_drop: float) -> list[float]:
+    tops = []
+    for side in ("left", "right"):
+        ankle, heel, toe = (pose33[P[f"{side}_{name}"], :2] for name in ("ankle", "heel", "foot_index"))
+        tops.append(float((ankle + ankle_drop * ((heel + toe) / 2 - ankle))[1]))
+    return tops
 
 
 def test_skin_model_from_face_seeds_finds_limbs_not_garments() -> None:

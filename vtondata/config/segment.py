@@ -192,6 +192,12 @@ class LandmarkSegmentConfig(SegmentCommon):
     feet_margin_rel: float = Field(
         default=0.07, ge=0, description="Each foot's landmark hull grows by this / s."
     )
+    feet_reach_rel: float = Field(
+        default=0.15,
+        ge=0,
+        description="Silhouette pixels within this / s of a foot's landmark hull, below its ankle, are "
+        "its shoe (0: the hull alone).",
+    )
     feet_ankle_drop: float = Field(
         default=0.3,
         ge=0,

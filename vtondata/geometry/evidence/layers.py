@@ -1,11 +1,12 @@
 """All landmark-derived evidence layers of one photo, in the order each one needs the others.
 
-Face first (mesh, else silhouette above the chin), then hands and feet
-(landmark hulls), skin (a colour model seeded on the face, else the palms),
-then hair (GrabCut seeded by the face, the skin and the chest); skin and the
-fallback face give up what the hair layer takes. Every layer is ``HxW`` bool
-and absent when its evidence is: the mask then falls back to pose-drawn
-stand-ins (vtondata.geometry.agnostic).
+Face first (mesh, else silhouette above the chin), then hands (landmark
+hulls) and feet (landmark hulls and the shoes the silhouette shows), skin
+(a colour model seeded on the face, else the palms), then hair (GrabCut
+seeded by the face, the skin and the chest); skin and the fallback face
+give up what the hair layer takes. Every layer is ``HxW`` bool and absent
+when its evidence is: the mask then falls back to pose-drawn stand-ins
+(vtondata.geometry.agnostic).
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def landmark_layers(
             shape_hw,
             pose33,
             frame.scale_px,
+            layers.get("person"),
             margin_rel=config.feet_margin_rel,
+            reach_rel=config.feet_reach_rel,
             ankle_drop=config.feet_ankle_drop,
             min_visibility=config.min_visibility,
         )
