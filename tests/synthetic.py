@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from vtondata.config.segment import LandmarkSegmentConfig
+from vtondata.geometry.evidence.feet import feet_layer
 from vtondata.geometry.evidence.pose33 import P
 from vtondata.geometry.keypoints import NUM_CANONICAL, J
 
@@ -391,6 +393,21 @@ def pose33_landmarks(body: SyntheticBody) -> np.ndarray:
         points[P[f"{side}_heel"]] = (*(ankle + np.array([0.0, 0.12]) * s), 0.9)
         points[P[f"{side}_foot_index"]] = (*(ankle + np.array([0.0, 0.30]) * s), 0.9)
     return points
+
+
+def landmark_feet(body: SyntheticBody, person: np.ndarray) -> np.ndarray:
+    """The offline recipe's ``feet`` layer for this body, from its heel and toe landmarks and ``person``."""
+    config = LandmarkSegmentConfig()
+    return feet_layer(
+        body.labels.shape,
+        pose33_landmarks(body),
+        body.scale_px,
+        person,
+        margin_rel=config.feet_margin_rel,
+        reach_rel=config.feet_reach_rel,
+        ankle_drop=config.feet_ankle_drop,
+        min_visibility=config.min_visibility,
+    )
 
 
 _SHARED_JOINTS = (

@@ -15,28 +15,18 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.synthetic import GARMENTS, LABEL, POSES, dress_body, make_body, pose33_landmarks
+from tests.synthetic import GARMENTS, LABEL, POSES, dress_body, landmark_feet, make_body
 from vtondata.config.mask import MaskConfig
-from vtondata.config.segment import LandmarkSegmentConfig
 from vtondata.evaluate.forms import FORMS, shape_features
 from vtondata.evaluate.leakage import LeakageResult, form_leakage_auc
 from vtondata.evaluate.metrics import limb_skin
 from vtondata.geometry.agnostic import agnostic_mask
-from vtondata.geometry.evidence.feet import feet_layer
 from vtondata.sample import Category
 
 BODIES = ((768, 1024, 180.0), (640, 1024, 150.0), (896, 1024, 165.0))
 """(width_px, height_px, shoulder width px): size and horizontal position of the person vary."""
 DILATION_REL = 0.1
 PARAMS = MaskConfig()
-_SEGMENT = LandmarkSegmentConfig()
-FEET = {
-    "margin_rel": _SEGMENT.feet_margin_rel,
-    "reach_rel": _SEGMENT.feet_reach_rel,
-    "ankle_drop": _SEGMENT.feet_ankle_drop,
-    "min_visibility": _SEGMENT.min_visibility,
-}
-"""The offline recipe's feet: landmark hulls and the shoes the silhouette shows."""
 
 
 def _ground_truth(dressed) -> dict[str, np.ndarray]:
@@ -57,12 +47,10 @@ def _experiment(category: str) -> dict[tuple[str, str], LeakageResult]:
     labels, groups = [], []
     for group, (pose, (width, height, scale)) in enumerate((p, b) for p in POSES for b in BODIES):
         body = make_body(pose, width, height, scale)
-        pose33 = pose33_landmarks(body)
         for garment in GARMENTS[category]:
             dressed = dress_body(body, garment)
             kp = dressed.keypoints_px
             skin = limb_skin(_ground_truth(dressed), kp, category, dressed.labels.shape)
-            feet = feet_layer(dressed.labels.shape, pose33, scale, dressed.person, **FEET)
             masks = {
                 "ours": agnostic_mask(
                     dressed.size_wh, kp, {"person": dressed.person}, category, PARAMS.for_category(category)
@@ -70,7 +58,7 @@ def _experiment(category: str) -> dict[tuple[str, str], LeakageResult]:
                 "ours, landmark feet": agnostic_mask(
                     dressed.size_wh,
                     kp,
-                    {"person": dressed.person, "feet": feet},
+                    {"person": dressed.person, "feet": landmark_feet(body, dressed.person)},
                     category,
                     PARAMS.for_category(category),
                 ),

@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from tests.synthetic import GARMENTS, POSES, DressedBody, dress_body, make_body
+from tests.synthetic import GARMENTS, POSES, DressedBody, dress_body, landmark_feet, make_body
 from vtondata.config.mask import MaskConfig
 from vtondata.geometry import regions
 from vtondata.geometry.agnostic import agnostic_mask, trusted_keypoints
@@ -103,6 +103,23 @@ def test_face_hair_hands_and_feet_are_kept(category: str, pose: str) -> None:
             assert _share(mask, dressed.hair) <= 0.01, f"{label}: hair intrusion"
             assert 1 - _share(mask, dressed.hands) >= 0.90, f"{label}: hands kept"
             assert 1 - _share(mask, dressed.feet) >= 0.90, f"{label}: feet kept"
+
+
+@pytest.mark.parametrize(("category", "pose"), [case for case in CASES if case[0] != "upper"])
+def test_the_offline_feet_layer_keeps_the_feet_whatever_is_worn(category: str, pose: str) -> None:
+    """The offline recipe's feet (heel and toe landmarks plus the shoe the silhouette shows) keep the
+    feet, and the mask still does not change with the garment."""
+    body = make_body(pose)
+    masks = {}
+    for dressed in _variants(category, pose):
+        layers = dressed.layers(garment=False)
+        layers["feet"] = landmark_feet(body, dressed.person)
+        masks[dressed.garment] = mask = agnostic_mask(
+            dressed.size_wh, dressed.keypoints_px, layers, category, PARAMS.for_category(category)
+        )
+        assert 1 - _share(mask, dressed.feet) >= 0.93, f"{dressed.garment}: feet kept"
+    worst = min(_iou(masks[a], masks[b]) for a, b in itertools.combinations(masks, 2))
+    assert worst >= MIN_IOU, f"{category}/{pose}: IoU {worst:.4f}"
 
 
 @pytest.mark.parametrize("category", sorted(GARMENTS))
