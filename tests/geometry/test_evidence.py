@@ -8,7 +8,7 @@ import pytest
 from tests.synthetic import COLOURS, LABEL, dress_body, make_body, pose33_landmarks
 from vtondata.config.segment import HairParams
 from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
-from vtondata.geometry.evidence.feet import feet_layer
+from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer
 from vtondata.geometry.evidence.pose33 import P
@@ -132,6 +132,8 @@ def test_feet_take_the_shoe_from_the_silhouette_below_the_ankle() -> None:
     below_frame[:, 1] += 2000  # a half-body photo whose model still rates the feet as seen
     person = body.labels != LABEL["background"]
     assert not feet_layer((1024, 768), below_frame, body.scale_px, person, reach_rel=0.15, **options).any()
+    assert seen_feet(below_frame, 0.5, (1024, 768)) == []
+    assert len(seen_feet(pose33, 0.5, (1024, 768))) == 2
 
 
 def _ankle_points_y(pose33: np.ndarray, ankle_drop: float) -> list[float]:

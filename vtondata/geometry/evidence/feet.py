@@ -11,7 +11,8 @@ across. So the person silhouette's pixels near that hull and past the line
 across the ankle point join the foot: the shoe as photographed, whatever its
 shape.
 
-A foot counts as seen when its toe is, with its heel or ankle. The heel is
+A foot counts as seen when its toe is, inside the photo, with its heel or
+ankle. The heel is
 not required: in the front view of a catalogue photo the foot itself hides
 it, and MediaPipe rates the heel's visibility near 0.5 while placing it
 correctly behind the ankle; requiring it dropped whole feet into the mask.
@@ -47,12 +48,12 @@ def feet_layer(
     ``ankle_drop`` (0..1) of the way from the ankle joint towards the middle
     of heel and toe. The shoe: ``person`` pixels within ``reach_rel`` x s of
     the hull, on the sole's side of the line through the ankle point across
-    the ankle-to-sole direction. A foot counts as seen when its toe and its
-    heel or ankle have at least ``min_visibility`` (:func:`seen_feet`); its
-    heel is placed wherever the model put it.
+    the ankle-to-sole direction. A foot counts as seen when its toe, inside
+    the photo, and its heel or ankle have at least ``min_visibility``
+    (:func:`seen_feet`); its heel is placed wherever the model put it.
     """
     feet = np.zeros(shape_hw, dtype=bool)
-    for ankle, heel, toe in seen_feet(pose33_px, min_visibility):
+    for ankle, heel, toe in seen_feet(pose33_px, min_visibility, shape_hw):
         heel_xy, toe_xy = pose33_px[P[heel], :2].astype(np.float64), pose33_px[P[toe], :2].astype(np.float64)
         ankle_xy = pose33_px[P[ankle], :2].astype(np.float64)
         sole = (heel_xy + toe_xy) / 2 - ankle_xy
@@ -90,11 +91,20 @@ def _add_shoe(
     feet[y0:y1, x0:x1] |= inside & person[y0:y1, x0:x1]
 
 
-def seen_feet(pose33_px: np.ndarray, min_visibility: float) -> list[tuple[str, str, str]]:
-    """The (ankle, heel, toe) names of each foot whose toe is seen, and its heel or ankle."""
-    return [
-        (ankle, heel, toe)
-        for ankle, heel, toe in _FEET
-        if visible(pose33_px, P[toe], min_visibility)
-        and (visible(pose33_px, P[heel], min_visibility) or visible(pose33_px, P[ankle], min_visibility))
-    ]
+def seen_feet(
+    pose33_px: np.ndarray, min_visibility: float, shape_hw: tuple[int, int]
+) -> list[tuple[str, str, str]]:
+    """The (ankle, heel, toe) names of each foot whose toe is seen inside the photo, and its heel or ankle.
+
+    MediaPipe places and rates feet below the bottom edge of a photo cut at the
+    shins; such a foot is not in the photo, so it is not counted.
+    """
+    height, width = shape_hw
+    found = []
+    for ankle, heel, toe in _FEET:
+        toe_x, toe_y = pose33_px[P[toe], :2]
+        if not (visible(pose33_px, P[toe], min_visibility) and 0 <= toe_x < width and 0 <= toe_y < height):
+            continue
+        if visible(pose33_px, P[heel], min_visibility) or visible(pose33_px, P[ankle], min_visibility):
+            found.append((ankle, heel, toe))
+    return found

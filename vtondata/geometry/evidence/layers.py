@@ -99,6 +99,8 @@ def landmark_layers(
     counts = {
         "face_mesh": float(mesh is not None),
         "hands_found": float(len(hands)),
-        "feet_found": float(len(seen_feet(pose33, config.min_visibility)) if pose33 is not None else 0),
+        "feet_found": float(
+            len(seen_feet(pose33, config.min_visibility, shape_hw)) if pose33 is not None else 0
+        ),
     }
     return layers, counts
