@@ -59,7 +59,10 @@ class LegParams(RecipeModel):
         default=0.56, gt=0, description="Capsule diameter / s: room for a loose trouser leg."
     )
     waist_lift_rel: float = Field(
-        default=0.40, ge=0, description="Height of the region's top (the waist) above the hip line, / s."
+        default=0.60,
+        ge=0,
+        description="Height of the region's top (the waist) above the hip line, / s: high-waisted "
+        "trousers and skirts reach the natural waist.",
     )
     hip_out_rel: float = Field(
         default=0.35, ge=0, description="Reach beyond each hip joint, outwards, at waist and hips, / s."
