@@ -12,10 +12,10 @@ across the ankle point join the foot: the shoe as photographed, whatever its
 shape.
 
 A foot counts as seen when its toe is, inside the photo, with its heel or
-ankle. The heel is
-not required: in the front view of a catalogue photo the foot itself hides
-it, and MediaPipe rates the heel's visibility near 0.5 while placing it
-correctly behind the ankle; requiring it dropped whole feet into the mask.
+ankle. The heel is not required: in the front view of a catalogue photo the
+foot itself hides it, and MediaPipe rates the heel's visibility near 0.5
+while placing it correctly behind the ankle; requiring it dropped whole feet
+into the mask.
 """
 
 from __future__ import annotations
