@@ -412,7 +412,7 @@ def _tar_samples(
     that reads a dataset needs. Regular files only; names that webdataset skips as metadata are
     skipped; consecutive files with one key form a sample; member names are lower-cased; a member
     twice in one sample is a ``ValueError``. Members outside ``members`` are not read.
-    ``tests/output/test_reader.py`` reads good and damaged tars both ways and compares."""
+    ``tests/output/test_tar_reading.py`` reads good and damaged tars both ways and compares."""
     key: str | None = None
     found: dict[str, bytes] = {}
     seen: set[str] = set()

@@ -119,8 +119,8 @@ def _write_tar(path: Path, samples: list[Sample]) -> tuple[int, str]:
     sample's members in name order as ``<key>.<member>``), written with the
     standard library's ``tarfile``: importing webdataset imports torch, about
     480 MB and 1.4-2.6 s in every process that writes shards (each Ray actor
-    and the local build), none of them needing torch. Shards are still read
-    with webdataset (:mod:`vtondata.output.reader`), and
+    and the local build), none of them needing torch. ``vtondata verify`` still
+    reads every shard with webdataset (:mod:`vtondata.output.verify`), and
     ``tests/output/test_shards.py`` checks that both writers give the same bytes.
     """
     with atomic_path(path) as temporary:

@@ -52,17 +52,20 @@ def feet_layer(
     the photo, and its heel or ankle have at least ``min_visibility``
     (:func:`seen_feet`); its heel is placed wherever the model put it.
     """
-    feet = np.zeros(shape_hw, dtype=bool)
+    hulls, shoes = [], []
     for ankle, heel, toe in seen_feet(pose33_px, min_visibility, shape_hw):
         heel_xy, toe_xy = pose33_px[P[heel], :2].astype(np.float64), pose33_px[P[toe], :2].astype(np.float64)
         ankle_xy = pose33_px[P[ankle], :2].astype(np.float64)
         sole = (heel_xy + toe_xy) / 2 - ankle_xy
-        ankle_low = ankle_xy + sole * ankle_drop
-        points = np.array([ankle_low, heel_xy, toe_xy])
-        feet |= fill_polygons(shape_hw, [disc_hull(points, margin_rel * scale_px)])
+        points = np.array([ankle_xy + sole * ankle_drop, heel_xy, toe_xy])
+        hulls.append(disc_hull(points, margin_rel * scale_px))
         length = float(np.linalg.norm(sole))
-        if person is not None and reach_rel > 0 and length > 0:
-            _add_shoe(feet, person, points, sole / length, reach_rel * scale_px)
+        if length > 0:
+            shoes.append((points, sole / length))
+    feet = fill_polygons(shape_hw, hulls)
+    if person is not None and reach_rel > 0:
+        for points, down in shoes:
+            _add_shoe(feet, person, points, down, reach_rel * scale_px)
     return feet
 
 
