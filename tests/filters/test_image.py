@@ -101,6 +101,7 @@ def test_image_thresholds_judge_only_image_statistics(real_samples) -> None:
 
 def test_content_region_leaves_out_letterbox_bars(real_samples) -> None:
     sample = copy.deepcopy(real_samples[0])
-    sample.meta["ingest"] = {**sample.meta["ingest"], "upright_size_wh": [384, 1024], "offset_xy": [192, 0]}
+    narrow = {"orig_size_wh": [384, 1024], "upright_size_wh": [384, 1024], "offset_xy": [192, 0]}
+    sample.meta["ingest"] = {**sample.meta["ingest"], **narrow}
     region = image.content_region(sample, (1024, 768))
     assert region[:, 192:576].all() and not region[:, :192].any() and not region[:, 576:].any()

@@ -204,3 +204,26 @@ def test_no_face_no_hair() -> None:
         dressed.image_rgb, dressed.person, empty, empty, kp, body_frame(kp), HairParams(), face_from_mesh=True
     )
     assert not hair.any()
+
+
+@pytest.mark.parametrize(
+    ("hair_colour", "min_found"),
+    [(COLOURS["hair"], 0.8), (tuple(round(0.85 * c) for c in COLOURS["head"]), 0.4)],
+    ids=["dark-hair", "hair-the-skin-model-takes"],
+)
+def test_hair_is_found_beside_a_face_the_frame_cuts_at_the_eyes(hair_colour, min_found) -> None:
+    """Nothing lies above a face cut by the top edge: the seeds beside the face must find the hair,
+    also hair of the skin's own hue, which the skin layer holds (light brown, blond)."""
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    image, hair_truth, person = _long_hair(dressed, hair_colour)
+    face_rows = np.flatnonzero(dressed.face.any(axis=1))
+    top = int(face_rows[0] + 0.4 * (face_rows[-1] - face_rows[0]))  # the eyes' line
+    kp = dressed.keypoints_px.copy()
+    kp[:, 1] -= top
+    image, hair_truth, person, face = image[top:], hair_truth[top:], person[top:], dressed.face[top:]
+    skin = skin_layer(image, face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    hair = hair_layer(image, person, face, skin, kp, body_frame(kp), HairParams(), face_from_mesh=True)
+    assert np.count_nonzero(hair & hair_truth) / np.count_nonzero(hair_truth) > min_found
+    torso = dressed.garment_mask[top:] & ~hair_truth
+    assert np.count_nonzero(hair & torso) / np.count_nonzero(torso) < 0.05
+    assert not (hair & face).any()

@@ -125,3 +125,21 @@ def test_a_backend_that_loses_results_fails_the_batch_loudly():
 
     with pytest.raises(RuntimeError, match="returned 1 results for 2"):
         PoseStage(YoloPoseConfig(), Lossy()).process_batch(_samples(2))
+
+
+def test_the_person_layer_stops_at_the_letterbox_bars():
+    """A silhouette cut by the frame runs on into the bars ingest added; the layer keeps the photo only."""
+    silhouette = np.zeros((HEIGHT, WIDTH), dtype=bool)
+    silhouette[:100, 20:70] = True  # a head cut by the photo's top edge, predicted on into the bar
+    backend = FakePoseBackend([person_result([_person((20, 10, 70, 120))], silhouette=silhouette)])
+    [sample] = _samples(1)
+    sample.meta["ingest"] = {
+        "orig_size_wh": [WIDTH, HEIGHT - 32],
+        "fit": "pad",
+        "scale": 1.0,
+        "offset_xy": [0, 16],
+        "upright_size_wh": [WIDTH, HEIGHT - 32],
+    }
+    [sample] = PoseStage(MediaPipePoseConfig(), backend).process_batch([sample])
+    assert not sample.layers["person"][:16].any()
+    np.testing.assert_array_equal(sample.layers["person"][16:], silhouette[16:])

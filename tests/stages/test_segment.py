@@ -76,3 +76,23 @@ def test_rejected_samples_pass_through_and_keypoints_reach_the_backend():
     assert backend.keypoints_seen[1].shape == (19, 3) and not backend.keypoints_seen[1].any()
     assert samples[0].layers == {} and samples[0].stats == {}
     assert samples[0].rejection.code == "pose.no_person"
+
+
+def test_layers_stop_at_the_letterbox_bars():
+    """No layer may label a bar's pixels: a face mesh or a hand cut by the frame is predicted on
+    past the photo's edge."""
+    face = _layer(slice(0, 30), slice(30, 50))  # from the top bar into the photo
+    [sample] = _samples(1)
+    sample.meta["ingest"] = {
+        "orig_size_wh": [WIDTH, HEIGHT - 20],
+        "fit": "pad",
+        "scale": 1.0,
+        "offset_xy": [0, 10],
+        "upright_size_wh": [WIDTH, HEIGHT - 20],
+    }
+    result = SegmentResult(layers={"person": face, "face": face}, scores={})
+    [sample] = SegmentStage(MediaPipeSegmentConfig(), FakeSegmentBackend([result])).process_batch([sample])
+    for name in ("person", "face"):
+        assert not sample.layers[name][:10].any()
+        np.testing.assert_array_equal(sample.layers[name][10:], face[10:])
+    assert sample.stats["segment.face_area_ratio"] == pytest.approx(20 * 20 / (WIDTH * HEIGHT))

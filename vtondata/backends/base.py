@@ -45,6 +45,13 @@ class ImageSource:
     path: str
     placement: Placement | None
 
+    def photo_box(self, canvas_wh: tuple[int, int]) -> tuple[int, int, int, int]:
+        """``(x0, y0, x1, y1)`` of the photo's own pixels in the received ``canvas_wh`` image: all of
+        it without a placement, else without the letterbox bars ingest added."""
+        if self.placement is None:
+            return (0, 0, *canvas_wh)
+        return self.placement.box(canvas_wh)
+
 
 def image_source(
     path: str, ingest_meta: Mapping[str, Any] | None, image_size_wh: tuple[int, int] | None
@@ -68,6 +75,19 @@ def image_source(
 def sample_sources(samples: Sequence[Sample]) -> list[ImageSource]:
     """The :class:`ImageSource` of each sample, for a backend's ``sources`` keyword."""
     return [image_source(s.source_abs, s.meta.get("ingest"), s.image_size) for s in samples]
+
+
+def photo_box(sample: Sample) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)`` of the photo's own pixels in the stored image (letterbox bars excluded).
+
+    Models see the bars as part of the picture: a silhouette or a face mesh
+    runs on into them where the frame cuts a person. No layer, mask or
+    measure may count those pixels.
+    """
+    assert sample.image_size is not None
+    return image_source(sample.source_abs, sample.meta.get("ingest"), sample.image_size).photo_box(
+        sample.image_size
+    )
 
 
 def predict_accepted(

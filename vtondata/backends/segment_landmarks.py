@@ -41,16 +41,24 @@ class LandmarkSegmentBackend:
         sources: Sequence[ImageSource] = (),
         evidence: Sequence[PriorEvidence] = (),
     ) -> list[SegmentResult]:
-        """``evidence`` (one per image) carries the pose stage's silhouette and landmark sets."""
+        """``evidence`` (one per image) carries the pose stage's silhouette and landmark sets;
+        ``sources`` (when given) where each photo lies in its image, so that no layer reaches a
+        letterbox bar."""
         if len(evidence) != len(images_rgb) or len(keypoints_px) != len(images_rgb):
             raise ValueError(
                 f"{len(images_rgb)} images, {len(keypoints_px)} keypoint arrays and {len(evidence)} evidence "
                 "records: the landmarks backend needs one of each per image (pose backend 'holistic')"
             )
+        canvases = [(image.shape[1], image.shape[0]) for image in images_rgb]
+        boxes = (
+            [source.photo_box(wh) for source, wh in zip(sources, canvases, strict=True)]
+            if sources
+            else [None] * len(images_rgb)
+        )
         results = []
-        for image, keypoints, prior in zip(images_rgb, keypoints_px, evidence, strict=True):
+        for image, keypoints, prior, box in zip(images_rgb, keypoints_px, evidence, boxes, strict=True):
             layers, counts = landmark_layers(
-                image, keypoints, prior.landmarks_px, prior.layers.get("person"), self.config
+                image, keypoints, prior.landmarks_px, prior.layers.get("person"), self.config, photo_xyxy=box
             )
             results.append(SegmentResult(layers=layers, scores=counts))
         return results

@@ -17,8 +17,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from vtondata.backends.base import photo_box
 from vtondata.filters import signal
 from vtondata.geometry.keypoints import J
+from vtondata.geometry.regions import inside_box
 from vtondata.sample import Sample
 
 MIN_REGION_SHARE = 0.01
@@ -109,14 +111,7 @@ def _pose_face(sample: Sample, shape_hw: tuple[int, ...], visible_confidence: fl
 
 def content_region(sample: Sample, shape_hw: tuple[int, ...]) -> np.ndarray:
     """``HxW`` bool: the stored pixels that come from the photo (letterbox bars excluded)."""
-    meta = sample.meta["ingest"]
-    width, height = meta["upright_size_wh"]
-    scale = float(meta["scale"])
-    x0, y0 = (round(v) for v in meta["offset_xy"])
-    x1, y1 = x0 + round(width * scale), y0 + round(height * scale)
-    region = np.zeros(shape_hw[:2], dtype=bool)
-    region[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)] = True
-    return region
+    return inside_box(np.ones(shape_hw[:2], dtype=bool), photo_box(sample))
 
 
 def _person(sample: Sample, content: np.ndarray) -> np.ndarray | None:

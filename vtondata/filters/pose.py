@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vtondata.filters.image import content_region
+from vtondata.backends.base import photo_box
 from vtondata.geometry.agnostic import required_joints
 from vtondata.geometry.keypoints import J
 from vtondata.sample import Category, Sample
@@ -39,8 +39,7 @@ def measure(sample: Sample, visible_confidence: float) -> dict[str, float]:
     if sample.keypoints_px is None or sample.image_size is None:
         return {}
     keypoints = np.asarray(sample.keypoints_px, dtype=np.float64)
-    width, height = sample.image_size
-    box = _photo_box(sample, (height, width))
+    box = photo_box(sample)
     category = Category(sample.category)
     rows = keypoints[[J[name] for name in required_joints(category)]]
     inside = rows[_inside(rows, box)]
@@ -72,14 +71,6 @@ def body_in_frame(keypoints: np.ndarray, category: Category, box: tuple[float, f
         total += length
         inside += length * float(np.mean(_inside(points, box)))
     return inside / total if total > 0 else 0.0
-
-
-def _photo_box(sample: Sample, shape_hw: tuple[int, int]) -> tuple[float, float, float, float]:
-    """``(x0, y0, x1, y1)`` of the photo's own area in the stored image, pixels."""
-    content = content_region(sample, shape_hw)
-    ys = np.flatnonzero(content.any(axis=1))
-    xs = np.flatnonzero(content.any(axis=0))
-    return float(xs[0]), float(ys[0]), float(xs[-1] + 1), float(ys[-1] + 1)
 
 
 def _inside(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:

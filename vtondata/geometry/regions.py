@@ -303,3 +303,11 @@ def mid_hip_along(keypoints_px: np.ndarray, frame: BodyFrame) -> float:
 
 def _mid_hip(keypoints_px: np.ndarray) -> np.ndarray:
     return (_xy(keypoints_px, "left_hip") + _xy(keypoints_px, "right_hip")) / 2
+
+
+def inside_box(layer: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``layer`` (``HxW`` bool) with every pixel outside ``box`` (``(x0, y0, x1, y1)``) cleared."""
+    x0, y0, x1, y1 = box
+    clipped = np.zeros(layer.shape, dtype=bool)
+    clipped[y0:y1, x0:x1] = np.asarray(layer, dtype=bool)[y0:y1, x0:x1]
+    return clipped

@@ -77,6 +77,11 @@ class Placement:
     resized_wh: tuple[int, int]
     offset_xy: tuple[int, int]
 
+    def box(self, canvas_wh: tuple[int, int]) -> tuple[int, int, int, int]:
+        """``(x0, y0, x1, y1)``: the canvas pixels that come from the image (letterbox bars excluded)."""
+        (x, y), (w, h) = self.offset_xy, self.resized_wh
+        return (max(x, 0), max(y, 0), min(x + w, canvas_wh[0]), min(y + h, canvas_wh[1]))
+
 
 def decode_person(data: bytes, config: IngestConfig) -> DecodedPerson | Rejection:
     """Normalise the raw bytes of one photo, or say why they cannot be a sample."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from vtondata.backends.base import image_source
+from vtondata.backends.base import photo_box
 from vtondata.config.mask import MaskConfig
 from vtondata.geometry.agnostic import agnostic_mask, mask_stats, missing_joints, trusted_keypoints
 from vtondata.geometry.out_of_frame import PLACEABLE, place_out_of_frame
@@ -35,7 +35,7 @@ class MaskStage(Stage):
             raise ValueError(f"sample {sample.key} reached the mask stage without keypoints or image size")
         category = Category(sample.category)
         threshold = self.config.min_keypoint_confidence
-        frame = photo_area(sample)
+        frame = photo_box(sample)
         placeable = PLACEABLE[category.value]
         placed_keypoints, placed = place_out_of_frame(sample.keypoints_px, frame, placeable, threshold)
         missing = missing_joints(placed_keypoints, category, threshold)
@@ -63,15 +63,3 @@ class MaskStage(Stage):
             "params": params.model_dump(mode="json"),
             "placed_out_of_frame": placed,
         }
-
-
-def photo_area(sample: Sample) -> tuple[int, int, int, int]:
-    """The photo's own pixels in the stored image, ``(x0, y0, x1, y1)``: all of it unless ingest
-    padded it with letterbox bars (``meta["ingest"]``)."""
-    assert sample.image_size is not None
-    width, height = sample.image_size
-    placement = image_source(sample.source_abs, sample.meta.get("ingest"), sample.image_size).placement
-    if placement is None:
-        return (0, 0, width, height)
-    (x, y), (w, h) = placement.offset_xy, placement.resized_wh
-    return (max(x, 0), max(y, 0), min(x + w, width), min(y + h, height))

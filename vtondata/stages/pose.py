@@ -1,7 +1,9 @@
 """Pose stage: one backend call per batch, the dominant person's canonical keypoints per sample.
 
 Writes ``sample.keypoints_px`` (canonical ``(19, 3)``, pixels of the stored
-image), the backend's silhouette as ``layers["person"]`` when it makes one,
+image), the backend's silhouette as ``layers["person"]`` when it makes one
+(inside the photo: a silhouette runs on into letterbox bars where the frame
+cuts the person),
 its extra landmark sets (face mesh, hands) as ``landmarks_px``,
 ``meta["pose"]`` (backend, version, weights sha256) and the statistics
 ``pose.num_people``, ``pose.person_score``, ``pose.secondary_area_ratio``,
@@ -18,12 +20,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
-
-from vtondata.backends.base import PoseBackend, PoseResult, provenance, sample_sources
+from vtondata.backends.base import PoseBackend, PoseResult, photo_box, provenance, sample_sources
 from vtondata.config.pose import PoseConfig
 from vtondata.geometry.keypoints import J, canonical_from_coco17
 from vtondata.geometry.people import PersonChoice, select_dominant_person
+from vtondata.geometry.regions import inside_box
 from vtondata.sample import Sample
 from vtondata.stages.base import ModelStage
 
@@ -70,7 +71,7 @@ class PoseStage(ModelStage[PoseResult]):
         sample.stats["pose.conf_mean"] = float(keypoints[:17, 2].mean())
         sample.stats["pose.conf_min_torso"] = float(min(keypoints[J[name], 2] for name in TORSO_JOINTS))
         if result.silhouette is not None:
-            sample.layers["person"] = np.asarray(result.silhouette, dtype=bool)
+            sample.layers["person"] = inside_box(result.silhouette, photo_box(sample))
         sample.landmarks_px = dict(result.landmarks_px)
 
 

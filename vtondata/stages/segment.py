@@ -1,7 +1,8 @@
 """Segment stage: evidence layers for a batch in one backend call.
 
 Every layer the backend returns replaces the sample's layer of that name (the
-segmenter's silhouette wins over a pose model's). Statistics:
+segmenter's silhouette wins over a pose model's), cut to the photo's own
+pixels: letterbox bars belong to no layer. Statistics:
 ``segment.<layer>_area_ratio`` (share of the image's pixels) for each layer
 and ``segment.<score>`` for each backend score. A sample whose ``"person"``
 layer comes back empty is rejected ``segment.no_person``. The backend gets
@@ -23,11 +24,13 @@ from vtondata.backends.base import (
     PriorEvidence,
     SegmentBackend,
     SegmentResult,
+    photo_box,
     provenance,
     sample_sources,
 )
 from vtondata.config.segment import SegmentConfig
 from vtondata.geometry.keypoints import NUM_CANONICAL
+from vtondata.geometry.regions import inside_box
 from vtondata.sample import Sample
 from vtondata.stages.base import ModelStage
 
@@ -51,8 +54,9 @@ class SegmentStage(ModelStage[SegmentResult]):
         if result.no_annotation is not None:
             sample.reject("segment.no_annotation", result.no_annotation)
             return
+        box = photo_box(sample)
         for name, layer in result.layers.items():
-            layer = np.asarray(layer, dtype=bool)
+            layer = inside_box(layer, box)
             sample.layers[name] = layer
             sample.stats[f"segment.{name}_area_ratio"] = float(layer.mean()) if layer.size else 0.0
         for name, score in result.scores.items():

@@ -3,7 +3,8 @@
 Hair has no landmarks and no fixed colour, but its place is known: on and
 around the head, and down over the shoulders for long hair. Two colour
 histograms in CIELAB learn this photo's colours: "hair" from the
-silhouette above the face's top edge and just beside the face, "not hair"
+silhouette above the face's top edge and beside its upper part (all there
+is when the frame cuts the head at the eyes), "not hair"
 from the face itself, the chest's centre (the garment), the upper arms and
 skin below the shoulder line or in the neck's column.
 The backdrop is left out of both: it says nothing about the person and, being
@@ -36,6 +37,10 @@ MIN_SEED_CELLS = 12
 """Fewer seed cells of either kind than this leave no hair layer (no colour model can be fit)."""
 HISTOGRAM_BINS = 16
 """Colour histogram bins per CIELAB channel."""
+BESIDE_FACE_GAPS = 6
+"""Hair seeds beside the face lie from one to this many seed gaps off its edge."""
+FACE_SHARE_BESIDE_HAIR = 0.6
+"""Hair seeds beside the face lie along this top share of the face's visible height (above the jaw)."""
 DENSITY_FLOOR = 0.05
 """Added to every smoothed histogram bin (in seed counts) before normalising."""
 
@@ -78,8 +83,7 @@ def hair_layer(
 
     gap = params.seed_gap_rel * s
     above_face = (down < face_top - gap) & (np.abs(across - axis) <= params.seed_half_width_rel * s)
-    beside_face = (down > face_top) & (down < chin) & ~skin_s
-    beside_face &= np.abs(np.abs(across - axis) - face_half_width - 2 * gap) <= gap
+    beside_face = _beside_face(face_s, down, face_top, chin, gap * scale)
     hair_seeds = candidate & (above_face | beside_face)
     # The neck's column below the chin is not hair (hair falls beside the neck, not in front of
     # it); its skin, and any skin below the shoulder line, teaches the not-hair colours.
@@ -108,6 +112,23 @@ def hair_layer(
     hair = _connected_to_head(hair, face_s | hair_seeds)
     full = cv2.resize(hair.view(np.uint8), (width, height), interpolation=cv2.INTER_LINEAR) > 0
     return full & person & ~face if face_from_mesh else full & person
+
+
+def _beside_face(
+    face: np.ndarray, down: np.ndarray, face_top: float, chin: float, gap_cells: float
+) -> np.ndarray:
+    """Cells one to :data:`BESIDE_FACE_GAPS` seed gaps off the face's edge, beside its upper part.
+
+    Beside the forehead, eyes and cheeks the silhouette holds hair, an ear or
+    nothing (the backdrop is not in it), so this ring seeds hair also where
+    the frame cuts off the top of the head and nothing lies above the face.
+    The ring is measured from the face's own outline, not from the head's
+    axis, so a tilted or turned head keeps its seeds beside it. An ear among
+    the seeds costs little: the face and the neck's skin are never hair.
+    """
+    outside = cv2.distanceTransform((~face).view(np.uint8), cv2.DIST_L2, 3)
+    ring = (outside > gap_cells) & (outside <= BESIDE_FACE_GAPS * gap_cells)
+    return ring & (down > face_top) & (down < face_top + FACE_SHARE_BESIDE_HAIR * (chin - face_top))
 
 
 def _log_likelihood_ratio(

@@ -21,7 +21,7 @@ from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hands_layer
 from vtondata.geometry.evidence.skin import skin_layer, skin_seeds
-from vtondata.geometry.regions import body_frame
+from vtondata.geometry.regions import body_frame, inside_box
 
 HAND_SETS = ("left_hand", "right_hand")
 """Landmark sets holding one hand's 21 points each."""
@@ -33,6 +33,8 @@ def landmark_layers(
     landmarks_px: Mapping[str, np.ndarray],
     person: np.ndarray | None,
     config: LandmarkSegmentConfig,
+    *,
+    photo_xyxy: tuple[int, int, int, int] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Evidence layers and counts (``face_mesh``, ``hands_found``, ``feet_found``) for one photo.
 
@@ -42,6 +44,7 @@ def landmark_layers(
     frame (no trusted shoulders or hips) only hands and the mesh face are drawn.
     """
     shape_hw = image_rgb.shape[:2]
+    photo = inside_box(np.ones(shape_hw, dtype=bool), photo_xyxy or (0, 0, shape_hw[1], shape_hw[0]))
     kp = np.array(keypoints_px, dtype=np.float32, copy=True)
     kp[kp[:, 2] <= config.min_keypoint_confidence, 2] = 0.0
     try:
@@ -57,11 +60,11 @@ def landmark_layers(
 
     face = None
     if mesh is not None:
-        face = face_from_mesh(shape_hw, mesh)
+        face = face_from_mesh(shape_hw, mesh) & photo
     elif person is not None and pose33 is not None and frame is not None:
         face = face_above_chin(layers["person"], pose33, frame, config.min_visibility)
     if hands:
-        layers["hands"] = hands_layer(shape_hw, hands, config.hands_margin_rel)
+        layers["hands"] = hands_layer(shape_hw, hands, config.hands_margin_rel) & photo
     if pose33 is not None and frame is not None:
         feet = feet_layer(
             shape_hw,
@@ -73,9 +76,10 @@ def landmark_layers(
             ankle_drop=config.feet_ankle_drop,
             min_visibility=config.min_visibility,
         )
+        feet &= photo
         if feet.any():
             layers["feet"] = feet
-    seeds = skin_seeds(shape_hw, mesh, hands)
+    seeds = skin_seeds(shape_hw, mesh, hands) & photo
     skin = skin_layer(
         image_rgb,
         seeds,
