@@ -10,7 +10,7 @@ from vtondata.config.segment import HairParams
 from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
-from vtondata.geometry.evidence.hands import hand_size_px, hands_layer
+from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
 from vtondata.geometry.evidence.pose33 import P
 from vtondata.geometry.evidence.skin import skin_layer
 from vtondata.geometry.regions import body_frame
@@ -78,6 +78,40 @@ def test_hand_layer_grows_to_the_fingers_and_sides_but_not_up_the_forearm(angle_
     assert along.max() > local[:, 1].max() + 0.25 * 30  # the margin past the finger tips stays
     across = (np.stack([cols, rows], axis=1) - centre) @ (rotation @ np.array([1.0, 0.0]))
     assert across.max() - across.min() > np.ptp(local[:, 0]) + 2 * 0.25 * 30  # and at the sides
+
+
+def _hand_in_a_pocket() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Landmarks of an upright hand, its grown hull and the skin a photo shows of it: the fingers'
+    lower half is in a pocket (cloth), and a shadow on the back of the hand is missed by the skin
+    model (a hole)."""
+    rng = np.random.default_rng(2)
+    local = np.concatenate([rng.uniform(-20, 20, size=(21, 1)), rng.uniform(5, 80, size=(21, 1))], axis=1)
+    local[0], local[9] = (0.0, 0.0), (0.0, 40.0)
+    hand = np.concatenate([local + np.array([200.0, 100.0]), np.ones((21, 1))], axis=1).astype(np.float32)
+    hull = hands_layer((300, 400), [hand], margin_rel=0.15)
+    skin = np.zeros_like(hull)
+    skin[100:145, 178:223] = True  # the back of the hand, above the pocket's edge
+    skin[112:132, 190:210] = False  # a shadow the skin model misses, wider than the reach
+    return hand, hull, skin
+
+
+def test_hands_are_cut_to_the_skin_near_them_but_keep_missed_shadows() -> None:
+    hand, hull, skin = _hand_in_a_pocket()
+    kept = hands_on_skin(hull, [hand], skin, reach_rel=0.2, margin_rel=0.15)
+    assert not (kept & ~hull).any()
+    assert kept[skin & hull].all() and kept[112:132, 190:210].all()  # the shadow stays hand
+    pocket = hull.copy()
+    pocket[: 145 + 8 + 1] = False  # 8 px = the reach (0.2 x a 40 px hand)
+    assert pocket.any() and not (kept & pocket).any()  # the cloth the fingers hide in is garment
+
+
+def test_a_hand_with_little_skin_is_kept_whole() -> None:
+    """A glove, or a hand the skin model missed, is still a hand."""
+    hand, hull, skin = _hand_in_a_pocket()
+    glove = np.zeros_like(skin)
+    glove[100:104, 195:200] = True  # a few pixels of skin: well under MIN_SKIN_SHARE of the region
+    np.testing.assert_array_equal(hands_on_skin(hull, [hand], glove, 0.2, 0.15), hull)
+    np.testing.assert_array_equal(hands_on_skin(hull, [hand], np.zeros_like(skin), 0.2, 0.15), hull)
 
 
 def test_feet_need_a_seen_toe_and_heel_or_ankle() -> None:

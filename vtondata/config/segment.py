@@ -189,6 +189,13 @@ class LandmarkSegmentConfig(SegmentCommon):
         ge=0,
         description="Each hand's landmark hull grows by this share of its wrist-to-knuckle length.",
     )
+    hands_skin_reach_rel: float | None = Field(
+        default=0.2,
+        gt=0,
+        description="The grown hull keeps only pixels within this share of the hand's wrist-to-knuckle "
+        "length of skin, holes filled (cloth around the fingers and in pockets is garment); null: the "
+        "whole grown hull.",
+    )
     feet_margin_rel: float = Field(
         default=0.07, ge=0, description="Each foot's landmark hull grows by this / s."
     )

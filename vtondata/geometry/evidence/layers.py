@@ -2,11 +2,11 @@
 
 Face first (mesh, else silhouette above the chin), then hands (landmark
 hulls) and feet (landmark hulls and the shoes the silhouette shows), skin
-(a colour model seeded on the face, else the palms), then hair (GrabCut
-seeded by the face, the skin and the chest); skin and the fallback face
-give up what the hair layer takes. Every layer is ``HxW`` bool and absent
-when its evidence is: the mask then falls back to pose-drawn stand-ins
-(vtondata.geometry.agnostic).
+(a colour model seeded on the face, else the palms), then hair (colour
+models seeded by the face, the skin and the chest); skin and the fallback
+face give up what the hair layer takes, and the hands are cut to the skin
+near them. Every layer is ``HxW`` bool and absent when its evidence is: the
+mask then falls back to pose-drawn stand-ins (vtondata.geometry.agnostic).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from vtondata.config.segment import LandmarkSegmentConfig
 from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
-from vtondata.geometry.evidence.hands import hands_layer
+from vtondata.geometry.evidence.hands import hands_layer, hands_on_skin
 from vtondata.geometry.evidence.skin import skin_layer, skin_seeds
 from vtondata.geometry.regions import body_frame, inside_box
 
@@ -100,6 +100,10 @@ def landmark_layers(
         skin &= ~face
     if skin.any():
         layers["skin"] = skin
+    if "hands" in layers and config.hands_skin_reach_rel is not None:
+        layers["hands"] = hands_on_skin(
+            layers["hands"], hands, skin, config.hands_skin_reach_rel, config.hands_margin_rel
+        )
     counts = {
         "face_mesh": float(mesh is not None),
         "hands_found": float(len(hands)),
