@@ -5,7 +5,7 @@ Usage: ``python -m bench.mask_variants [--recipe offline] [--categories upper lo
 
 The six sample photos have ground-truth parse maps and OpenPose keypoints, but
 as shot they are one framing at one size. Held-out catalogues hold faces cut
-at the eyes or nose by the top edge, hips below the bottom edge, people facing
+at the eyes, nose, mouth or chin by the top edge, hips below the bottom edge, people facing
 the other way and 192x256 photos. Each variant here makes those photos from
 the sample, carries the ground truth through the same change and then through
 the placement ingest applies (scale and letterbox to the target size), builds
@@ -76,12 +76,42 @@ def _cut_top_at(*joints: str) -> Variant:
     return cut
 
 
+def _cut_top_below_nose(share: float) -> Variant:
+    """The photo cut by its top edge ``share`` of the way from the nose down to the neck joint
+    (0.4: about the mouth; 0.7: about the chin)."""
+
+    def cut(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tuple:
+        nose, neck = keypoints[J["nose"], 1], keypoints[J["neck"], 1]
+        top = round(float(nose + share * (neck - nose)))
+        moved = keypoints.copy()
+        moved[:, 1] -= top
+        return image[top:], labels[top:], moved
+
+    return cut
+
+
 def _cut_bottom_at_hips(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tuple:
     """The photo cut by its bottom edge just above the hip joints: a half-body shot."""
     hips = [keypoints[J[name], 1] for name in ("left_hip", "right_hip") if keypoints[J[name], 2] > 0]
     shoulders = [keypoints[J[n], 1] for n in ("left_shoulder", "right_shoulder") if keypoints[J[n], 2] > 0]
     bottom = round(float(np.mean(hips)) - 0.1 * (np.mean(hips) - np.mean(shoulders)))
     return image[:bottom], labels[:bottom], keypoints.copy()
+
+
+def _farther(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tuple:
+    """The person at half the size, still cut by the bottom edge: the photo shrunk into the bottom
+    centre of a canvas of its own size, filled with its backdrop (the top-left pixel's colour)."""
+    height, width = image.shape[:2]
+    small_wh = (width // 2, height // 2)
+    x0, y0 = (width - small_wh[0]) // 2, height - small_wh[1]
+    canvas = np.empty_like(image)
+    canvas[:] = image[0, 0]
+    canvas[y0:, x0 : x0 + small_wh[0]] = cv2.resize(image, small_wh, interpolation=cv2.INTER_AREA)
+    placed = np.zeros_like(labels)
+    placed[y0:, x0 : x0 + small_wh[0]] = cv2.resize(labels, small_wh, interpolation=cv2.INTER_NEAREST)
+    moved = keypoints.copy()
+    moved[:, :2] = moved[:, :2] / 2 + np.array([x0, y0])
+    return canvas, placed, moved
 
 
 def _downscaled(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tuple:
@@ -95,8 +125,11 @@ VARIANTS: dict[str, Variant] = {
     "mirrored": _mirrored,
     "cut at eyes": _cut_top_at("left_eye", "right_eye"),
     "cut at nose": _cut_top_at("nose"),
+    "cut at mouth": _cut_top_below_nose(0.4),
+    "cut at chin": _cut_top_below_nose(0.7),
     "cut above hips": _cut_bottom_at_hips,
     "192x256": _downscaled,
+    "farther": _farther,
 }
 
 

@@ -104,6 +104,29 @@ def test_hair_layer_is_kept(shirt) -> None:
     assert not np.any(_mask(shirt, {"hair": hair}) & hair)
 
 
+def test_no_head_is_drawn_for_a_face_above_the_photo(shirt) -> None:
+    """A photo cut below the mouth: the pose model still places the face, above the top edge. With
+    no face layer, a head ellipse drawn from there would keep the neck and the collar unmasked."""
+    kp = shirt.keypoints_px
+    face_rows = [J[name] for name in ("nose", "left_eye", "right_eye", "left_ear", "right_ear")]
+    chin_cut = int(kp[face_rows, 1].max() + 0.15 * shirt.body.scale_px)  # the top edge, below them all
+    frame = (0, chin_cut, SIZE_WH[0], SIZE_WH[1])
+    params = PARAMS.for_category("upper")
+    cut = agnostic_mask(SIZE_WH, kp, {}, "upper", params, frame_xyxy=frame)
+    whole = agnostic_mask(SIZE_WH, kp, {}, "upper", params)
+    neck = np.zeros(cut.shape, dtype=bool)
+    neck[chin_cut : int(kp[J["neck"], 1]), :] = True
+    neck &= shirt.person
+    assert neck.any() and np.count_nonzero(cut & neck) > np.count_nonzero(whole & neck)
+    assert np.count_nonzero(cut & neck) / np.count_nonzero(neck) > 0.9
+    # With a face joint inside the photo the head is drawn as before.
+    eyes_cut = int(kp[J["nose"], 1] - 5)
+    np.testing.assert_array_equal(
+        agnostic_mask(SIZE_WH, kp, {}, "upper", params, frame_xyxy=(0, eyes_cut, *SIZE_WH))[eyes_cut:],
+        whole[eyes_cut:],
+    )
+
+
 def test_silhouette_counts_only_within_the_band(shirt) -> None:
     wide = np.zeros(shirt.person.shape, dtype=bool)
     wide[350:420, 60:700] = True  # a cape at chest height, far beyond the arm capsules

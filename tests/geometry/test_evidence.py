@@ -47,6 +47,24 @@ def test_face_above_chin_takes_the_head_not_the_shoulders() -> None:
     assert not (face & shoulders_down).any()
 
 
+def test_no_fallback_face_in_a_photo_that_starts_below_the_mouth() -> None:
+    """Its silhouette's top is the neck or a collar: no face (and so no hair) may grow from it."""
+    body = make_body("arms_down")
+    person = body.labels != LABEL["background"]
+    frame = body_frame(body.keypoints_px)
+    pose33 = pose33_landmarks(body)
+    below_mouth = int(pose33[[P["mouth_left"], P["mouth_right"]], 1].max()) + 3
+    photo = (0, below_mouth, person.shape[1], person.shape[0])
+    cut = person.copy()
+    cut[:below_mouth] = False  # what the pose stage keeps of the silhouette
+    assert not face_above_chin(cut, pose33, frame, 0.5, photo).any()
+    above_mouth = int(pose33[[P["mouth_left"], P["mouth_right"]], 1].min()) - 3
+    photo = (0, above_mouth, person.shape[1], person.shape[0])
+    cut = person.copy()
+    cut[:above_mouth] = False
+    assert face_above_chin(cut, pose33, frame, 0.5, photo).any()
+
+
 def test_hand_margin_scales_with_the_hand() -> None:
     rng = np.random.default_rng(0)
     hand = np.concatenate([rng.uniform(0, 40, size=(21, 2)), np.ones((21, 1))], axis=1).astype(np.float32)

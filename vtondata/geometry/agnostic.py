@@ -150,7 +150,7 @@ def agnostic_mask(
     hair = _protected_evidence(layers, shape_hw, garment, only=("hair",))
     evidence = parts | hair
     margin_px = params.protect.margin_rel * s
-    derived_core, derived_grown = _derived_protection(kp, frame, layers, params, margin_px)
+    derived_core, derived_grown = _derived_protection(kp, frame, layers, params, margin_px, frame_xyxy)
     core = regions.fill_polygons(shape_hw, derived_core) | evidence
     grown = regions.fill_polygons(shape_hw, derived_grown) | evidence
     if parts.any() and margin_px > 0:
@@ -284,17 +284,33 @@ def _foreign_limbs(
     return []
 
 
+def _face_above_photo(kp: np.ndarray, frame_xyxy: tuple[int, int, int, int]) -> bool:
+    """True when face joints were placed and none of them lies inside the photo."""
+    face = kp[[J[name] for name in regions.FACE_JOINTS]]
+    placed = face[face[:, 2] > 0]
+    x0, y0, x1, y1 = frame_xyxy
+    inside = (placed[:, 0] >= x0) & (placed[:, 0] < x1) & (placed[:, 1] >= y0) & (placed[:, 1] < y1)
+    return len(placed) > 0 and not inside.any()
+
+
 def _derived_protection(
     kp: np.ndarray,
     frame: regions.BodyFrame,
     layers: Mapping[str, np.ndarray],
     params: CategoryMaskParams,
     grow_px: float,
+    frame_xyxy: tuple[int, int, int, int],
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Pose-drawn stand-ins for the protected layers that are absent: as drawn, and grown by ``grow_px``."""
+    """Pose-drawn stand-ins for the protected layers that are absent: as drawn, and grown by ``grow_px``.
+
+    No head is drawn when every face joint the pose model placed lies outside
+    the photo (a photo cut below the mouth: models place the face above the
+    edge): the photo holds no face, and a head ellipse reaching down from
+    there would keep the neck and the collar out of the mask.
+    """
     core: list[np.ndarray] = []
     grown: list[np.ndarray] = []
-    if "face" not in layers:
+    if "face" not in layers and not _face_above_photo(kp, frame_xyxy):
         core += regions.head_region(kp, frame, params.protect, 0.0)
         grown += regions.head_region(kp, frame, params.protect, grow_px)
     for name, derive in (("hands", regions.hand_regions), ("feet", regions.foot_regions)):

@@ -49,16 +49,25 @@ def chin_line_px(pose33_px: np.ndarray, frame: BodyFrame, min_visibility: float)
 
 
 def face_above_chin(
-    person: np.ndarray, pose33_px: np.ndarray, frame: BodyFrame, min_visibility: float
+    person: np.ndarray,
+    pose33_px: np.ndarray,
+    frame: BodyFrame,
+    min_visibility: float,
+    photo_xyxy: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """``HxW`` bool: silhouette pixels above the chin line within a head-wide band around the head axis.
 
     Used when no face mesh was found (faces cut at the nose or eyes, heads
     turned away): the head is then what the person holds above the chin.
     Hair inside the band is labelled face here; the hair layer takes it back.
+    A photo whose top edge lies below the mouth (``photo_xyxy``, default the
+    whole image; the pose model places the mouth above the edge) has no face
+    in it: the top of its silhouette is the neck or a collar, and it gets no
+    face layer, so that neither it nor the hair layer grown from it keeps
+    that garment out of the mask.
     """
     chin = chin_line_px(pose33_px, frame, min_visibility)
-    if chin is None:
+    if chin is None or not _mouth_in_photo(pose33_px, photo_xyxy or (0, 0, *person.shape[::-1])):
         return np.zeros(person.shape, dtype=bool)
     height, width = person.shape
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -68,6 +77,13 @@ def face_above_chin(
     head_axis = _head_axis_across(pose33_px, frame, min_visibility)
     band = np.abs(across - np.float32(head_axis)) <= np.float32(HEAD_HALF_WIDTH_REL * frame.scale_px)
     return np.asarray(person, dtype=bool) & (down <= np.float32(chin)) & band
+
+
+def _mouth_in_photo(pose33_px: np.ndarray, photo_xyxy: tuple[int, int, int, int]) -> bool:
+    """Whether either mouth corner, seen or not, lies inside the photo."""
+    x0, y0, x1, y1 = photo_xyxy
+    mouth = pose33_px[[P["mouth_left"], P["mouth_right"]], :2]
+    return bool(np.any((mouth[:, 0] >= x0) & (mouth[:, 0] < x1) & (mouth[:, 1] >= y0) & (mouth[:, 1] < y1)))
 
 
 def _head_axis_across(pose33_px: np.ndarray, frame: BodyFrame, min_visibility: float) -> float:

@@ -62,7 +62,7 @@ def landmark_layers(
     if mesh is not None:
         face = face_from_mesh(shape_hw, mesh) & photo
     elif person is not None and pose33 is not None and frame is not None:
-        face = face_above_chin(layers["person"], pose33, frame, config.min_visibility)
+        face = face_above_chin(layers["person"], pose33, frame, config.min_visibility, photo_xyxy)
     if hands:
         layers["hands"] = hands_layer(shape_hw, hands, config.hands_margin_rel) & photo
     if pose33 is not None and frame is not None:
