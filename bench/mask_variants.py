@@ -5,8 +5,9 @@ Usage: ``python -m bench.mask_variants [--recipe offline] [--categories upper lo
 
 The six sample photos have ground-truth parse maps and OpenPose keypoints, but
 as shot they are one framing at one size. Held-out catalogues hold faces cut
-at the eyes, nose, mouth or chin by the top edge, hips below the bottom edge, people facing
-the other way and 192x256 photos. Each variant here makes those photos from
+at the eyes, nose, mouth or chin by the top edge, hips below the bottom edge,
+people facing the other way, standing farther away or leaning, and 192x256
+photos. Each variant here makes those photos from
 the sample, carries the ground truth through the same change and then through
 the placement ingest applies (scale and letterbox to the target size), builds
 them with the recipe and scores the masks with ``vtondata eval-masks``'s code.
@@ -114,6 +115,19 @@ def _farther(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tu
     return canvas, placed, moved
 
 
+def _tilted(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tuple:
+    """The photo turned 8 degrees about its centre (a leaning pose, a tilted camera), the corners
+    filled with its backdrop (the top-left pixel's colour)."""
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), 8.0, 1.0)
+    backdrop = tuple(int(v) for v in image[0, 0])
+    turned = cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR, borderValue=backdrop)
+    placed = cv2.warpAffine(labels, turn, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
+    moved = keypoints.copy()
+    moved[:, :2] = keypoints[:, :2] @ turn[:, :2].T + turn[:, 2]
+    return turned, placed, moved
+
+
 def _downscaled(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tuple:
     """192x256, VITON's original size; the ground truth stays at full size (placement maps it back)."""
     small = cv2.resize(image, (image.shape[1] // 4, image.shape[0] // 4), interpolation=cv2.INTER_AREA)
@@ -130,6 +144,7 @@ VARIANTS: dict[str, Variant] = {
     "cut above hips": _cut_bottom_at_hips,
     "192x256": _downscaled,
     "farther": _farther,
+    "tilted": _tilted,
 }
 
 
