@@ -18,6 +18,7 @@ import numpy as np
 from vtondata.backends.base import photo_box
 from vtondata.geometry.agnostic import required_joints
 from vtondata.geometry.keypoints import J
+from vtondata.geometry.regions import points_in_box
 from vtondata.sample import Category, Sample
 
 _TORSO = (("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"))
@@ -42,7 +43,7 @@ def measure(sample: Sample, visible_confidence: float) -> dict[str, float]:
     box = photo_box(sample)
     category = Category(sample.category)
     rows = keypoints[[J[name] for name in required_joints(category)]]
-    inside = rows[_inside(rows, box)]
+    inside = rows[points_in_box(rows, box)]
     anchors = keypoints[[J[name] for name in ANCHORS[category]]]
     x0, y0, x1, y1 = box
     margins = np.minimum.reduce(
@@ -69,10 +70,5 @@ def body_in_frame(keypoints: np.ndarray, category: Category, box: tuple[float, f
         length = float(np.linalg.norm(end - start))
         points = start + steps[:, None] * (end - start)
         total += length
-        inside += length * float(np.mean(_inside(points, box)))
+        inside += length * float(np.mean(points_in_box(points, box)))
     return inside / total if total > 0 else 0.0
-
-
-def _inside(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    return (points[:, 0] >= x0) & (points[:, 0] < x1) & (points[:, 1] >= y0) & (points[:, 1] < y1)

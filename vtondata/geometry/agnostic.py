@@ -288,9 +288,7 @@ def _face_above_photo(kp: np.ndarray, frame_xyxy: tuple[int, int, int, int]) -> 
     """True when face joints were placed and none of them lies inside the photo."""
     face = kp[[J[name] for name in regions.FACE_JOINTS]]
     placed = face[face[:, 2] > 0]
-    x0, y0, x1, y1 = frame_xyxy
-    inside = (placed[:, 0] >= x0) & (placed[:, 0] < x1) & (placed[:, 1] >= y0) & (placed[:, 1] < y1)
-    return len(placed) > 0 and not inside.any()
+    return len(placed) > 0 and not regions.points_in_box(placed, frame_xyxy).any()
 
 
 def _derived_protection(

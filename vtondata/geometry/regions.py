@@ -305,6 +305,14 @@ def _mid_hip(keypoints_px: np.ndarray) -> np.ndarray:
     return (_xy(keypoints_px, "left_hip") + _xy(keypoints_px, "right_hip")) / 2
 
 
+def points_in_box(points_xy: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Per row of ``points_xy`` (``Nx2`` or more columns, x and y first): whether it lies in
+    ``box`` (``(x0, y0, x1, y1)``, exclusive ends)."""
+    x0, y0, x1, y1 = box
+    xs, ys = points_xy[:, 0], points_xy[:, 1]
+    return (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1)
+
+
 def inside_box(layer: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """``layer`` (``HxW`` bool) with every pixel outside ``box`` (``(x0, y0, x1, y1)``) cleared."""
     x0, y0, x1, y1 = box

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from vtondata.geometry.evidence.pose33 import FACE_POINTS, P, visible
-from vtondata.geometry.regions import BodyFrame, fill_polygons, hull
+from vtondata.geometry.regions import BodyFrame, fill_polygons, hull, points_in_box
 
 CHIN_BELOW_MOUTH_PER_NOSE_MOUTH = 1.6
 """Chin below the mouth line, in nose-to-mouth distances (anthropometric face thirds)."""
@@ -81,9 +81,7 @@ def face_above_chin(
 
 def _mouth_in_photo(pose33_px: np.ndarray, photo_xyxy: tuple[int, int, int, int]) -> bool:
     """Whether either mouth corner, seen or not, lies inside the photo."""
-    x0, y0, x1, y1 = photo_xyxy
-    mouth = pose33_px[[P["mouth_left"], P["mouth_right"]], :2]
-    return bool(np.any((mouth[:, 0] >= x0) & (mouth[:, 0] < x1) & (mouth[:, 1] >= y0) & (mouth[:, 1] < y1)))
+    return bool(points_in_box(pose33_px[[P["mouth_left"], P["mouth_right"]]], photo_xyxy).any())
 
 
 def _head_axis_across(pose33_px: np.ndarray, frame: BodyFrame, min_visibility: float) -> float:
