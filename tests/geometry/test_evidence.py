@@ -184,8 +184,13 @@ def test_feet_take_the_shoe_from_the_silhouette_below_the_ankle() -> None:
     below_frame[:, 1] += 2000  # a half-body photo whose model still rates the feet as seen
     person = body.labels != LABEL["background"]
     assert not feet_layer((1024, 768), below_frame, body.scale_px, person, reach_rel=0.15, **options).any()
-    assert seen_feet(below_frame, 0.5, (1024, 768)) == []
-    assert len(seen_feet(pose33, 0.5, (1024, 768))) == 2
+    assert seen_feet(below_frame, 0.5, (0, 0, 768, 1024)) == []
+    assert len(seen_feet(pose33, 0.5, (0, 0, 768, 1024))) == 2
+    # Toes the model places in a letterbox bar under the photo are not in the photo either.
+    above_toes = (0, 0, 768, int(pose33[[P["left_foot_index"], P["right_foot_index"]], 1].min()) - 1)
+    assert seen_feet(pose33, 0.5, above_toes) == []
+    options["photo_xyxy"] = above_toes
+    assert not feet_layer((1024, 768), pose33, body.scale_px, person, reach_rel=0.15, **options).any()
 
 
 def _ankle_points_y(pose33: np.ndarray, ankle_drop: float) -> list[float]:

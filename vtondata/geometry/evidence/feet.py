@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from vtondata.geometry.evidence.pose33 import P, visible
-from vtondata.geometry.regions import disc_hull, fill_polygons
+from vtondata.geometry.regions import disc_hull, fill_polygons, points_in_box
 
 _FEET = (
     ("left_ankle", "left_heel", "left_foot_index"),
@@ -41,6 +41,7 @@ def feet_layer(
     reach_rel: float,
     ankle_drop: float,
     min_visibility: float,
+    photo_xyxy: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """``HxW`` bool: per seen foot, its landmark hull grown by ``margin_rel`` x s, plus its shoe.
 
@@ -49,11 +50,13 @@ def feet_layer(
     of heel and toe. The shoe: ``person`` pixels within ``reach_rel`` x s of
     the hull, on the sole's side of the line through the ankle point across
     the ankle-to-sole direction. A foot counts as seen when its toe, inside
-    the photo, and its heel or ankle have at least ``min_visibility``
-    (:func:`seen_feet`); its heel is placed wherever the model put it.
+    the photo (``photo_xyxy``, default the whole image), and its heel or
+    ankle have at least ``min_visibility`` (:func:`seen_feet`); its heel is
+    placed wherever the model put it.
     """
     hulls, shoes = [], []
-    for ankle, heel, toe in seen_feet(pose33_px, min_visibility, shape_hw):
+    photo = photo_xyxy or (0, 0, shape_hw[1], shape_hw[0])
+    for ankle, heel, toe in seen_feet(pose33_px, min_visibility, photo):
         heel_xy, toe_xy = pose33_px[P[heel], :2].astype(np.float64), pose33_px[P[toe], :2].astype(np.float64)
         ankle_xy = pose33_px[P[ankle], :2].astype(np.float64)
         sole = (heel_xy + toe_xy) / 2 - ankle_xy
@@ -95,18 +98,18 @@ def _add_shoe(
 
 
 def seen_feet(
-    pose33_px: np.ndarray, min_visibility: float, shape_hw: tuple[int, int]
+    pose33_px: np.ndarray, min_visibility: float, photo_xyxy: tuple[int, int, int, int]
 ) -> list[tuple[str, str, str]]:
     """The (ankle, heel, toe) names of each foot whose toe is seen inside the photo, and its heel or ankle.
 
     MediaPipe places and rates feet below the bottom edge of a photo cut at the
-    shins; such a foot is not in the photo, so it is not counted.
+    shins, also inside a letterbox bar under it; such a foot is not in the
+    photo (``photo_xyxy``), so it is not counted.
     """
-    height, width = shape_hw
     found = []
     for ankle, heel, toe in _FEET:
-        toe_x, toe_y = pose33_px[P[toe], :2]
-        if not (visible(pose33_px, P[toe], min_visibility) and 0 <= toe_x < width and 0 <= toe_y < height):
+        in_photo = points_in_box(pose33_px[[P[toe]]], photo_xyxy)[0]
+        if not (visible(pose33_px, P[toe], min_visibility) and in_photo):
             continue
         if visible(pose33_px, P[heel], min_visibility) or visible(pose33_px, P[ankle], min_visibility):
             found.append((ankle, heel, toe))

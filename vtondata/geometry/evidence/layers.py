@@ -44,7 +44,8 @@ def landmark_layers(
     frame (no trusted shoulders or hips) only hands and the mesh face are drawn.
     """
     shape_hw = image_rgb.shape[:2]
-    photo = inside_box(np.ones(shape_hw, dtype=bool), photo_xyxy or (0, 0, shape_hw[1], shape_hw[0]))
+    box = photo_xyxy or (0, 0, shape_hw[1], shape_hw[0])
+    photo = inside_box(np.ones(shape_hw, dtype=bool), box)
     kp = np.array(keypoints_px, dtype=np.float32, copy=True)
     kp[kp[:, 2] <= config.min_keypoint_confidence, 2] = 0.0
     try:
@@ -62,7 +63,7 @@ def landmark_layers(
     if mesh is not None:
         face = face_from_mesh(shape_hw, mesh) & photo
     elif person is not None and pose33 is not None and frame is not None:
-        face = face_above_chin(layers["person"], pose33, frame, config.min_visibility, photo_xyxy)
+        face = face_above_chin(layers["person"], pose33, frame, config.min_visibility, box)
     if hands:
         layers["hands"] = hands_layer(shape_hw, hands, config.hands_margin_rel) & photo
     if pose33 is not None and frame is not None:
@@ -75,6 +76,7 @@ def landmark_layers(
             reach_rel=config.feet_reach_rel,
             ankle_drop=config.feet_ankle_drop,
             min_visibility=config.min_visibility,
+            photo_xyxy=box,
         )
         feet &= photo
         if feet.any():
@@ -107,8 +109,6 @@ def landmark_layers(
     counts = {
         "face_mesh": float(mesh is not None),
         "hands_found": float(len(hands)),
-        "feet_found": float(
-            len(seen_feet(pose33, config.min_visibility, shape_hw)) if pose33 is not None else 0
-        ),
+        "feet_found": float(len(seen_feet(pose33, config.min_visibility, box)) if pose33 is not None else 0),
     }
     return layers, counts
