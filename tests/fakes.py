@@ -145,6 +145,22 @@ def sample_from_image(image_rgb: np.ndarray, key: str = "000000", index: int = 0
     )
 
 
+def letterbox_top_and_bottom(sample: Sample, bar_px: int) -> Sample:
+    """``sample`` as ingest leaves a photo ``2 * bar_px`` shorter than its stored image: scale 1,
+    centred, with a letterbox bar of ``bar_px`` rows above and below (``meta["ingest"]``)."""
+    assert sample.image_size is not None
+    width, height = sample.image_size
+    size = [width, height - 2 * bar_px]
+    sample.meta["ingest"] = {
+        "orig_size_wh": size,
+        "upright_size_wh": size,
+        "fit": "pad",
+        "scale": 1.0,
+        "offset_xy": [0, bar_px],
+    }
+    return sample
+
+
 class _InOrder:
     """Hands out fixed results one per image, in order; picklable, unlike a closure."""
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.fakes import FakePoseBackend, person_result, sample_from_image, standing_coco17
+from tests.fakes import (
+    FakePoseBackend,
+    letterbox_top_and_bottom,
+    person_result,
+    sample_from_image,
+    standing_coco17,
+)
 from vtondata.backends.base import PoseResult
 from vtondata.config.pose import MediaPipePoseConfig, YoloPoseConfig
 from vtondata.geometry.keypoints import J
@@ -132,14 +138,7 @@ def test_the_person_layer_stops_at_the_letterbox_bars():
     silhouette = np.zeros((HEIGHT, WIDTH), dtype=bool)
     silhouette[:100, 20:70] = True  # a head cut by the photo's top edge, predicted on into the bar
     backend = FakePoseBackend([person_result([_person((20, 10, 70, 120))], silhouette=silhouette)])
-    [sample] = _samples(1)
-    sample.meta["ingest"] = {
-        "orig_size_wh": [WIDTH, HEIGHT - 32],
-        "fit": "pad",
-        "scale": 1.0,
-        "offset_xy": [0, 16],
-        "upright_size_wh": [WIDTH, HEIGHT - 32],
-    }
+    sample = letterbox_top_and_bottom(_samples(1)[0], 16)
     [sample] = PoseStage(MediaPipePoseConfig(), backend).process_batch([sample])
     assert not sample.layers["person"][:16].any()
     np.testing.assert_array_equal(sample.layers["person"][16:], silhouette[16:])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.fakes import FakeSegmentBackend, sample_from_image, standing_coco17
+from tests.fakes import FakeSegmentBackend, letterbox_top_and_bottom, sample_from_image, standing_coco17
 from vtondata.backends.base import SegmentResult
 from vtondata.config.segment import MediaPipeSegmentConfig
 from vtondata.geometry.keypoints import canonical_from_coco17
@@ -82,14 +82,7 @@ def test_layers_stop_at_the_letterbox_bars():
     """No layer may label a bar's pixels: a face mesh or a hand cut by the frame is predicted on
     past the photo's edge."""
     face = _layer(slice(0, 30), slice(30, 50))  # from the top bar into the photo
-    [sample] = _samples(1)
-    sample.meta["ingest"] = {
-        "orig_size_wh": [WIDTH, HEIGHT - 20],
-        "fit": "pad",
-        "scale": 1.0,
-        "offset_xy": [0, 10],
-        "upright_size_wh": [WIDTH, HEIGHT - 20],
-    }
+    sample = letterbox_top_and_bottom(_samples(1)[0], 10)
     result = SegmentResult(layers={"person": face, "face": face}, scores={})
     [sample] = SegmentStage(MediaPipeSegmentConfig(), FakeSegmentBackend([result])).process_batch([sample])
     for name in ("person", "face"):
