@@ -47,6 +47,7 @@ from vtondata.config.quality import QualityConfig  # noqa: E402
 from vtondata.evaluate.run import evaluate_masks  # noqa: E402
 from vtondata.geometry.keypoints import J, load_openpose_json, openpose_json  # noqa: E402
 from vtondata.geometry.parsing import read_label_map  # noqa: E402
+from vtondata.geometry.regions import points_in_box  # noqa: E402
 from vtondata.ingest.decode import place  # noqa: E402
 
 VITONHD = SHARED / "data" / "vitonhd-sample" / "datasets" / "test"
@@ -165,12 +166,7 @@ def write_variant(variant: str, root: Path, target_wh: tuple[int, int], fit: str
         (x, y), (w, h) = placement.offset_xy, placement.resized_wh
         placed[y : y + h, x : x + w] = cv2.resize(labels, (w, h), interpolation=cv2.INTER_NEAREST)
         cv2.imwrite(str(root / "image-parse" / f"{path.stem}.png"), placed)
-        inside = (
-            (keypoints[:, 0] >= 0)
-            & (keypoints[:, 0] < labels.shape[1])
-            & (keypoints[:, 1] >= 0)
-            & (keypoints[:, 1] < labels.shape[0])
-        )
+        inside = points_in_box(keypoints, (0, 0, labels.shape[1], labels.shape[0]))
         keypoints[:, :2] = keypoints[:, :2] * placement.scale + np.array([x, y])
         keypoints[~inside | (keypoints[:, 2] <= 0)] = 0
         document = openpose_json(keypoints)
