@@ -284,3 +284,32 @@ def test_hair_is_found_beside_a_face_the_frame_cuts_at_the_eyes(hair_colour, min
     torso = dressed.garment_mask[top:] & ~hair_truth
     assert np.count_nonzero(hair & torso) / np.count_nonzero(torso) < 0.05
     assert not (hair & face).any()
+
+
+def test_hair_strands_are_told_from_isotropic_cloth_of_the_same_colours() -> None:
+    """Strands are an oriented texture, lace or knit an isotropic one: painted in the same two tones
+    (whose mean is the face's skin), only the texture evidence tells the hair from the top."""
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    image, hair_truth, person = _long_hair(dressed, COLOURS["hair"])
+    ys, xs = np.mgrid[0 : image.shape[0], 0 : image.shape[1]]
+    skin_rgb = np.array(COLOURS["head"], dtype=np.float64)
+    strands = np.where((xs // 2) % 2 == 0, 0.75, 1.25)  # vertical strands two pixels wide
+    lace = np.where((xs // 2 + ys // 2) % 2 == 0, 0.75, 1.25)  # a checker of the same tones
+    all_hair = hair_truth | dressed.hair
+    torso = dressed.garment_mask & ~hair_truth
+    image[all_hair] = np.clip(strands[all_hair, None] * skin_rgb, 0, 255).astype(np.uint8)
+    image[torso] = np.clip(lace[torso, None] * skin_rgb, 0, 255).astype(np.uint8)
+    skin = skin_layer(image, dressed.face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    kp = dressed.keypoints_px
+
+    def hair(texture_weight: float) -> np.ndarray:
+        params = HairParams(texture_weight=texture_weight)
+        return hair_layer(image, person, dressed.face, skin, kp, body_frame(kp), params, face_from_mesh=True)
+
+    def found(layer: np.ndarray) -> float:
+        return np.count_nonzero(layer & hair_truth) / np.count_nonzero(hair_truth)
+
+    with_texture, colour_only = hair(HairParams().texture_weight), hair(0.0)
+    assert found(with_texture) > 0.8
+    assert found(colour_only) < found(with_texture) - 0.15
+    assert np.count_nonzero(with_texture & torso) / np.count_nonzero(torso) < 0.01

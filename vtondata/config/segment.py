@@ -141,6 +141,12 @@ class HairParams(RecipeModel):
         description="Prior probability of hair below the shoulder line (0.5 above it): ties go to the "
         "garment.",
     )
+    texture_weight: float = Field(
+        default=0.6,
+        ge=0,
+        description="Weight of the texture evidence (oriented strands against smooth skin and isotropic "
+        "lace, knit or prints) next to the colour's; 0 judges by colour alone.",
+    )
     work_scale_px: float = Field(
         default=40.0,
         gt=0,

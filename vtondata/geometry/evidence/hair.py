@@ -6,14 +6,22 @@ histograms in CIELAB learn this photo's colours: "hair" from the
 silhouette above the face's top edge and beside its upper part (all there
 is when the frame cuts the head at the eyes), "not hair"
 from the face itself, the chest's centre (the garment), the upper arms and
-skin below the shoulder line or in the neck's column.
+the neck's column (its skin, the collar or the neckline).
 The backdrop is left out of both: it says nothing about the person and, being
-most of the pixels, would drown the other colours. Every silhouette pixel of
-the hair zone is then labelled by the log-likelihood ratio of the two models
-plus a prior that leans to garment below the shoulder line, smoothed, and kept
-only where it is connected to the head, so a dark garment that matches dark
-hair can never take over the torso. Runs on a grid where the body scale spans
-``work_scale_px`` cells: a few milliseconds.
+most of the pixels, would drown the other colours.
+
+Colour alone confuses sunlit or tan hair ends with skin, and dark hair with a
+dark top. Two more histograms of the same seeds learn the photo's texture:
+hair is strands, a strong and locally oriented texture; skin is smooth, and
+lace, knit and prints are strong but isotropic. Each cell's structure tensor
+gives both (gradient energy and its coherence), and their log-likelihood
+ratio, weighted by ``texture_weight``, joins the colour's.
+
+Every silhouette pixel of the hair zone is then labelled by the summed
+log-likelihood ratios plus a prior that leans to garment below the shoulder
+line, smoothed, and kept only where it is connected to the head, so a dark
+garment that matches dark hair can never take over the torso. Runs on a grid
+where the body scale spans ``work_scale_px`` cells: a few milliseconds.
 
 When the face layer comes from the silhouette above the chin rather than a
 face mesh (faces cut by the frame), that region holds the hair on the head
@@ -43,6 +51,16 @@ FACE_SHARE_BESIDE_HAIR = 0.6
 """Hair seeds beside the face lie along this top share of the face's visible height (above the jaw)."""
 DENSITY_FLOOR = 0.05
 """Added to every smoothed histogram bin (in seed counts) before normalising."""
+ENERGY_BINS = 6
+"""Texture histogram bins of gradient energy, logarithmic up to :data:`MAX_ENERGY`."""
+MAX_ENERGY = 400.0
+"""RMS Sobel response of the top energy bin (a 3x3 Sobel reads a step of one grey level as 4):
+the strands at the edge of dark hair on a bright backdrop."""
+COHERENCE_BINS = 4
+"""Texture histogram bins of coherence, 0 (isotropic or flat) to 1 (one orientation)."""
+TEXTURE_SMOOTHING_BINS = 0.7
+"""Gaussian smoothing of the texture histograms, in bins: less than the colour's one bin, since each
+texture bin is already wide (a quarter of the coherence range)."""
 
 
 def hair_layer(
@@ -86,10 +104,11 @@ def hair_layer(
     beside_face = _beside_face(face_s, down, face_top, chin, gap * scale)
     hair_seeds = candidate & (above_face | beside_face)
     # The neck's column below the chin is not hair (hair falls beside the neck, not in front of
-    # it); its skin, and any skin below the shoulder line, teaches the not-hair colours.
+    # it); all of it (skin, collar or neckline), and any skin below the shoulder line, teaches
+    # the not-hair colours and textures.
     neck = (down > chin) & (np.abs(across - axis) <= NECK_PER_FACE_HALF_WIDTH * face_half_width)
     body_skin = skin_s & ((down > 0) | neck)
-    not_hair_seeds = person_s & (chest | upper_arms | body_skin)
+    not_hair_seeds = person_s & (chest | upper_arms | body_skin | neck)
     candidate &= ~body_skin & ~neck
     if face_from_mesh:
         candidate &= ~face_s
@@ -102,7 +121,15 @@ def hair_layer(
 
     small_rgb = cv2.resize(image_rgb, small_hw[::-1], interpolation=cv2.INTER_AREA)
     lab = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2LAB)
-    ratio = _log_likelihood_ratio(lab, hair_seeds, not_hair_seeds, candidate)
+    bins = HISTOGRAM_BINS
+    colour = (lab.astype(np.int32) * bins // 256) @ np.array([bins * bins, bins, 1])
+    ratio = _log_likelihood_ratio(colour, (bins, bins, bins), hair_seeds, not_hair_seeds, candidate, 1.0)
+    if params.texture_weight > 0:
+        texture = _texture_bins(image_rgb, small_hw, candidate | hair_seeds | not_hair_seeds)
+        shape = (ENERGY_BINS, COHERENCE_BINS)
+        ratio += params.texture_weight * _log_likelihood_ratio(
+            texture, shape, hair_seeds, not_hair_seeds, candidate, TEXTURE_SMOOTHING_BINS
+        )
     prior = np.where(
         down <= 0, 0.0, np.log(params.prior_below_shoulders / (1 - params.prior_below_shoulders))
     )
@@ -132,26 +159,62 @@ def _beside_face(
 
 
 def _log_likelihood_ratio(
-    lab: np.ndarray, hair_seeds: np.ndarray, not_hair_seeds: np.ndarray, where: np.ndarray
+    index: np.ndarray,
+    shape: tuple[int, ...],
+    hair_seeds: np.ndarray,
+    not_hair_seeds: np.ndarray,
+    where: np.ndarray,
+    sigma_bins: float,
 ) -> np.ndarray:
-    """log p(colour | hair) - log p(colour | not hair) for the cells ``where`` is True, in its order.
+    """log p(bin | hair) - log p(bin | not hair) for the cells ``where`` is True, in its order.
 
-    Each class's colour density is a histogram of its seeds over CIELAB
-    quantised to ``HISTOGRAM_BINS`` per channel, smoothed by a Gaussian of one
-    bin (nearby colours share evidence) with a small floor (unseen colours are
-    rare, not impossible).
+    ``index`` holds each cell's flat bin in a histogram of ``shape`` (colour:
+    CIELAB quantised to ``HISTOGRAM_BINS`` per channel; texture: energy by
+    coherence). Each class's density is the histogram of its seeds, smoothed
+    by a Gaussian of ``sigma_bins`` (nearby bins share evidence) with a small
+    floor (unseen bins are rare, not impossible).
     """
     from scipy.ndimage import gaussian_filter
 
-    bins = HISTOGRAM_BINS
-    index = (lab.astype(np.int32) * bins // 256) @ np.array([bins * bins, bins, 1])
+    size = int(np.prod(shape))
 
     def density(seeds: np.ndarray) -> np.ndarray:
-        counts = np.bincount(index[seeds], minlength=bins**3).reshape(bins, bins, bins).astype(np.float64)
-        smooth = gaussian_filter(counts, sigma=1.0, mode="constant") + DENSITY_FLOOR
+        counts = np.bincount(index[seeds], minlength=size).reshape(shape).astype(np.float64)
+        smooth = gaussian_filter(counts, sigma=sigma_bins, mode="constant") + DENSITY_FLOOR
         return np.log(smooth / smooth.sum()).reshape(-1)
 
     return (density(hair_seeds) - density(not_hair_seeds))[index[where]]
+
+
+def _texture_bins(image_rgb: np.ndarray, small_hw: tuple[int, int], needed: np.ndarray) -> np.ndarray:
+    """Each grid cell's flat texture bin, ``energy_bin * COHERENCE_BINS + coherence_bin``.
+
+    The structure tensor (products of Sobel gradients) is averaged over each
+    cell at the photo's full resolution, where strands are resolved; only the
+    box around the ``needed`` cells is computed. Cells outside it get bin 0.
+    """
+    height, width = image_rgb.shape[:2]
+    rows, cols = np.flatnonzero(needed.any(axis=1)), np.flatnonzero(needed.any(axis=0))
+    out = np.zeros(small_hw, dtype=np.int64)
+    if len(rows) == 0:
+        return out
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    y0, y1 = r0 * height // small_hw[0], -(-r1 * height // small_hw[0])
+    x0, x1 = c0 * width // small_hw[1], -(-c1 * width // small_hw[1])
+    grey = cv2.cvtColor(np.ascontiguousarray(image_rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    jxx, jyy, jxy = (
+        cv2.resize(product, (c1 - c0, r1 - r0), interpolation=cv2.INTER_AREA)
+        for product in (gx * gx, gy * gy, gx * gy)
+    )
+    trace = jxx + jyy
+    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum(trace, 1e-6)
+    energy = np.sqrt(trace)
+    energy_bin = np.clip(np.log1p(energy) / np.log1p(MAX_ENERGY) * ENERGY_BINS, 0, ENERGY_BINS - 1)
+    coherence_bin = np.clip(coherence * COHERENCE_BINS, 0, COHERENCE_BINS - 1)
+    out[r0:r1, c0:c1] = energy_bin.astype(np.int64) * COHERENCE_BINS + coherence_bin.astype(np.int64)
+    return out
 
 
 def _upper_arms(keypoints_px: np.ndarray, frame: BodyFrame) -> list[np.ndarray]:
