@@ -13,6 +13,7 @@ from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
 from vtondata.geometry.evidence.pose33 import P
 from vtondata.geometry.evidence.skin import skin_layer
+from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import body_frame
 
 
@@ -313,3 +314,29 @@ def test_hair_strands_are_told_from_isotropic_cloth_of_the_same_colours() -> Non
     assert found(with_texture) > 0.8
     assert found(colour_only) < found(with_texture) - 0.15
     assert np.count_nonzero(with_texture & torso) / np.count_nonzero(torso) < 0.01
+
+
+def test_hair_beside_the_neck_is_found_when_the_face_is_not_above_the_neck_base() -> None:
+    """A head tilted or turned aside puts the face's axis beside the neck base: the neck's column
+    runs from the chin to the neck base, so the strand hanging under the face's side stays hair."""
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    s, (x0, y0) = dressed.body.scale_px, dressed.body.origin_px
+    image, hair_truth, person = _long_hair(dressed, COLOURS["hair"])
+    shift = round(0.22 * s)
+    head = dressed.face | dressed.hair
+    moved_head = np.roll(head, shift, axis=1)
+    face = np.roll(dressed.face, shift, axis=1)
+    moved = image.copy()
+    moved[head] = COLOURS["background"]
+    moved[moved_head] = np.roll(image, shift, axis=1)[moved_head]
+    person = (person & ~head) | moved_head
+    kp = dressed.keypoints_px.copy()
+    kp[[J["nose"], J["left_eye"], J["right_eye"], J["left_ear"], J["right_ear"]], 0] += shift
+    skin = skin_layer(moved, face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    hair = hair_layer(moved, person, face, skin, kp, body_frame(kp), HairParams(), face_from_mesh=True)
+    ys, xs = np.mgrid[0 : moved.shape[0], 0 : moved.shape[1]]
+    strand = hair_truth & (np.abs(xs - (x0 + 0.30 * s)) < 0.1 * s) & (ys > y0 - 0.3 * s)  # under the face
+    assert np.count_nonzero(hair & strand) / np.count_nonzero(strand) > 0.6
+    torso = dressed.garment_mask & ~hair_truth
+    assert np.count_nonzero(hair & torso) / np.count_nonzero(torso) < 0.01
+    assert not (hair & face).any()

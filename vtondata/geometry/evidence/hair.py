@@ -105,8 +105,8 @@ def hair_layer(
     hair_seeds = candidate & (above_face | beside_face)
     # The neck's column below the chin is not hair (hair falls beside the neck, not in front of
     # it); all of it (skin, collar or neckline), and any skin below the shoulder line, teaches
-    # the not-hair colours and textures.
-    neck = (down > chin) & (np.abs(across - axis) <= NECK_PER_FACE_HALF_WIDTH * face_half_width)
+    # the not-hair colours and textures. The column runs from the chin to the neck base.
+    neck = _neck_column(down, across, axis, chin, NECK_PER_FACE_HALF_WIDTH * face_half_width)
     body_skin = skin_s & ((down > 0) | neck)
     not_hair_seeds = person_s & (chest | upper_arms | body_skin | neck)
     candidate &= ~body_skin & ~neck
@@ -139,6 +139,23 @@ def hair_layer(
     hair = _connected_to_head(hair, face_s | hair_seeds)
     full = cv2.resize(hair.view(np.uint8), (width, height), interpolation=cv2.INTER_LINEAR) > 0
     return full & person & ~face if face_from_mesh else full & person
+
+
+def _neck_column(
+    down: np.ndarray, across: np.ndarray, face_axis: float, chin: float, half_width: float
+) -> np.ndarray:
+    """Cells of the neck's column: below the chin, within ``half_width`` of the line from the chin
+    (on the face's axis) to the neck base (the body's origin), and of the body's axis below it.
+
+    A tilted or turned head puts the face's axis beside the neck base, not above it; a column
+    straight down from the face would then hold the hair falling on that side of the neck.
+    """
+    if chin < 0:
+        share_down = np.clip((down - chin) / -chin, 0.0, 1.0)
+        centre = face_axis * (1.0 - share_down)
+    else:  # a chin at or below the shoulder line: the neck base is all there is
+        centre = np.zeros_like(down)
+    return (down > chin) & (np.abs(across - centre) <= half_width)
 
 
 def _beside_face(
@@ -204,10 +221,10 @@ def _texture_bins(image_rgb: np.ndarray, small_hw: tuple[int, int], needed: np.n
     grey = cv2.cvtColor(np.ascontiguousarray(image_rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    jxx, jyy, jxy = (
-        cv2.resize(product, (c1 - c0, r1 - r0), interpolation=cv2.INTER_AREA)
-        for product in (gx * gx, gy * gy, gx * gy)
-    )
+    # One three-channel resize: about half the time of three single-channel ones.
+    products = cv2.merge([gx * gx, gy * gy, gx * gy])
+    tensor = cv2.resize(products, (c1 - c0, r1 - r0), interpolation=cv2.INTER_AREA)
+    jxx, jyy, jxy = tensor[..., 0], tensor[..., 1], tensor[..., 2]
     trace = jxx + jyy
     coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum(trace, 1e-6)
     energy = np.sqrt(trace)
