@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from vtondata.geometry.keypoints import J
+from vtondata.geometry.regions import points_in_box
 
 PLACEABLE: dict[str, tuple[str, ...]] = {
     "upper": ("left_hip", "right_hip", "left_elbow", "right_elbow"),
@@ -140,8 +141,7 @@ def _predicted_outside(row: np.ndarray, frame_xyxy: tuple[int, int, int, int]) -
 
 
 def _outside(xy: np.ndarray, frame_xyxy: tuple[int, int, int, int]) -> bool:
-    x0, y0, x1, y1 = frame_xyxy
-    return bool(xy[0] < x0 or xy[1] < y0 or xy[0] >= x1 or xy[1] >= y1)
+    return not bool(points_in_box(np.asarray(xy)[None], frame_xyxy)[0])
 
 
 def _distance_outside(xy: np.ndarray, frame_xyxy: tuple[int, int, int, int]) -> float:

@@ -51,6 +51,8 @@ FACE_SHARE_BESIDE_HAIR = 0.6
 """Hair seeds beside the face lie along this top share of the face's visible height (above the jaw)."""
 DENSITY_FLOOR = 0.05
 """Added to every smoothed histogram bin (in seed counts) before normalising."""
+COLOUR_SMOOTHING_BINS = 1.0
+"""Gaussian smoothing of the colour histograms, in bins: nearby colours share evidence."""
 ENERGY_BINS = 6
 """Texture histogram bins of gradient energy, logarithmic up to :data:`MAX_ENERGY`."""
 MAX_ENERGY = 400.0
@@ -59,7 +61,7 @@ the strands at the edge of dark hair on a bright backdrop."""
 COHERENCE_BINS = 4
 """Texture histogram bins of coherence, 0 (isotropic or flat) to 1 (one orientation)."""
 TEXTURE_SMOOTHING_BINS = 0.7
-"""Gaussian smoothing of the texture histograms, in bins: less than the colour's one bin, since each
+"""Gaussian smoothing of the texture histograms, in bins: less than the colour's, since each
 texture bin is already wide (a quarter of the coherence range)."""
 
 
@@ -123,7 +125,9 @@ def hair_layer(
     lab = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2LAB)
     bins = HISTOGRAM_BINS
     colour = (lab.astype(np.int32) * bins // 256) @ np.array([bins * bins, bins, 1])
-    ratio = _log_likelihood_ratio(colour, (bins, bins, bins), hair_seeds, not_hair_seeds, candidate, 1.0)
+    ratio = _log_likelihood_ratio(
+        colour, (bins, bins, bins), hair_seeds, not_hair_seeds, candidate, COLOUR_SMOOTHING_BINS
+    )
     if params.texture_weight > 0:
         texture = _texture_bins(image_rgb, small_hw, candidate | hair_seeds | not_hair_seeds)
         shape = (ENERGY_BINS, COHERENCE_BINS)
