@@ -8,6 +8,7 @@ import pytest
 
 from tests.photos import real_photos
 from vtondata.backends import build_pose_backend, resolve_backend_weights
+from vtondata.backends.pose_holistic import untracked_holistic_graph
 from vtondata.config.pose import HolisticPoseConfig
 from vtondata.geometry.keypoints import J, load_openpose_json
 
@@ -74,3 +75,29 @@ def test_the_backend_pickles_without_its_graph():
     backend.load()
     copy = pickle.loads(pickle.dumps(backend))
     assert copy._solution is None and copy.config == backend.config
+
+
+def test_landmarks_do_not_depend_on_the_photo_before():
+    # The same person a few pixels to the side: Holistic's trackers would keep the first photo's
+    # face and hand crops for the second one.
+    first = _rgb(real_photos()[-1])
+    shifted = np.ascontiguousarray(np.roll(first, 7, axis=1))
+    after_first = build_pose_backend(HolisticPoseConfig()).predict([first, shifted])[1]
+    alone = build_pose_backend(HolisticPoseConfig()).predict([shifted])[0]
+    assert {"face", "left_hand", "right_hand"} <= set(alone.landmarks_px)
+    assert alone.landmarks_px.keys() == after_first.landmarks_px.keys()
+    for name, points in alone.landmarks_px.items():
+        np.testing.assert_array_equal(points, after_first.landmarks_px[name], err_msg=name)
+
+
+def test_the_graph_keeps_no_crop_from_one_photo_to_the_next():
+    from mediapipe.modules.holistic_landmark.calculators.roi_tracking_calculator_pb2 import (
+        RoiTrackingCalculatorOptions,
+    )
+
+    graph = untracked_holistic_graph()
+    trackers = [node for node in graph.node if node.calculator == "RoiTrackingCalculator"]
+    assert len(trackers) == 3
+    for node in trackers:
+        options = node.options.Extensions[RoiTrackingCalculatorOptions.ext]
+        assert options.rect_requirements.rotation_degrees < 0

@@ -22,12 +22,14 @@ from vtondata.backends.base import ImageSource, PoseResult, check_requires
 from vtondata.backends.pose_mediapipe import (
     bundled_model,
     landmark_points,
+    mediapipe_modules_dir,
     pose_model_files,
     pose_result,
     process_quietly,
 )
 from vtondata.backends.weights import ResolvedWeights
 from vtondata.config.pose import HolisticPoseConfig
+from vtondata.errors import BackendUnavailable
 
 requires = ("mediapipe==0.10.14",)
 
@@ -42,12 +44,18 @@ _HAND_MODELS = {
     "hand_model": "hand_landmark/hand_landmark_full.tflite",
     "hand_recrop_model": "holistic_landmark/hand_recrop.tflite",
 }
-_BLANK = np.zeros((32, 32, 3), dtype=np.uint8)
+_GRAPH = "holistic_landmark/holistic_landmark_cpu.binarypb"
+_MIN_DETECTION_SCORE = "poselandmarkcpu__posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh"
+_MIN_TRACKING_SCORE = (
+    "poselandmarkcpu__poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__"
+    "ThresholdingCalculator.threshold"
+)
 _LANDMARK_SETS = {
     "face": "face_landmarks",
     "left_hand": "left_hand_landmarks",
     "right_hand": "right_hand_landmarks",
 }
+_OUTPUTS = ("pose_landmarks", *_LANDMARK_SETS.values(), "segmentation_mask")
 
 
 class HolisticPoseBackend:
@@ -65,14 +73,24 @@ class HolisticPoseBackend:
 
     def load(self) -> None:
         if self._solution is None:
-            import mediapipe as mp
+            from mediapipe.python.solution_base import SolutionBase
 
-            self._solution = mp.solutions.holistic.Holistic(  # pyright: ignore[reportAttributeAccessIssue]  # mediapipe builds solutions at import
-                static_image_mode=True,
-                model_complexity=MODEL_COMPLEXITY,
-                enable_segmentation=True,
-                refine_face_landmarks=self.config.refine_face_landmarks,
-                min_detection_confidence=self.config.min_detection_confidence,
+            # Holistic's own side inputs and thresholds in static-image mode, on the untracked graph.
+            self._solution = SolutionBase(
+                graph_config=untracked_holistic_graph(),
+                side_inputs={
+                    "model_complexity": MODEL_COMPLEXITY,
+                    "smooth_landmarks": False,
+                    "enable_segmentation": True,
+                    "smooth_segmentation": False,
+                    "refine_face_landmarks": self.config.refine_face_landmarks,
+                    "use_prev_landmarks": False,
+                },
+                calculator_params={
+                    _MIN_DETECTION_SCORE: self.config.min_detection_confidence,
+                    _MIN_TRACKING_SCORE: 0.5,
+                },
+                outputs=list(_OUTPUTS),
             )
 
     def predict(
@@ -85,10 +103,6 @@ class HolisticPoseBackend:
     def _predict_one(self, image_rgb: np.ndarray) -> PoseResult:
         height, width = image_rgb.shape[:2]
         output = process_quietly(self._solution, image_rgb)
-        # Even in static-image mode, Holistic's face stage starts from the previous photo's face
-        # when it sits in the same place (catalogue shots often do), so results would depend on
-        # the order photos arrive in. A blank frame in between leaves nothing to carry over.
-        process_quietly(self._solution, _BLANK)
         if output.pose_landmarks is None:
             return PoseResult.empty()
         pose33 = landmark_points(output.pose_landmarks, width, height)
@@ -104,6 +118,39 @@ class HolisticPoseBackend:
         state = self.__dict__.copy()
         state["_solution"] = None
         return state
+
+
+def untracked_holistic_graph() -> Any:
+    """The wheel's Holistic graph, expanded, with its three ROI trackers unable to keep a crop.
+
+    Even in static-image mode Holistic follows the face and each hand from one
+    call to the next: when a photo's re-crop rect lies close to the previous
+    photo's landmarks, the landmark models run on the previous photo's rect.
+    Catalogue shots frame people alike, so landmarks would depend on which
+    photo came before (by up to 0.04 of the frame on the shared photos) and a
+    resumed or re-chunked build would differ. A rotation tolerance below zero
+    fails every comparison, so each photo's face and hands come from its own
+    re-crop, exactly as after a reset, at no cost (a blank frame between
+    photos did the same for 13-20 ms).
+    """
+    # protoc builds these message classes at import; pyright sees no such names.
+    from mediapipe.framework.calculator_pb2 import (
+        CalculatorGraphConfig,  # pyright: ignore[reportAttributeAccessIssue]
+    )
+    from mediapipe.modules.holistic_landmark.calculators.roi_tracking_calculator_pb2 import (
+        RoiTrackingCalculatorOptions,  # pyright: ignore[reportAttributeAccessIssue]
+    )
+    from mediapipe.python._framework_bindings.validated_graph_config import ValidatedGraphConfig
+
+    validated = ValidatedGraphConfig()
+    validated.initialize(binary_graph_path=str(mediapipe_modules_dir() / _GRAPH))
+    graph = CalculatorGraphConfig.FromString(validated.binary_config)
+    trackers = [node for node in graph.node if node.calculator == "RoiTrackingCalculator"]
+    if len(trackers) != 3:  # the face and two hands; another count means another graph
+        raise BackendUnavailable(f"MediaPipe Holistic's graph has {len(trackers)} ROI trackers, expected 3")
+    for node in trackers:
+        node.options.Extensions[RoiTrackingCalculatorOptions.ext].rect_requirements.rotation_degrees = -1.0
+    return graph
 
 
 def holistic_model_files(config: HolisticPoseConfig) -> dict[str, ResolvedWeights]:
