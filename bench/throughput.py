@@ -1,15 +1,22 @@
 """End-to-end throughput, per-stage time and peak memory of `vtondata build`.
 
-usage: python -m bench.throughput [--images 200] [--runners local ray] [--recipes offline ...]
+usage: python -m bench.throughput [--images 200] [--runners local ray] [--recipes offline ...] [--rounds 1]
                                   [--memory 100 1000] [--memory-runner ray|local] [--chunk-size N]
 
 ``--images 0`` runs only the memory builds.
 
 ``--recipes`` takes bundled names or YAML paths and runs each on the same
-inputs in the same process, one after the other, so their figures compare;
+inputs, one after the other, so their figures compare; with more than one,
+the summary gives each recipe's images/s as a ratio of the first's.
 ``bench/recipes/offline-0.1.yaml`` is the offline recipe as version 0.1
 shipped it (MediaPipe pose, then MediaPipe's pose model again for the
 silhouette), kept to measure the current one against.
+
+Every build runs in a fresh process, as a user runs one: a build that
+followed another in the same process found the libraries imported and the
+caches warm, and ran 2-3 s faster in 15 s than the same build run first.
+``--rounds N`` repeats the builds, the recipes in reverse order every other
+round, so that a machine's drift during the run favours no recipe.
 
 Prints, per runner: images per second, per-image seconds of each stage (from
 the index's per-sample timings), and the share of wall time that is not model
@@ -39,6 +46,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import statistics
 import tempfile
 import threading
 import time
@@ -154,6 +162,40 @@ def run_once(
     }
 
 
+def run_fresh(
+    raw: Path, out: Path, runner: str, recipe: str, workers: int | None, chunk_size: int | None = None
+) -> dict[str, float]:
+    """:func:`run_once` in a fresh process: a build that followed another in the same process would
+    find the libraries imported and start from the heap and the caches the first one left."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(run_once, raw, out, runner, recipe, workers, chunk_size).result()
+
+
+def print_build(recipe: str, runner: str, figures: dict[str, float]) -> None:
+    stages = "  ".join(f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_"))
+    print(
+        f"{Path(recipe).stem} {runner:>5}: {figures['images_per_s']:.2f} img/s  "
+        f"wall {figures['wall_s']:.1f} s  CPU {figures['cpu_s']:.1f} s  "
+        f"non-model share {figures['non_model_share']:.0%}  "
+        f"peak PSS {figures['peak_pss_mb']:.0f} MB  "
+        f"accepted {figures['accepted']}/{figures['inputs']}\n"
+        f"       per image: {stages}"
+    )
+
+
+def print_ratios(rates: dict[tuple[str, str], list[float]], recipes: list[str], runners: list[str]) -> None:
+    """Each recipe's mean images/s over the rounds, and its ratio to the first recipe's, per runner."""
+    for runner in runners:
+        first = statistics.fmean(rates[(recipes[0], runner)])
+        for recipe in recipes:
+            runs = rates[(recipe, runner)]
+            mean = statistics.fmean(runs)
+            print(
+                f"{runner:>5} {Path(recipe).stem}: {mean:.2f} img/s over {len(runs)} build(s) "
+                f"({', '.join(f'{rate:.2f}' for rate in runs)}), {mean / first:.2f}x {Path(recipes[0]).stem}"
+            )
+
+
 def quality_ms_one_core(raw: Path, recipe: str, count: int = 32) -> tuple[float, float]:
     """Median wall and median CPU milliseconds of the quality stage per photo on one core, decoding
     included. With OpenCV on one thread all the work runs on the calling thread, so its CPU time is the
@@ -203,6 +245,9 @@ def main() -> None:
     parser.add_argument("--runners", nargs="+", default=["local", "ray"])
     parser.add_argument("--recipes", nargs="+", default=["offline"], help="bundled names or YAML paths")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat the builds, alternating the recipes' order"
+    )
     parser.add_argument("--memory", type=int, nargs="*", default=[], help="input counts for the memory runs")
     parser.add_argument("--memory-runner", default="ray", choices=["local", "ray"])
     parser.add_argument(
@@ -215,36 +260,30 @@ def main() -> None:
         if args.images:
             raw = make_inputs(tmp_path / "raw", args.images)
             print(f"{args.images} images, {os.cpu_count()} CPUs")
+            rates: dict[tuple[str, str], list[float]] = {}
+            for round_index in range(args.rounds):
+                recipes = args.recipes if round_index % 2 == 0 else args.recipes[::-1]
+                for recipe in recipes:
+                    for runner in args.runners:
+                        figures = run_fresh(
+                            raw, tmp_path / f"out-{runner}", runner, recipe, args.workers, args.chunk_size
+                        )
+                        rates.setdefault((recipe, runner), []).append(figures["images_per_s"])
+                        print_build(recipe, runner, figures)
             for recipe in args.recipes:
-                for runner in args.runners:
-                    figures = run_once(
-                        raw, tmp_path / f"out-{runner}", runner, recipe, args.workers, args.chunk_size
-                    )
-                    stages = "  ".join(
-                        f"{k[6:-2]} {v * 1000:.0f} ms" for k, v in figures.items() if k.startswith("stage_")
-                    )
-                    print(
-                        f"{Path(recipe).stem} {runner:>5}: {figures['images_per_s']:.2f} img/s  "
-                        f"wall {figures['wall_s']:.1f} s  CPU {figures['cpu_s']:.1f} s  "
-                        f"non-model share {figures['non_model_share']:.0%}  "
-                        f"peak PSS {figures['peak_pss_mb']:.0f} MB  "
-                        f"accepted {figures['accepted']}/{figures['inputs']}\n"
-                        f"       per image: {stages}"
-                    )
                 wall_ms, cpu_ms = quality_ms_one_core(raw, recipe)
                 print(
                     f"{Path(recipe).stem} quality stage, one core, decoding included: "
                     f"median {cpu_ms:.1f} ms CPU, {wall_ms:.1f} ms wall"
                 )
+            if len(args.recipes) > 1 or args.rounds > 1:
+                print_ratios(rates, args.recipes, args.runners)
         for count in args.memory:
             raw_n = make_inputs(tmp_path / f"raw-{count}", count)
             out = tmp_path / f"out-memory-{count}"
-            # Each memory build in a fresh process, as a user runs one: a build that followed another
-            # in the same process would start from the heap and the caches the first one left.
-            with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-                figures = pool.submit(
-                    run_once, raw_n, out, args.memory_runner, args.recipes[0], args.workers, args.chunk_size
-                ).result()
+            figures = run_fresh(
+                raw_n, out, args.memory_runner, args.recipes[0], args.workers, args.chunk_size
+            )
             print(
                 f"  memory ({args.memory_runner}): {count} inputs ({figures['accepted']} accepted) -> "
                 f"peak PSS {figures['peak_pss_mb']:.0f} MB, private (USS) {figures['peak_uss_mb']:.0f} MB "
