@@ -131,7 +131,7 @@ def untracked_holistic_graph() -> Any:
     resumed or re-chunked build would differ. A rotation tolerance below zero
     fails every comparison, so each photo's face and hands come from its own
     re-crop, exactly as after a reset, at no cost (a blank frame between
-    photos did the same for 13-20 ms).
+    photos also resets them, for 13-20 ms of CPU a photo).
     """
     # protoc builds these message classes at import; pyright sees no such names.
     from mediapipe.framework.calculator_pb2 import (
