@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from vtondata.config.segment import HairParams
+from vtondata.geometry.evidence.likelihood import colour_bins, log_likelihood_ratio
 from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import BodyFrame, capsule_polygon, fill_polygons, frame_coordinates
 
@@ -43,14 +44,10 @@ NECK_PER_FACE_HALF_WIDTH = 0.5
 """The neck's half width, as a share of the face's half width."""
 MIN_SEED_CELLS = 12
 """Fewer seed cells of either kind than this leave no hair layer (no colour model can be fit)."""
-HISTOGRAM_BINS = 16
-"""Colour histogram bins per CIELAB channel."""
 BESIDE_FACE_GAPS = 6
 """Hair seeds beside the face lie from one to this many seed gaps off its edge."""
 FACE_SHARE_BESIDE_HAIR = 0.6
 """Hair seeds beside the face lie along this top share of the face's visible height (above the jaw)."""
-DENSITY_FLOOR = 0.05
-"""Added to every smoothed histogram bin (in seed counts) before normalising."""
 COLOUR_SMOOTHING_BINS = 1.0
 """Gaussian smoothing of the colour histograms, in bins: nearby colours share evidence."""
 ENERGY_BINS = 6
@@ -122,16 +119,14 @@ def hair_layer(
         return empty
 
     small_rgb = cv2.resize(image_rgb, small_hw[::-1], interpolation=cv2.INTER_AREA)
-    lab = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2LAB)
-    bins = HISTOGRAM_BINS
-    colour = (lab.astype(np.int32) * bins // 256) @ np.array([bins * bins, bins, 1])
-    ratio = _log_likelihood_ratio(
-        colour, (bins, bins, bins), hair_seeds, not_hair_seeds, candidate, COLOUR_SMOOTHING_BINS
+    colour, colour_shape = colour_bins(small_rgb)
+    ratio = log_likelihood_ratio(
+        colour, colour_shape, hair_seeds, not_hair_seeds, candidate, COLOUR_SMOOTHING_BINS
     )
     if params.texture_weight > 0:
         texture = _texture_bins(image_rgb, small_hw, candidate | hair_seeds | not_hair_seeds)
         shape = (ENERGY_BINS, COHERENCE_BINS)
-        ratio += params.texture_weight * _log_likelihood_ratio(
+        ratio += params.texture_weight * log_likelihood_ratio(
             texture, shape, hair_seeds, not_hair_seeds, candidate, TEXTURE_SMOOTHING_BINS
         )
     prior = np.where(
@@ -177,34 +172,6 @@ def _beside_face(
     outside = cv2.distanceTransform((~face).view(np.uint8), cv2.DIST_L2, 3)
     ring = (outside > gap_cells) & (outside <= BESIDE_FACE_GAPS * gap_cells)
     return ring & (down > face_top) & (down < face_top + FACE_SHARE_BESIDE_HAIR * (chin - face_top))
-
-
-def _log_likelihood_ratio(
-    index: np.ndarray,
-    shape: tuple[int, ...],
-    hair_seeds: np.ndarray,
-    not_hair_seeds: np.ndarray,
-    where: np.ndarray,
-    sigma_bins: float,
-) -> np.ndarray:
-    """log p(bin | hair) - log p(bin | not hair) for the cells ``where`` is True, in its order.
-
-    ``index`` holds each cell's flat bin in a histogram of ``shape`` (colour:
-    CIELAB quantised to ``HISTOGRAM_BINS`` per channel; texture: energy by
-    coherence). Each class's density is the histogram of its seeds, smoothed
-    by a Gaussian of ``sigma_bins`` (nearby bins share evidence) with a small
-    floor (unseen bins are rare, not impossible).
-    """
-    from scipy.ndimage import gaussian_filter
-
-    size = int(np.prod(shape))
-
-    def density(seeds: np.ndarray) -> np.ndarray:
-        counts = np.bincount(index[seeds], minlength=size).reshape(shape).astype(np.float64)
-        smooth = gaussian_filter(counts, sigma=sigma_bins, mode="constant") + DENSITY_FLOOR
-        return np.log(smooth / smooth.sum()).reshape(-1)
-
-    return (density(hair_seeds) - density(not_hair_seeds))[index[where]]
 
 
 def _texture_bins(image_rgb: np.ndarray, small_hw: tuple[int, int], needed: np.ndarray) -> np.ndarray:

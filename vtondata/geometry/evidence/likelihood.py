@@ -1,0 +1,52 @@
+"""Two-class histogram models learnt from one photo's own seeds: which class a cell's bin favours.
+
+The hair layer (hair against face, skin and garment) and the waist layer
+(upper against lower garment) both know where each class surely is, from the
+landmarks, but not what it looks like: that differs from photo to photo. Each
+class's histogram of its seed cells says so, and every other cell is scored by
+the log-likelihood ratio of its bin.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+COLOUR_BINS = 16
+"""Colour histogram bins per CIELAB channel."""
+DENSITY_FLOOR = 0.05
+"""Added to every smoothed histogram bin (in seed counts) before normalising."""
+
+
+def colour_bins(small_rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """Each cell's flat CIELAB bin (:data:`COLOUR_BINS` per channel) and the histogram's shape."""
+    lab = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2LAB)
+    bins = COLOUR_BINS
+    return (lab.astype(np.int32) * bins // 256) @ np.array([bins * bins, bins, 1]), (bins, bins, bins)
+
+
+def log_likelihood_ratio(
+    index: np.ndarray,
+    shape: tuple[int, ...],
+    seeds_a: np.ndarray,
+    seeds_b: np.ndarray,
+    where: np.ndarray,
+    sigma_bins: float,
+) -> np.ndarray:
+    """log p(bin | a) - log p(bin | b) for the cells ``where`` is True, in its order.
+
+    ``index`` holds each cell's flat bin in a histogram of ``shape``. Each
+    class's density is the histogram of its seeds, smoothed by a Gaussian of
+    ``sigma_bins`` (nearby bins share evidence) with a small floor (unseen
+    bins are rare, not impossible).
+    """
+    from scipy.ndimage import gaussian_filter
+
+    size = int(np.prod(shape))
+
+    def density(seeds: np.ndarray) -> np.ndarray:
+        counts = np.bincount(index[seeds], minlength=size).reshape(shape).astype(np.float64)
+        smooth = gaussian_filter(counts, sigma=sigma_bins, mode="constant") + DENSITY_FLOOR
+        return np.log(smooth / smooth.sum()).reshape(-1)
+
+    return (density(seeds_a) - density(seeds_b))[index[where]]
