@@ -21,7 +21,7 @@ not found and may not be placed outside the frame) still shows, as
 
 Prints one Markdown table: per variant and category, how many photos got a
 mask, then the mean (or worst) of each eval-masks score and the parse-map IoU
-of face, hair and hands.
+of face, hair, hands and the two garments.
 """
 
 from __future__ import annotations
@@ -195,14 +195,17 @@ def row(variant: str, category: str, masked: int, total: int, report) -> str:
         label("face"),
         label("hair"),
         label("hands"),
+        label("upper_garment"),
+        label("lower_garment"),
     ]
     return "| " + " | ".join(cells) + " |"
 
 
 HEADER = (
     "| variant | category | masked | garment cov (mean / min) | limb cov | face (max) | hair (mean / max) "
-    "| hands kept (min) | bg excess | IoU face | IoU hair | IoU hands |\n"
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    "| hands kept (min) | bg excess | IoU face | IoU hair | IoU hands | IoU upper garment "
+    "| IoU lower garment |\n"
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 

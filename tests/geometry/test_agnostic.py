@@ -97,6 +97,17 @@ def test_protected_evidence_beats_garment_evidence(shirt) -> None:
     assert not np.any(mask & face)
 
 
+@pytest.mark.parametrize("category", ["upper", "lower", "dress"])
+def test_the_waist_layer_never_reaches_the_mask(shirt, category) -> None:
+    """It tells where the top ends, which is the garment's form: the parse map reads it, never the mask."""
+    layers = shirt.layers(garment=False, protected=True, skin=True)
+    above = np.zeros(shirt.person.shape, dtype=bool)
+    above[: int(shirt.keypoints_px[J["left_hip"], 1]) + 40] = True
+    np.testing.assert_array_equal(
+        _mask(shirt, layers, category), _mask(shirt, {**layers, "above_waist": above}, category)
+    )
+
+
 def test_hair_layer_is_kept(shirt) -> None:
     hair = np.zeros(shirt.person.shape, dtype=bool)
     hair[300:420, 330:360] = True  # long hair falling over the chest

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from tests.synthetic import COLOURS, LABEL, dress_body, make_body, pose33_landmarks
-from vtondata.config.segment import HairParams
+from vtondata.config.segment import HairParams, WaistParams
 from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
 from vtondata.geometry.evidence.pose33 import P
 from vtondata.geometry.evidence.skin import skin_layer
+from vtondata.geometry.evidence.waist import above_waist
 from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import body_frame
 
@@ -340,3 +341,68 @@ def test_hair_beside_the_neck_is_found_when_the_face_is_not_above_the_neck_base(
     torso = dressed.garment_mask & ~hair_truth
     assert np.count_nonzero(hair & torso) / np.count_nonzero(torso) < 0.01
     assert not (hair & face).any()
+
+
+def _garments_left(dressed) -> np.ndarray:
+    """What the silhouette holds besides the body-part layers: the parse map's garments."""
+    return dressed.person & ~(dressed.face | dressed.hair | dressed.hands | dressed.feet | dressed.skin)
+
+
+def _above_waist(dressed, image_rgb=None, remainder=None):
+    kp = dressed.keypoints_px
+    return above_waist(
+        dressed.image_rgb if image_rgb is None else image_rgb,
+        _garments_left(dressed) if remainder is None else remainder,
+        kp,
+        body_frame(kp),
+        WaistParams(),
+    )
+
+
+def _hip_line_split(dressed) -> np.ndarray:
+    rows = np.arange(dressed.person.shape[0])[:, None]
+    return _garments_left(dressed) & (rows < dressed.keypoints_px[J["left_hip"], 1])
+
+
+@pytest.mark.parametrize("garment", ["short_sleeve_tight", "long_sleeve_loose"])
+def test_the_waist_follows_the_top_and_its_sleeves_past_the_hip_line(garment) -> None:
+    # The tops end below the hip line, and long sleeves hang past it.
+    dressed = dress_body(make_body("arms_down"), garment)
+    upper = _above_waist(dressed)
+    assert upper is not None
+    top = dressed.labels == LABEL["upper_garment"]
+    found = upper & _garments_left(dressed)
+    assert _iou(found, top) > 0.97
+    assert _iou(found, top) > _iou(_hip_line_split(dressed), top) + 0.03
+
+
+def test_a_top_and_bottom_of_one_colour_are_cut_at_the_hip_line() -> None:
+    dressed = dress_body(make_body("arms_down"), "short_sleeve_tight")
+    image = dressed.image_rgb.astype(np.int16)
+    bottom = dressed.labels == LABEL["lower_garment"]
+    image[bottom] += np.subtract(COLOURS["upper_garment"], COLOURS["lower_garment"]).astype(np.int16)
+    upper = _above_waist(dressed, image_rgb=np.clip(image, 0, 255).astype(np.uint8))
+    assert upper is not None
+    assert _iou(upper & _garments_left(dressed), _hip_line_split(dressed)) > 0.97
+
+
+def test_a_print_of_the_bottom_colour_on_the_top_stays_top() -> None:
+    dressed = dress_body(make_body("arms_down"), "short_sleeve_tight")
+    frame = body_frame(dressed.keypoints_px)
+    x0, y0 = frame.origin_px
+    s = frame.scale_px
+    patch = np.zeros_like(dressed.person)
+    patch[int(y0 + 0.95 * s) : int(y0 + 1.2 * s), int(x0 - 0.15 * s) : int(x0 + 0.15 * s)] = True
+    image = dressed.image_rgb.copy()
+    image[patch] = COLOURS["lower_garment"]
+    upper = _above_waist(dressed, image_rgb=image)
+    assert upper is not None
+    assert np.all(upper[patch])
+
+
+def test_no_waist_without_the_bottom_to_learn_from() -> None:
+    """A photo that ends at the hips: the parse map keeps the hip line."""
+    dressed = dress_body(make_body("arms_down"), "short_sleeve_tight")
+    remainder = _garments_left(dressed)
+    remainder[int(dressed.keypoints_px[J["left_hip"], 1]) + 10 :] = False
+    assert _above_waist(dressed, remainder=remainder) is None

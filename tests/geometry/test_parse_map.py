@@ -39,6 +39,22 @@ def test_body_parts_win_over_garments_and_the_remainder_splits_at_the_hips() -> 
     assert dress_labels is not None and not np.isin(dress_labels, [4, 5]).any()
 
 
+def test_the_waist_layer_moves_the_cut_between_the_garments() -> None:
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_loose")
+    layers = dressed.layers(garment=False, protected=True, skin=True)
+    hip_y = int(dressed.keypoints_px[J["left_hip"], 1])
+    above = np.zeros(dressed.person.shape, dtype=bool)
+    above[: hip_y + 30] = True
+    labels = parse_map({**layers, "above_waist": above}, dressed.keypoints_px, "upper")
+    assert labels is not None
+    garments = np.isin(labels, [LABEL_ID["upper_garment"], LABEL_ID["lower_garment"]])
+    assert np.all(labels[garments & above] == LABEL_ID["upper_garment"])
+    assert np.all(labels[garments & ~above] == LABEL_ID["lower_garment"])
+    assert (garments[hip_y : hip_y + 30]).any()  # the band the hip line would have called lower
+    dress_labels = parse_map({**layers, "above_waist": above}, dressed.keypoints_px, "dress")
+    assert dress_labels is not None and not np.isin(dress_labels, [4, 5]).any()
+
+
 def test_garment_layers_are_used_when_a_backend_gives_them() -> None:
     dressed = dress_body(make_body("arms_out"), "knee_skirt_loose")
     labels = parse_map(dressed.layers(garment=True), dressed.keypoints_px, "lower")

@@ -154,6 +154,45 @@ class HairParams(RecipeModel):
     )
 
 
+class WaistParams(RecipeModel):
+    """Where the upper garment ends, from colour models of the two garments
+    (vtondata.geometry.evidence.waist); lengths / s, the body scale. Feeds the parse map only."""
+
+    enabled: bool = Field(
+        default=True, description="Split the parse map's garments by colour; false: at the hip line."
+    )
+    chest_top_rel: float = Field(
+        default=0.3, ge=0, description="Upper-garment seeds start this far below the shoulder line..."
+    )
+    chest_bottom_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="...and end this share of the way down to the hip line (above any high waist).",
+    )
+    chest_half_width_rel: float = Field(
+        default=0.3, ge=0, description="Half width of the upper-garment seeds about the body's axis."
+    )
+    lower_seed_top_rel: float = Field(
+        default=0.15, ge=0, description="Lower-garment seeds start this far below the hip line..."
+    )
+    lower_seed_bottom_rel: float = Field(default=0.6, gt=0, description="...and end this far below it.")
+    lower_seed_half_width_rel: float = Field(
+        default=0.35, ge=0, description="Half width of the lower-garment seeds about the body's axis."
+    )
+    prior_per_s: float = Field(
+        default=3.0,
+        ge=0,
+        description="Log-odds for the hip line's side per s of distance from it: colour must outweigh "
+        "this to move the cut.",
+    )
+    work_scale_px: float = Field(
+        default=40.0,
+        gt=0,
+        description="The colour models run on a grid where s spans this many cells (cost stays flat).",
+    )
+
+
 class SkinParams(RecipeModel):
     """The person's own skin colour model (vtondata.geometry.evidence.skin)."""
 
@@ -174,7 +213,9 @@ class LandmarkSegmentConfig(SegmentCommon):
 
     Face from the face mesh (else the silhouette above the chin), hands from
     hand landmarks, feet from the heel and toe landmarks, skin from a colour
-    model of the face, hair from GrabCut around the head (docs/masks.md).
+    model of the face, hair from colour and texture models around the head,
+    and, for the parse map, the waist from colour models of the two garments
+    (docs/masks.md).
     """
 
     backend: Literal["landmarks"] = "landmarks"
@@ -220,6 +261,7 @@ class LandmarkSegmentConfig(SegmentCommon):
     )
     hair: HairParams = Field(default_factory=HairParams)
     skin: SkinParams = Field(default_factory=SkinParams)
+    waist: WaistParams = Field(default_factory=WaistParams)
 
 
 SegmentConfig = Annotated[

@@ -8,10 +8,12 @@ same ten labels (:data:`PARSE_LABELS`), whatever its backend's own layers:
   legs and the neck, which count as skin, and shoes as feet;
 - SAM2 gives garments, face, hair, hands, feet, arms and legs;
 - the offline ``landmarks`` backend gives face, hair, skin, hands and feet but
-  no garment: its garment labels are the silhouette's remainder, split at the
-  hip line into upper and lower garment (all of it ``dress`` in a dress
-  build). Bags and other held things land there too: the labels are
-  evidence, not a garment segmentation.
+  no garment: its garment labels are the silhouette's remainder, split into
+  upper and lower garment where its ``above_waist`` layer says (colour
+  models of the two garments, vtondata.geometry.evidence.waist), else at
+  the hip line (all of it ``dress`` in a dress build). Bags and other held
+  things land there too: the labels are evidence, not a garment
+  segmentation.
 
 Painting order, later wins: ``other`` (the silhouette), limbs as skin,
 garments, visible skin, hair, feet, hands, face.
@@ -90,7 +92,8 @@ def _paint_remainder(
     keypoints_px: np.ndarray,
     category: Category,
 ) -> None:
-    """Label the silhouette left after the body-part layers as garment, split at the hip line."""
+    """Label the silhouette left after the body-part layers as garment, split at the waist (the
+    ``above_waist`` layer) or else at the hip line."""
     remainder = person.copy()
     for name in _ON_TOP:
         if name in layers:
@@ -106,10 +109,13 @@ def _paint_remainder(
     if not hips_seen:
         _paint(labels, remainder, "upper_garment" if category is Category.UPPER else "lower_garment")
         return
-    size_wh = (person.shape[1], person.shape[0])
-    above_hips = regions.band_polygon(
-        frame, -2.0 * sum(size_wh), regions.mid_hip_along(keypoints_px, frame), size_wh
-    )
-    upper = regions.fill_polygons(person.shape, [above_hips])
+    if "above_waist" in layers:
+        upper = np.asarray(layers["above_waist"], dtype=bool)
+    else:
+        size_wh = (person.shape[1], person.shape[0])
+        above_hips = regions.band_polygon(
+            frame, -2.0 * sum(size_wh), regions.mid_hip_along(keypoints_px, frame), size_wh
+        )
+        upper = regions.fill_polygons(person.shape, [above_hips])
     _paint(labels, remainder & upper, "upper_garment")
     _paint(labels, remainder & ~upper, "lower_garment")

@@ -5,8 +5,10 @@ hulls) and feet (landmark hulls and the shoes the silhouette shows), skin
 (a colour model seeded on the face, else the palms), then hair (colour
 models seeded by the face, the skin and the chest); skin and the fallback
 face give up what the hair layer takes, and the hands are cut to the skin
-near them. Every layer is ``HxW`` bool and absent when its evidence is: the
-mask then falls back to pose-drawn stand-ins (vtondata.geometry.agnostic).
+near them. Last, what the silhouette holds besides them is split into upper
+and lower garment by colour (``above_waist``, for the parse map only). Every
+layer is ``HxW`` bool and absent when its evidence is: the mask then falls
+back to pose-drawn stand-ins (vtondata.geometry.agnostic).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hands_layer, hands_on_skin
 from vtondata.geometry.evidence.skin import skin_layer, skin_seeds
+from vtondata.geometry.evidence.waist import above_waist
+from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import body_frame, inside_box
 
 HAND_SETS = ("left_hand", "right_hand")
@@ -106,9 +110,21 @@ def landmark_layers(
         layers["hands"] = hands_on_skin(
             layers["hands"], hands, skin, config.hands_skin_reach_rel, config.hands_margin_rel
         )
+    if config.waist.enabled and person is not None and frame is not None and _hips_trusted(kp):
+        remainder = layers["person"].copy()
+        for name in ("face", "hair", "skin", "hands", "feet"):
+            if name in layers:
+                remainder &= ~layers[name]
+        upper = above_waist(image_rgb, remainder, kp, frame, config.waist)
+        if upper is not None:
+            layers["above_waist"] = upper
     counts = {
         "face_mesh": float(mesh is not None),
         "hands_found": float(len(hands)),
         "feet_found": float(len(seen_feet(pose33, config.min_visibility, box)) if pose33 is not None else 0),
     }
     return layers, counts
+
+
+def _hips_trusted(keypoints_px: np.ndarray) -> bool:
+    return bool(keypoints_px[J["left_hip"], 2] > 0 and keypoints_px[J["right_hip"], 2] > 0)

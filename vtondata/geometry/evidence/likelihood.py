@@ -18,6 +18,19 @@ DENSITY_FLOOR = 0.05
 """Added to every smoothed histogram bin (in seed counts) before normalising."""
 
 
+def area_shrink(image: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
+    """``image`` averaged down to ``size_hw``, halving first while it stays at least twice as large.
+
+    OpenCV's area resize at an exact factor of two is a fast block mean; at a
+    fractional factor it weighs every pixel's share in each target pixel, about
+    ten times slower on a 768x1024 photo. Halving first leaves the fractional
+    step a quarter of the pixels or fewer, for nearly the same averages.
+    """
+    while image.shape[0] >= 2 * size_hw[0] and image.shape[1] >= 2 * size_hw[1]:
+        image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, size_hw[::-1], interpolation=cv2.INTER_AREA)
+
+
 def colour_bins(small_rgb: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int]]:
     """Each cell's flat CIELAB bin (:data:`COLOUR_BINS` per channel) and the histogram's shape."""
     lab = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2LAB)
