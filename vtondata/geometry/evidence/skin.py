@@ -15,6 +15,8 @@ half resolution: the layer feeds a dilated mask, not an outline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -43,10 +45,17 @@ def skin_seeds(
             x, y = mesh_px[index, :2]
             cv2.circle(seeds, (round(x), round(y)), radius, 1, -1)
     if not seeds.any():
-        for hand in hands_px:
-            centre = hand[list(PALM_SEEDS), :2].mean(axis=0)
-            radius = max(round(0.3 * hand_size_px(hand)), 1)
-            cv2.circle(seeds, (round(centre[0]), round(centre[1])), radius, 1, -1)
+        return palm_seeds(shape_hw, hands_px)
+    return seeds.astype(bool)
+
+
+def palm_seeds(shape_hw: tuple[int, int], hands_px: list[np.ndarray]) -> np.ndarray:
+    """``HxW`` bool seed pixels: a disc on each found palm (wrist and knuckles' centre)."""
+    seeds = np.zeros(shape_hw, dtype=np.uint8)
+    for hand in hands_px:
+        centre = hand[list(PALM_SEEDS), :2].mean(axis=0)
+        radius = max(round(0.3 * hand_size_px(hand)), 1)
+        cv2.circle(seeds, (round(centre[0]), round(centre[1])), radius, 1, -1)
     return seeds.astype(bool)
 
 
@@ -57,35 +66,69 @@ def skin_layer(
     *,
     chroma_quantile: float,
     max_darker_sigma: float,
+    limb_seeds: np.ndarray | None = None,
 ) -> np.ndarray:
     """``HxW`` bool skin pixels (within ``person`` when given); all False with too few seeds.
 
     ``chroma_quantile`` is one of :data:`CHI2_2DOF`'s keys; ``max_darker_sigma``
     bounds how much darker than the seeds' median lightness, in robust standard
     deviations of the seeds' lightness (at least 8 levels), a skin pixel may be.
+    ``limb_seeds`` (the palms) fit a second model whose pixels join the first's
+    when its chroma lies within the first's widest ellipse: a face's make-up and
+    light differ from the arms', which the hands share; a palm on a garment (a
+    hand in a pocket) is another colour and is left out.
     """
     height, width = image_rgb.shape[:2]
     small = cv2.resize(image_rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
-    seed_small = (
-        cv2.resize(seeds.view(np.uint8), (width // 2, height // 2), interpolation=cv2.INTER_NEAREST) > 0
-    )
-    samples = lab[seed_small]
-    if len(samples) < MIN_SEED_PIXELS:
+    model = _fit(lab, seeds)
+    if model is None:
         return np.zeros((height, width), dtype=bool)
-    samples = _robust_core(samples)
-    mean = samples[:, 1:].mean(axis=0)
-    cov = np.cov(samples[:, 1:], rowvar=False) + np.eye(2) * MIN_CHROMA_VARIANCE
-    (paa, pab), (_, pbb) = np.linalg.inv(cov).astype(np.float32)
-    da, db = lab[..., 1] - np.float32(mean[0]), lab[..., 2] - np.float32(mean[1])
-    distance = paa * da * da + 2 * pab * da * db + pbb * db * db
-    lightness_median = float(np.median(samples[:, 0]))
-    lightness_sigma = max(1.4826 * float(np.median(np.abs(samples[:, 0] - lightness_median))), 8.0)
-    skin = (distance <= CHI2_2DOF[chroma_quantile]) & (
-        lab[..., 0] >= lightness_median - max_darker_sigma * lightness_sigma
-    )
+    skin = model.contains(lab, chroma_quantile, max_darker_sigma)
+    limb_model = _fit(lab, limb_seeds) if limb_seeds is not None else None
+    if limb_model is not None and model.chroma_distance(limb_model.chroma_mean) <= CHI2_2DOF[0.999]:
+        skin |= limb_model.contains(lab, chroma_quantile, max_darker_sigma)
     full = cv2.resize(skin.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
     return full & person if person is not None else full
+
+
+@dataclass(frozen=True)
+class _SkinModel:
+    """A Gaussian of the seeds' chroma (a*, b*) and their robust lightness."""
+
+    chroma_mean: np.ndarray
+    chroma_precision: np.ndarray
+    lightness_median: float
+    lightness_sigma: float
+
+    def chroma_distance(self, chroma: np.ndarray) -> np.ndarray:
+        """Squared Mahalanobis distance of ``chroma`` (``...x2``) from the mean."""
+        (paa, pab), (_, pbb) = self.chroma_precision
+        da = chroma[..., 0] - np.float32(self.chroma_mean[0])
+        db = chroma[..., 1] - np.float32(self.chroma_mean[1])
+        return paa * da * da + 2 * pab * da * db + pbb * db * db
+
+    def contains(self, lab: np.ndarray, chroma_quantile: float, max_darker_sigma: float) -> np.ndarray:
+        return (self.chroma_distance(lab[..., 1:]) <= CHI2_2DOF[chroma_quantile]) & (
+            lab[..., 0] >= self.lightness_median - max_darker_sigma * self.lightness_sigma
+        )
+
+
+def _fit(lab: np.ndarray, seeds: np.ndarray) -> _SkinModel | None:
+    """The skin model of the seed pixels (full resolution) in the half-resolution ``lab``."""
+    seed_small = cv2.resize(seeds.view(np.uint8), lab.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
+    samples = lab[seed_small]
+    if len(samples) < MIN_SEED_PIXELS:
+        return None
+    samples = _robust_core(samples)
+    cov = np.cov(samples[:, 1:], rowvar=False) + np.eye(2) * MIN_CHROMA_VARIANCE
+    lightness_median = float(np.median(samples[:, 0]))
+    return _SkinModel(
+        chroma_mean=samples[:, 1:].mean(axis=0),
+        chroma_precision=np.linalg.inv(cov).astype(np.float32),
+        lightness_median=lightness_median,
+        lightness_sigma=max(1.4826 * float(np.median(np.abs(samples[:, 0] - lightness_median))), 8.0),
+    )
 
 
 def _robust_core(samples: np.ndarray) -> np.ndarray:
