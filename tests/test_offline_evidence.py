@@ -54,8 +54,10 @@ def test_parse_maps_agree_with_the_ground_truth(vitonhd_report) -> None:
     iou = vitonhd_report.parse_iou
     assert {"hair", "face", "skin", "upper_garment", "hands"} <= set(iou)
     assert iou["face"]["mean"] >= 0.7 and iou["hair"]["mean"] >= 0.5 and iou["hands"]["mean"] >= 0.6
-    # Cut at the hip line instead of where the colours change: upper 0.709 (min 0.519), lower 0.673.
-    assert iou["upper_garment"]["mean"] >= 0.78 and iou["lower_garment"]["mean"] >= 0.82
+    # Cut at the hip line instead of where the colours change: upper 0.709 (min 0.519), lower 0.673;
+    # skin from the face's colour model alone: 0.572.
+    assert iou["upper_garment"]["mean"] >= 0.80 and iou["lower_garment"]["mean"] >= 0.84
+    assert iou["skin"]["mean"] >= 0.62
     assert all(values["n"] == 6 for values in iou.values() if values["n"])
 
 

@@ -98,13 +98,15 @@ def test_protected_evidence_beats_garment_evidence(shirt) -> None:
 
 
 @pytest.mark.parametrize("category", ["upper", "lower", "dress"])
-def test_the_waist_layer_never_reaches_the_mask(shirt, category) -> None:
-    """It tells where the top ends, which is the garment's form: the parse map reads it, never the mask."""
+@pytest.mark.parametrize("name", ["above_waist", "limb_skin"])
+def test_parse_map_only_layers_never_reach_the_mask(shirt, category, name) -> None:
+    """Where the top ends is the garment's form, and the palms' skin model may take hair of their
+    colour: the parse map reads these layers, never the mask."""
     layers = shirt.layers(garment=False, protected=True, skin=True)
-    above = np.zeros(shirt.person.shape, dtype=bool)
-    above[: int(shirt.keypoints_px[J["left_hip"], 1]) + 40] = True
+    extra = np.zeros(shirt.person.shape, dtype=bool)
+    extra[: int(shirt.keypoints_px[J["left_hip"], 1]) + 40] = True
     np.testing.assert_array_equal(
-        _mask(shirt, layers, category), _mask(shirt, {**layers, "above_waist": above}, category)
+        _mask(shirt, layers, category), _mask(shirt, {**layers, name: extra & shirt.person}, category)
     )
 
 

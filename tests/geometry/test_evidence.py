@@ -12,7 +12,7 @@ from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
 from vtondata.geometry.evidence.pose33 import P
-from vtondata.geometry.evidence.skin import skin_layer
+from vtondata.geometry.evidence.skin import skin_layer, skin_layers
 from vtondata.geometry.evidence.waist import above_waist
 from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import body_frame
@@ -216,6 +216,52 @@ def test_skin_model_from_face_seeds_finds_limbs_not_garments() -> None:
     assert not skin_layer(
         dressed.image_rgb, np.zeros_like(seeds), None, chroma_quantile=0.99, max_darker_sigma=4.0
     ).any()
+
+
+def _arms_in_shade(dressed) -> np.ndarray:
+    """The dressed body's photo with its arms and hands far darker than the face (a key light on
+    the face), checker texture kept."""
+    image = dressed.image_rgb.astype(np.int16)
+    limbs = np.isin(dressed.labels, [LABEL["forearm"], LABEL["upper_arm"], LABEL["hand"]])
+    image[limbs] = image[limbs] * 0.75
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _palms(dressed) -> np.ndarray:
+    """Seed discs inside the painted hands, as the palm landmarks would place them."""
+    seeds = np.zeros_like(dressed.hands)
+    ys, xs = np.nonzero(dressed.hands)
+    for side in (xs < dressed.hands.shape[1] / 2, xs >= dressed.hands.shape[1] / 2):
+        cy, cx = int(np.median(ys[side])), int(np.median(xs[side]))
+        seeds[cy - 6 : cy + 7, cx - 6 : cx + 7] = True
+    return seeds & dressed.hands
+
+
+def test_palms_find_the_arms_skin_a_face_in_another_light_misses() -> None:
+    dressed = dress_body(make_body("arms_out"), "short_sleeve_tight")
+    image = _arms_in_shade(dressed)
+    arms = np.isin(dressed.labels, [LABEL["forearm"], LABEL["upper_arm"]])
+    options = {"chroma_quantile": 0.99, "max_darker_sigma": 4.0}
+    from_face = skin_layer(image, dressed.face, dressed.person, **options)
+    with_palms = np.logical_or(*skin_layers(image, dressed.face, _palms(dressed), dressed.person, **options))
+    assert np.count_nonzero(from_face & arms) / np.count_nonzero(arms) < 0.5
+    assert np.count_nonzero(with_palms & arms) / np.count_nonzero(arms) > 0.95
+    covered = np.isin(dressed.labels, [LABEL["upper_garment"], LABEL["lower_garment"]])
+    assert np.count_nonzero(with_palms & covered) / np.count_nonzero(covered) < 0.01
+
+
+def test_a_palm_on_a_garment_teaches_no_skin() -> None:
+    """A hand in a pocket puts the palm's seeds on cloth, far from the face's colours: left out."""
+    dressed = dress_body(make_body("arms_out"), "short_sleeve_tight")
+    options = {"chroma_quantile": 0.99, "max_darker_sigma": 4.0}
+    on_cloth = np.zeros_like(dressed.person)
+    ys, xs = np.nonzero(dressed.labels == LABEL["lower_garment"])
+    on_cloth[ys.min() + 10 : ys.min() + 30, int(np.median(xs)) - 10 : int(np.median(xs)) + 10] = True
+    face_skin, limb_skin = skin_layers(dressed.image_rgb, dressed.face, on_cloth, dressed.person, **options)
+    np.testing.assert_array_equal(
+        face_skin, skin_layer(dressed.image_rgb, dressed.face, dressed.person, **options)
+    )
+    assert not limb_skin.any()
 
 
 def _long_hair(dressed, colour) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -55,6 +55,14 @@ def test_the_waist_layer_moves_the_cut_between_the_garments() -> None:
     assert dress_labels is not None and not np.isin(dress_labels, [4, 5]).any()
 
 
+def test_limb_skin_is_painted_as_skin() -> None:
+    dressed = dress_body(make_body("arms_out"), "short_sleeve_tight")
+    layers = dressed.layers(garment=False, protected=True)
+    labels = parse_map({**layers, "limb_skin": dressed.skin}, dressed.keypoints_px, "upper")
+    assert labels is not None
+    assert np.all(labels[dressed.skin & ~dressed.face & ~dressed.hands] == LABEL_ID["skin"])
+
+
 def test_garment_layers_are_used_when_a_backend_gives_them() -> None:
     dressed = dress_body(make_body("arms_out"), "knee_skirt_loose")
     labels = parse_map(dressed.layers(garment=True), dressed.keypoints_px, "lower")

@@ -7,13 +7,13 @@ same ten labels (:data:`PARSE_LABELS`), whatever its backend's own layers:
 - annotation backends (VITON-HD / DressCode parse maps) give garments, arms,
   legs and the neck, which count as skin, and shoes as feet;
 - SAM2 gives garments, face, hair, hands, feet, arms and legs;
-- the offline ``landmarks`` backend gives face, hair, skin, hands and feet but
-  no garment: its garment labels are the silhouette's remainder, split into
-  upper and lower garment where its ``above_waist`` layer says (colour
-  models of the two garments, vtondata.geometry.evidence.waist), else at
-  the hip line (all of it ``dress`` in a dress build). Bags and other held
-  things land there too: the labels are evidence, not a garment
-  segmentation.
+- the offline ``landmarks`` backend gives face, hair, skin (and
+  ``limb_skin``, painted as skin), hands and feet but no garment: its
+  garment labels are the silhouette's remainder, split into upper and lower
+  garment where its ``above_waist`` layer says (colour models of the two
+  garments, vtondata.geometry.evidence.waist), else at the hip line (all of
+  it ``dress`` in a dress build). Bags and other held things land there
+  too: the labels are evidence, not a garment segmentation.
 
 Painting order, later wins: ``other`` (the silhouette), limbs as skin,
 garments, visible skin, hair, feet, hands, face.
@@ -50,7 +50,8 @@ _GARMENT_LAYERS = {
     "garment_dress": "dress",
 }
 _LIMB_LAYERS = ("arms", "legs", "neck")
-_ON_TOP = ("skin", "hair", "feet", "hands", "face")
+_ON_TOP = ("skin", "limb_skin", "hair", "feet", "hands", "face")
+_LABEL_OF_LAYER = {"limb_skin": "skin"}
 
 
 def parse_map(
@@ -77,7 +78,7 @@ def parse_map(
         _paint_remainder(labels, person, layers, keypoints_px, Category(category))
     for name in _ON_TOP:
         if name in layers:
-            _paint(labels, layers[name], name)
+            _paint(labels, layers[name], _LABEL_OF_LAYER.get(name, name))
     return labels
 
 

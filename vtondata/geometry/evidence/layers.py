@@ -2,10 +2,11 @@
 
 Face first (mesh, else silhouette above the chin), then hands (landmark
 hulls) and feet (landmark hulls and the shoes the silhouette shows), skin
-(a colour model seeded on the face, else the palms), then hair (colour
-models seeded by the face, the skin and the chest); skin and the fallback
-face give up what the hair layer takes, and the hands are cut to the skin
-near them. Last, what the silhouette holds besides them is split into upper
+(a colour model seeded on the face, else the palms; ``limb_skin``, for the
+parse map only, what a model of the palms' colour adds on arms and legs),
+then hair (colour models seeded by the face, the skin and the chest); skin
+and the fallback face give up what the hair layer takes, and the hands are
+cut to the skin near them. Last, what the silhouette holds besides them is split into upper
 and lower garment by colour (``above_waist``, for the parse map only). Every
 layer is ``HxW`` bool and absent when its evidence is: the mask then falls
 back to pose-drawn stand-ins (vtondata.geometry.agnostic).
@@ -22,7 +23,7 @@ from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hands_layer, hands_on_skin
-from vtondata.geometry.evidence.skin import skin_layer, skin_seeds
+from vtondata.geometry.evidence.skin import palm_seeds, skin_layers, skin_seeds
 from vtondata.geometry.evidence.waist import above_waist
 from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import body_frame, inside_box
@@ -86,9 +87,10 @@ def landmark_layers(
         if feet.any():
             layers["feet"] = feet
     seeds = skin_seeds(shape_hw, mesh, hands) & photo
-    skin = skin_layer(
+    skin, limb_skin = skin_layers(
         image_rgb,
         seeds,
+        palm_seeds(shape_hw, hands) & photo if mesh is not None and hands else None,
         layers.get("person"),
         chroma_quantile=config.skin.chroma_quantile,
         max_darker_sigma=config.skin.max_darker_sigma,
@@ -101,18 +103,23 @@ def landmark_layers(
             layers["hair"] = hair
             face &= ~hair
             skin &= ~hair
+            limb_skin &= ~hair
     if face is not None and face.any():
         layers["face"] = face
         skin &= ~face
     if skin.any():
         layers["skin"] = skin
+    if face is not None:
+        limb_skin &= ~face
+    if limb_skin.any():
+        layers["limb_skin"] = limb_skin
     if "hands" in layers and config.hands_skin_reach_rel is not None:
         layers["hands"] = hands_on_skin(
             layers["hands"], hands, skin, config.hands_skin_reach_rel, config.hands_margin_rel
         )
     if config.waist.enabled and person is not None and frame is not None and _hips_trusted(kp):
         remainder = layers["person"].copy()
-        for name in ("face", "hair", "skin", "hands", "feet"):
+        for name in ("face", "hair", "skin", "limb_skin", "hands", "feet"):
             if name in layers:
                 remainder &= ~layers[name]
         upper = above_waist(image_rgb, remainder, kp, frame, config.waist)

@@ -15,7 +15,7 @@ half resolution: the layer feeds a dilated mask, not an outline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -66,30 +66,58 @@ def skin_layer(
     *,
     chroma_quantile: float,
     max_darker_sigma: float,
-    limb_seeds: np.ndarray | None = None,
 ) -> np.ndarray:
     """``HxW`` bool skin pixels (within ``person`` when given); all False with too few seeds.
 
     ``chroma_quantile`` is one of :data:`CHI2_2DOF`'s keys; ``max_darker_sigma``
     bounds how much darker than the seeds' median lightness, in robust standard
     deviations of the seeds' lightness (at least 8 levels), a skin pixel may be.
-    ``limb_seeds`` (the palms) fit a second model whose pixels join the first's
-    when its chroma lies within the first's widest ellipse: a face's make-up and
-    light differ from the arms', which the hands share; a palm on a garment (a
-    hand in a pocket) is another colour and is left out.
+    """
+    face, _ = skin_layers(
+        image_rgb, seeds, None, person, chroma_quantile=chroma_quantile, max_darker_sigma=max_darker_sigma
+    )
+    return face
+
+
+def skin_layers(
+    image_rgb: np.ndarray,
+    seeds: np.ndarray,
+    limb_seeds: np.ndarray | None,
+    person: np.ndarray | None,
+    *,
+    chroma_quantile: float,
+    max_darker_sigma: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The skin of the ``seeds``' model (:func:`skin_layer`), and the skin only the limbs' model adds.
+
+    ``limb_seeds`` (the palms) fit a second model, with the first's spread
+    about their own mean and lightness, which counts when its mean lies within
+    the first's widest ellipse: a face's make-up and light differ from the
+    arms', which the hands share, while a palm on a garment (a hand in a
+    pocket) is another colour and is left out. The second layer is kept apart
+    because blond and light-brown hair sit near such a model: the hair layer
+    is fit against the first alone.
     """
     height, width = image_rgb.shape[:2]
+    nothing = np.zeros((height, width), dtype=bool)
     small = cv2.resize(image_rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
     model = _fit(lab, seeds)
     if model is None:
-        return np.zeros((height, width), dtype=bool)
+        return nothing, nothing
+
+    def full_size(layer: np.ndarray) -> np.ndarray:
+        full = cv2.resize(layer.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+        return full & person if person is not None else full
+
     skin = model.contains(lab, chroma_quantile, max_darker_sigma)
     limb_model = _fit(lab, limb_seeds) if limb_seeds is not None else None
-    if limb_model is not None and model.chroma_distance(limb_model.chroma_mean) <= CHI2_2DOF[0.999]:
-        skin |= limb_model.contains(lab, chroma_quantile, max_darker_sigma)
-    full = cv2.resize(skin.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
-    return full & person if person is not None else full
+    if limb_model is None or model.chroma_distance(limb_model.chroma_mean) > CHI2_2DOF[0.999]:
+        return full_size(skin), nothing
+    # The limbs' skin differs from the face's in its mean, not in its spread: the palms' own
+    # spread takes in their creases and highlights, and would reach white garments.
+    shifted = replace(limb_model, chroma_precision=model.chroma_precision)
+    return full_size(skin), full_size(shifted.contains(lab, chroma_quantile, max_darker_sigma) & ~skin)
 
 
 @dataclass(frozen=True)
