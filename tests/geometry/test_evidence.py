@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -11,6 +12,7 @@ from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
+from vtondata.geometry.evidence.likelihood import area_shrink, log_likelihood_ratio
 from vtondata.geometry.evidence.pose33 import P
 from vtondata.geometry.evidence.skin import skin_layer, skin_layers
 from vtondata.geometry.evidence.waist import above_waist
@@ -452,3 +454,25 @@ def test_no_waist_without_the_bottom_to_learn_from() -> None:
     remainder = _garments_left(dressed)
     remainder[int(dressed.keypoints_px[J["left_hip"], 1]) + 10 :] = False
     assert _above_waist(dressed, remainder=remainder) is None
+
+
+def test_area_shrink_halves_first_and_keeps_the_averages() -> None:
+    rng = np.random.default_rng(3)
+    image = cv2.GaussianBlur(rng.integers(0, 256, size=(1024, 768, 3), dtype=np.uint8), (0, 0), 4)
+    direct = cv2.resize(image, (154, 205), interpolation=cv2.INTER_AREA).astype(np.int16)
+    shrunk = area_shrink(image, (205, 154))
+    assert shrunk.shape == (205, 154, 3)
+    assert np.abs(shrunk.astype(np.int16) - direct).mean() < 1.0
+    np.testing.assert_array_equal(
+        area_shrink(image, (700, 600)), cv2.resize(image, (600, 700), interpolation=cv2.INTER_AREA)
+    )
+
+
+def test_log_likelihood_ratio_favours_the_class_whose_seeds_share_the_bin() -> None:
+    index = np.array([[0, 0, 1, 1], [2, 2, 3, 3]])
+    seeds_a = np.array([[True, True, False, False], [False, False, False, False]])
+    seeds_b = np.array([[False, False, True, True], [False, False, False, False]])
+    everywhere = np.ones_like(seeds_a)
+    ratio = log_likelihood_ratio(index, (4,), seeds_a, seeds_b, everywhere, sigma_bins=0.5).reshape(2, 4)
+    assert ratio[0, 0] > 1 and ratio[0, 2] < -1
+    assert abs(ratio[1, 3]) < abs(ratio[0, 0])  # a bin neither class saw says little
