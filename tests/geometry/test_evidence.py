@@ -14,7 +14,7 @@ from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
 from vtondata.geometry.evidence.likelihood import area_shrink, log_likelihood_ratio
 from vtondata.geometry.evidence.pose33 import P
-from vtondata.geometry.evidence.skin import skin_layer, skin_layers
+from vtondata.geometry.evidence.skin import skin_layers
 from vtondata.geometry.evidence.waist import above_waist
 from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import body_frame
@@ -208,16 +208,19 @@ def _ankle_points_y(pose33: np.ndarray, ankle_drop: float) -> list[float]:
 def test_skin_model_from_face_seeds_finds_limbs_not_garments() -> None:
     dressed = dress_body(make_body("arms_out"), "short_sleeve_tight")
     seeds = dressed.face.copy()
-    skin = skin_layer(dressed.image_rgb, seeds, dressed.person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    skin, _ = skin_layers(
+        dressed.image_rgb, seeds, dressed.person, chroma_quantile=0.99, max_darker_sigma=4.0
+    )
     bare = dressed.skin & ~dressed.face
     assert np.count_nonzero(skin & bare) / np.count_nonzero(bare) > 0.95
     garments = dressed.body.labels != dressed.labels  # anything the garments cover
     covered = np.isin(dressed.labels, [LABEL["upper_garment"], LABEL["lower_garment"]])
     assert np.count_nonzero(skin & covered) / np.count_nonzero(covered) < 0.01
     assert garments.any()
-    assert not skin_layer(
+    no_seeds = skin_layers(
         dressed.image_rgb, np.zeros_like(seeds), None, chroma_quantile=0.99, max_darker_sigma=4.0
-    ).any()
+    )
+    assert not any(layer.any() for layer in no_seeds)
 
 
 def _arms_in_shade(dressed) -> np.ndarray:
@@ -244,8 +247,10 @@ def test_palms_find_the_arms_skin_a_face_in_another_light_misses() -> None:
     image = _arms_in_shade(dressed)
     arms = np.isin(dressed.labels, [LABEL["forearm"], LABEL["upper_arm"]])
     options = {"chroma_quantile": 0.99, "max_darker_sigma": 4.0}
-    from_face = skin_layer(image, dressed.face, dressed.person, **options)
-    with_palms = np.logical_or(*skin_layers(image, dressed.face, _palms(dressed), dressed.person, **options))
+    from_face, _ = skin_layers(image, dressed.face, dressed.person, **options)
+    with_palms = np.logical_or(
+        *skin_layers(image, dressed.face, dressed.person, limb_seeds=_palms(dressed), **options)
+    )
     assert np.count_nonzero(from_face & arms) / np.count_nonzero(arms) < 0.5
     assert np.count_nonzero(with_palms & arms) / np.count_nonzero(arms) > 0.95
     covered = np.isin(dressed.labels, [LABEL["upper_garment"], LABEL["lower_garment"]])
@@ -259,9 +264,11 @@ def test_a_palm_on_a_garment_teaches_no_skin() -> None:
     on_cloth = np.zeros_like(dressed.person)
     ys, xs = np.nonzero(dressed.labels == LABEL["lower_garment"])
     on_cloth[ys.min() + 10 : ys.min() + 30, int(np.median(xs)) - 10 : int(np.median(xs)) + 10] = True
-    face_skin, limb_skin = skin_layers(dressed.image_rgb, dressed.face, on_cloth, dressed.person, **options)
+    face_skin, limb_skin = skin_layers(
+        dressed.image_rgb, dressed.face, dressed.person, limb_seeds=on_cloth, **options
+    )
     np.testing.assert_array_equal(
-        face_skin, skin_layer(dressed.image_rgb, dressed.face, dressed.person, **options)
+        face_skin, skin_layers(dressed.image_rgb, dressed.face, dressed.person, **options)[0]
     )
     assert not limb_skin.any()
 
@@ -290,7 +297,7 @@ def test_hair_follows_long_hair_and_never_takes_the_torso(garment_colour, min_io
     dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
     image, hair_truth, person = _long_hair(dressed, COLOURS["hair"])
     image[dressed.garment_mask & ~hair_truth] = garment_colour
-    skin = skin_layer(image, dressed.face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    skin, _ = skin_layers(image, dressed.face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
     kp = dressed.keypoints_px
     hair = hair_layer(
         image, person, dressed.face, skin, kp, body_frame(kp), HairParams(), face_from_mesh=True
@@ -328,7 +335,7 @@ def test_hair_is_found_beside_a_face_the_frame_cuts_at_the_eyes(hair_colour, min
     kp = dressed.keypoints_px.copy()
     kp[:, 1] -= top
     image, hair_truth, person, face = image[top:], hair_truth[top:], person[top:], dressed.face[top:]
-    skin = skin_layer(image, face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    skin, _ = skin_layers(image, face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
     hair = hair_layer(image, person, face, skin, kp, body_frame(kp), HairParams(), face_from_mesh=True)
     assert np.count_nonzero(hair & hair_truth) / np.count_nonzero(hair_truth) > min_found
     torso = dressed.garment_mask[top:] & ~hair_truth
@@ -349,7 +356,7 @@ def test_hair_strands_are_told_from_isotropic_cloth_of_the_same_colours() -> Non
     torso = dressed.garment_mask & ~hair_truth
     image[all_hair] = np.clip(strands[all_hair, None] * skin_rgb, 0, 255).astype(np.uint8)
     image[torso] = np.clip(lace[torso, None] * skin_rgb, 0, 255).astype(np.uint8)
-    skin = skin_layer(image, dressed.face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    skin, _ = skin_layers(image, dressed.face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
     kp = dressed.keypoints_px
 
     def hair(texture_weight: float) -> np.ndarray:
@@ -381,7 +388,7 @@ def test_hair_beside_the_neck_is_found_when_the_face_is_not_above_the_neck_base(
     person = (person & ~head) | moved_head
     kp = dressed.keypoints_px.copy()
     kp[[J["nose"], J["left_eye"], J["right_eye"], J["left_ear"], J["right_ear"]], 0] += shift
-    skin = skin_layer(moved, face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    skin, _ = skin_layers(moved, face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
     hair = hair_layer(moved, person, face, skin, kp, body_frame(kp), HairParams(), face_from_mesh=True)
     ys, xs = np.mgrid[0 : moved.shape[0], 0 : moved.shape[1]]
     strand = hair_truth & (np.abs(xs - (x0 + 0.30 * s)) < 0.1 * s) & (ys > y0 - 0.3 * s)  # under the face

@@ -75,11 +75,26 @@ def parse_map(
         for name, layer in garments.items():
             _paint(labels, layer, _GARMENT_LAYERS[name])
     else:
-        _paint_remainder(labels, person, layers, keypoints_px, Category(category))
+        _paint_remainder(labels, layers, keypoints_px, Category(category))
     for name in _ON_TOP:
         if name in layers:
             _paint(labels, layers[name], _LABEL_OF_LAYER.get(name, name))
     return labels
+
+
+def garment_remainder(layers: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``HxW`` bool: the ``person`` layer less every body-part layer painted over the garments (skin,
+    hair, feet, hands, face): where a backend without garment layers has its garments."""
+    remainder = np.array(layers["person"], dtype=bool, copy=True)
+    for name in _ON_TOP:
+        if name in layers:
+            remainder &= ~np.asarray(layers[name], dtype=bool)
+    return remainder
+
+
+def hips_trusted(keypoints_px: np.ndarray) -> bool:
+    """Whether both hips of canonical ``(19, 3)`` keypoints (untrusted at confidence 0) are placed."""
+    return bool(keypoints_px[J["left_hip"], 2] > 0 and keypoints_px[J["right_hip"], 2] > 0)
 
 
 def _paint(labels: np.ndarray, where: np.ndarray, label: str) -> None:
@@ -88,21 +103,17 @@ def _paint(labels: np.ndarray, where: np.ndarray, label: str) -> None:
 
 def _paint_remainder(
     labels: np.ndarray,
-    person: np.ndarray,
     layers: Mapping[str, np.ndarray],
     keypoints_px: np.ndarray,
     category: Category,
 ) -> None:
     """Label the silhouette left after the body-part layers as garment, split at the waist (the
     ``above_waist`` layer) or else at the hip line."""
-    remainder = person.copy()
-    for name in _ON_TOP:
-        if name in layers:
-            remainder &= ~np.asarray(layers[name], dtype=bool)
+    remainder = garment_remainder(layers)
     if category is Category.DRESS:
         _paint(labels, remainder, "dress")
         return
-    hips_seen = keypoints_px[J["left_hip"], 2] > 0 and keypoints_px[J["right_hip"], 2] > 0
+    hips_seen = hips_trusted(keypoints_px)
     try:
         frame = regions.body_frame(keypoints_px)
     except ValueError:
@@ -113,10 +124,10 @@ def _paint_remainder(
     if "above_waist" in layers:
         upper = np.asarray(layers["above_waist"], dtype=bool)
     else:
-        size_wh = (person.shape[1], person.shape[0])
+        size_wh = (remainder.shape[1], remainder.shape[0])
         above_hips = regions.band_polygon(
             frame, -2.0 * sum(size_wh), regions.mid_hip_along(keypoints_px, frame), size_wh
         )
-        upper = regions.fill_polygons(person.shape, [above_hips])
+        upper = regions.fill_polygons(remainder.shape, [above_hips])
     _paint(labels, remainder & upper, "upper_garment")
     _paint(labels, remainder & ~upper, "lower_garment")

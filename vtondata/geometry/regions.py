@@ -313,6 +313,15 @@ def points_in_box(points_xy: np.ndarray, box: tuple[float, float, float, float])
     return (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1)
 
 
+def components_touching(cells: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The 8-connected components of ``cells`` (``HxW`` bool) that hold a ``seeds`` pixel."""
+    count, components = cv2.connectedComponents(cells.view(np.uint8), connectivity=8)
+    if count <= 1:
+        return cells
+    holding = np.unique(components[seeds & cells])
+    return np.isin(components, holding[holding > 0])
+
+
 def inside_box(layer: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """``layer`` (``HxW`` bool) with every pixel outside ``box`` (``(x0, y0, x1, y1)``) cleared."""
     x0, y0, x1, y1 = box

@@ -36,7 +36,13 @@ import numpy as np
 from vtondata.config.segment import HairParams
 from vtondata.geometry.evidence.likelihood import colour_bins, log_likelihood_ratio
 from vtondata.geometry.keypoints import J
-from vtondata.geometry.regions import BodyFrame, capsule_polygon, fill_polygons, frame_coordinates
+from vtondata.geometry.regions import (
+    BodyFrame,
+    capsule_polygon,
+    components_touching,
+    fill_polygons,
+    frame_coordinates,
+)
 
 UPPER_ARM_SEED_FROM = 0.35
 """Upper-arm not-hair seeds start this share of the way from the shoulder to the elbow."""
@@ -219,9 +225,4 @@ def _upper_arms(keypoints_px: np.ndarray, frame: BodyFrame) -> list[np.ndarray]:
 
 def _connected_to_head(hair: np.ndarray, head: np.ndarray) -> np.ndarray:
     """Hair components that touch the head (the face grown by one cell, or the hair seeds)."""
-    count, components = cv2.connectedComponents(hair.view(np.uint8), connectivity=8)
-    if count <= 1:
-        return hair
-    near_head = cv2.dilate(head.view(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    touching = np.unique(components[near_head & hair])
-    return np.isin(components, touching[touching > 0])
+    return components_touching(hair, cv2.dilate(head.view(np.uint8), np.ones((3, 3), np.uint8)) > 0)

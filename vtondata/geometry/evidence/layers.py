@@ -6,10 +6,10 @@ hulls) and feet (landmark hulls and the shoes the silhouette shows), skin
 parse map only, what a model of the palms' colour adds on arms and legs),
 then hair (colour models seeded by the face, the skin and the chest); skin
 and the fallback face give up what the hair layer takes, and the hands are
-cut to the skin near them. Last, what the silhouette holds besides them is split into upper
-and lower garment by colour (``above_waist``, for the parse map only). Every
-layer is ``HxW`` bool and absent when its evidence is: the mask then falls
-back to pose-drawn stand-ins (vtondata.geometry.agnostic).
+cut to the skin near them. Last, what the silhouette holds besides them is
+split into upper and lower garment by colour (``above_waist``, for the parse
+map only). Every layer is ``HxW`` bool and absent when its evidence is: the
+mask then falls back to pose-drawn stand-ins (vtondata.geometry.agnostic).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hands_layer, hands_on_skin
 from vtondata.geometry.evidence.skin import palm_seeds, skin_layers, skin_seeds
 from vtondata.geometry.evidence.waist import above_waist
-from vtondata.geometry.keypoints import J
+from vtondata.geometry.parse_map import garment_remainder, hips_trusted
 from vtondata.geometry.regions import body_frame, inside_box
 
 HAND_SETS = ("left_hand", "right_hand")
@@ -90,10 +90,10 @@ def landmark_layers(
     skin, limb_skin = skin_layers(
         image_rgb,
         seeds,
-        palm_seeds(shape_hw, hands) & photo if mesh is not None and hands else None,
         layers.get("person"),
         chroma_quantile=config.skin.chroma_quantile,
         max_darker_sigma=config.skin.max_darker_sigma,
+        limb_seeds=palm_seeds(shape_hw, hands) & photo if mesh is not None and hands else None,
     )
     if face is not None and frame is not None and person is not None:
         hair = hair_layer(
@@ -117,12 +117,8 @@ def landmark_layers(
         layers["hands"] = hands_on_skin(
             layers["hands"], hands, skin, config.hands_skin_reach_rel, config.hands_margin_rel
         )
-    if config.waist.enabled and person is not None and frame is not None and _hips_trusted(kp):
-        remainder = layers["person"].copy()
-        for name in ("face", "hair", "skin", "limb_skin", "hands", "feet"):
-            if name in layers:
-                remainder &= ~layers[name]
-        upper = above_waist(image_rgb, remainder, kp, frame, config.waist)
+    if config.waist.enabled and person is not None and frame is not None and hips_trusted(kp):
+        upper = above_waist(image_rgb, garment_remainder(layers), kp, frame, config.waist)
         if upper is not None:
             layers["above_waist"] = upper
     counts = {
@@ -131,7 +127,3 @@ def landmark_layers(
         "feet_found": float(len(seen_feet(pose33, config.min_visibility, box)) if pose33 is not None else 0),
     }
     return layers, counts
-
-
-def _hips_trusted(keypoints_px: np.ndarray) -> bool:
-    return bool(keypoints_px[J["left_hip"], 2] > 0 and keypoints_px[J["right_hip"], 2] > 0)

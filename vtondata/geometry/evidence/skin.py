@@ -59,37 +59,21 @@ def palm_seeds(shape_hw: tuple[int, int], hands_px: list[np.ndarray]) -> np.ndar
     return seeds.astype(bool)
 
 
-def skin_layer(
+def skin_layers(
     image_rgb: np.ndarray,
     seeds: np.ndarray,
     person: np.ndarray | None,
     *,
     chroma_quantile: float,
     max_darker_sigma: float,
-) -> np.ndarray:
-    """``HxW`` bool skin pixels (within ``person`` when given); all False with too few seeds.
+    limb_seeds: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``HxW`` bool skin pixels of the ``seeds``' model, and those only the limbs' model adds (within
+    ``person`` when given); all False with too few seeds.
 
     ``chroma_quantile`` is one of :data:`CHI2_2DOF`'s keys; ``max_darker_sigma``
     bounds how much darker than the seeds' median lightness, in robust standard
     deviations of the seeds' lightness (at least 8 levels), a skin pixel may be.
-    """
-    face, _ = skin_layers(
-        image_rgb, seeds, None, person, chroma_quantile=chroma_quantile, max_darker_sigma=max_darker_sigma
-    )
-    return face
-
-
-def skin_layers(
-    image_rgb: np.ndarray,
-    seeds: np.ndarray,
-    limb_seeds: np.ndarray | None,
-    person: np.ndarray | None,
-    *,
-    chroma_quantile: float,
-    max_darker_sigma: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The skin of the ``seeds``' model (:func:`skin_layer`), and the skin only the limbs' model adds.
-
     ``limb_seeds`` (the palms) fit a second model, with the first's spread
     about their own mean and lightness, which counts when its mean lies within
     the first's widest ellipse: a face's make-up and light differ from the

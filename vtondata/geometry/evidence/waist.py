@@ -26,7 +26,7 @@ import numpy as np
 
 from vtondata.config.segment import WaistParams
 from vtondata.geometry.evidence.likelihood import area_shrink, colour_bins, log_likelihood_ratio
-from vtondata.geometry.regions import BodyFrame, frame_coordinates, mid_hip_along
+from vtondata.geometry.regions import BodyFrame, components_touching, frame_coordinates, mid_hip_along
 
 MIN_SEED_CELLS = 12
 """Fewer seed cells of either garment than this leave no waist layer (the hip line stays the cut)."""
@@ -76,19 +76,10 @@ def above_waist(
     # colour is rarer in the other's seeds does not push the edge) keeps a shadow or a fold
     # from carving the garments' edge into teeth.
     upper = (cv2.medianBlur((score > 0).view(np.uint8), SMOOTHING_CELLS) > 0) & cells
-    upper = _connected_to(upper, upper_seeds)
+    upper = components_touching(upper, upper_seeds)
     lower = cells & ~upper
-    upper |= lower & ~_connected_to(lower, lower_seeds)
+    upper |= lower & ~components_touching(lower, lower_seeds)
     # Outside the remainder the hip line decides, so that the upsampled edge of the silhouette
     # falls on the side its neighbours are on.
     side = np.where(cells, upper, down < hip).astype(np.float32)
     return (cv2.resize(side, (width, height), interpolation=cv2.INTER_LINEAR) > 0.5) & remainder
-
-
-def _connected_to(cells: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """The components of ``cells`` (8-connected) that hold a seed."""
-    count, components = cv2.connectedComponents(cells.view(np.uint8), connectivity=8)
-    if count <= 1:
-        return cells
-    holding = np.unique(components[seeds & cells])
-    return np.isin(components, holding[holding > 0])
