@@ -5,9 +5,10 @@ Usage: ``python -m bench.mask_variants [--recipe offline] [--categories upper lo
 
 The six sample photos have ground-truth parse maps and OpenPose keypoints, but
 as shot they are one framing at one size. Held-out catalogues hold faces cut
-at the eyes, nose, mouth or chin by the top edge, hips below the bottom edge,
-people facing the other way, standing farther away or leaning, and 192x256
-photos. Each variant here makes those photos from
+at the eyes, nose, mouth or chin by the top edge (letterboxed, or framed at
+3:4 so that no bar lies above the cut), hips below the bottom edge, people
+facing the other way, standing farther away or leaning, and 192x256 photos.
+Each variant here makes those photos from
 the sample, carries the ground truth through the same change and then through
 the placement ingest applies (scale and letterbox to the target size), builds
 them with the recipe and scores the masks with ``vtondata eval-masks``'s code.
@@ -92,6 +93,25 @@ def _cut_top_below_nose(share: float) -> Variant:
     return cut
 
 
+def _framed_3_4(cut: Variant) -> Variant:
+    """``cut``, then the sides cropped about the shoulders' centre to a 3:4 frame: a catalogue shot
+    framed at the face, which ingest scales to the target size with no letterbox bar above it."""
+
+    def framed(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tuple:
+        image, labels, keypoints = cut(image, labels, keypoints)
+        height, width = image.shape[:2]
+        new_width = min(width, round(0.75 * height))
+        sides = ("left_shoulder", "right_shoulder")
+        shoulders = [keypoints[J[n], 0] for n in sides if keypoints[J[n], 2] > 0]
+        centre = float(np.mean(shoulders)) if shoulders else width / 2
+        x0 = int(np.clip(round(centre - new_width / 2), 0, width - new_width))
+        moved = keypoints.copy()
+        moved[:, 0] -= x0
+        return image[:, x0 : x0 + new_width], labels[:, x0 : x0 + new_width], moved
+
+    return framed
+
+
 def _cut_bottom_at_hips(image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray) -> tuple:
     """The photo cut by its bottom edge just above the hip joints: a half-body shot."""
     hips = [keypoints[J[name], 1] for name in ("left_hip", "right_hip") if keypoints[J[name], 2] > 0]
@@ -142,6 +162,9 @@ VARIANTS: dict[str, Variant] = {
     "cut at nose": _cut_top_at("nose"),
     "cut at mouth": _cut_top_below_nose(0.4),
     "cut at chin": _cut_top_below_nose(0.7),
+    "framed at eyes": _framed_3_4(_cut_top_at("left_eye", "right_eye")),
+    "framed at nose": _framed_3_4(_cut_top_at("nose")),
+    "framed at mouth": _framed_3_4(_cut_top_below_nose(0.4)),
     "cut above hips": _cut_bottom_at_hips,
     "192x256": _downscaled,
     "farther": _farther,

@@ -7,10 +7,13 @@ import numpy as np
 import pytest
 
 from tests.photos import real_photos
-from vtondata.backends import build_pose_backend, resolve_backend_weights
-from vtondata.backends.pose_holistic import untracked_holistic_graph
+from vtondata.backends import build_pose_backend, pose_holistic, resolve_backend_weights
+from vtondata.backends.pose_holistic import untracked_holistic_graph, with_head_room
 from vtondata.config.pose import HolisticPoseConfig
 from vtondata.geometry.keypoints import J, load_openpose_json
+from vtondata.geometry.parsing import read_label_map
+
+LIP_FACE = 13
 
 pytestmark = pytest.mark.slow
 
@@ -101,3 +104,47 @@ def test_the_graph_keeps_no_crop_from_one_photo_to_the_next():
     for node in trackers:
         options = node.options.Extensions[RoiTrackingCalculatorOptions.ext]
         assert options.rect_requirements.rotation_degrees < 0
+
+
+def _framed_at_the_nose(vitonhd_dir, stem: str) -> tuple[np.ndarray, int]:
+    """The sample photo cut by its top edge at the nose, its sides cut to 3:4 about the shoulders and
+    scaled to 768x1024, as a catalogue frames a face; and the row of the ground truth's chin there."""
+    image = _rgb(vitonhd_dir / "image" / f"{stem}.jpg")
+    labels = read_label_map(vitonhd_dir / "image-parse" / f"{stem}.png")
+    truth = load_openpose_json(vitonhd_dir / "openpose-json" / f"{stem}_keypoints.json")
+    top = round(float(truth[J["nose"], 1]))
+    width = round(0.75 * (image.shape[0] - top))
+    centre = float(np.mean(truth[[J["left_shoulder"], J["right_shoulder"]], 0]))
+    left = int(np.clip(round(centre - width / 2), 0, image.shape[1] - width))
+    framed = cv2.resize(image[top:, left : left + width], (768, 1024), interpolation=cv2.INTER_LINEAR)
+    face = labels[top:, left : left + width] == LIP_FACE
+    chin = int(np.flatnonzero(face.any(axis=1)).max()) * 1024 / face.shape[0]
+    return framed, round(chin)
+
+
+def test_a_face_framed_at_the_nose_gets_its_mesh(vitonhd_dir, monkeypatch):
+    stems = sorted(path.stem for path in (vitonhd_dir / "image").glob("*.jpg"))
+    framed = [_framed_at_the_nose(vitonhd_dir, stem) for stem in stems]
+    results = build_pose_backend(HolisticPoseConfig()).predict([image for image, _ in framed])
+    for stem, (_, chin), result in zip(stems, framed, results, strict=True):
+        assert result.silhouette is not None and result.silhouette[0].any(), stem  # the frame cuts the head
+        assert "face" in result.landmarks_px, stem
+        mesh_chin = result.landmarks_px["face"][:, 1].max()
+        assert abs(mesh_chin - chin) < 25, (stem, mesh_chin, chin)
+    # Without the band of backdrop above the photo, the face detector misses some of these faces.
+    monkeypatch.setattr(pose_holistic, "HEAD_ROOM_SHARE", 0.0)
+    without = build_pose_backend(HolisticPoseConfig()).predict([image for image, _ in framed])
+    assert sum("face" in result.landmarks_px for result in without) < len(stems)
+    # The second pass gives the mesh only: pose and silhouette are the photo's own.
+    for result, alone in zip(results, without, strict=True):
+        np.testing.assert_array_equal(result.keypoints_px, alone.keypoints_px)
+        np.testing.assert_array_equal(result.silhouette, alone.silhouette)
+
+
+def test_head_room_is_a_band_of_the_backdrop_above_the_photo():
+    image = np.full((40, 64, 3), (200, 190, 180), dtype=np.uint8)
+    image[:, 24:40] = (30, 20, 10)  # a head cut by the top edge, between backdrop at both ends
+    padded = with_head_room(image, 10)
+    assert padded.shape == (50, 64, 3)
+    assert (padded[:10] == (200, 190, 180)).all()
+    np.testing.assert_array_equal(padded[10:], image)

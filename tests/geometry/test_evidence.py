@@ -14,7 +14,7 @@ from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
 from vtondata.geometry.evidence.likelihood import area_shrink, log_likelihood_ratio
 from vtondata.geometry.evidence.pose33 import P
-from vtondata.geometry.evidence.skin import skin_layers
+from vtondata.geometry.evidence.skin import palm_seeds, skin_layers, skin_seeds
 from vtondata.geometry.evidence.waist import above_waist
 from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import body_frame
@@ -221,6 +221,21 @@ def test_skin_model_from_face_seeds_finds_limbs_not_garments() -> None:
         dressed.image_rgb, np.zeros_like(seeds), None, chroma_quantile=0.99, max_darker_sigma=4.0
     )
     assert not any(layer.any() for layer in no_seeds)
+
+
+def test_skin_seeds_fall_back_to_the_palms_when_the_frame_cuts_the_cheeks() -> None:
+    """A face cut above the mouth still has its mesh, but its cheeks and forehead lie past the edge."""
+    mesh = np.zeros((478, 3), dtype=np.float32)
+    mesh[:, 0] = np.linspace(60, 140, 478)
+    mesh[:, 1] = np.linspace(-80, 10, 478)  # the face from 80 px above the photo to 10 px into it
+    hand = np.zeros((21, 3), dtype=np.float32)
+    hand[:, :2] = np.array([100.0, 150.0]) + np.random.default_rng(0).normal(0, 8, (21, 2))
+    photo = np.ones((200, 200), dtype=bool)
+    seeds = skin_seeds((200, 200), mesh, [hand], photo)
+    np.testing.assert_array_equal(seeds, palm_seeds((200, 200), [hand]))
+    mesh[:, 1] += 120  # the whole face inside: its cheeks and forehead seed the model
+    seeds = skin_seeds((200, 200), mesh, [hand], photo)
+    assert seeds.any() and not (seeds & palm_seeds((200, 200), [hand])).any()
 
 
 def _arms_in_shade(dressed) -> np.ndarray:

@@ -86,7 +86,7 @@ def landmark_layers(
         feet &= photo
         if feet.any():
             layers["feet"] = feet
-    seeds = skin_seeds(shape_hw, mesh, hands) & photo
+    seeds = skin_seeds(shape_hw, mesh, hands, photo)
     skin, limb_skin = skin_layers(
         image_rgb,
         seeds,

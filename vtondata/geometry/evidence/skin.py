@@ -31,12 +31,22 @@ CHI2_2DOF = {0.9: 4.605, 0.95: 5.991, 0.99: 9.210, 0.999: 13.816}
 MIN_CHROMA_VARIANCE = 4.0
 """Floor on each chroma variance (8-bit Lab units squared), so a flat-lit face still fits shading."""
 MIN_SEED_PIXELS = 30
+"""Fewer seed pixels than this fit no colour model."""
 
 
 def skin_seeds(
-    shape_hw: tuple[int, int], mesh_px: np.ndarray | None, hands_px: list[np.ndarray]
+    shape_hw: tuple[int, int],
+    mesh_px: np.ndarray | None,
+    hands_px: list[np.ndarray],
+    photo: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``HxW`` bool seed pixels: discs on the face's cheeks and forehead, else on the palms."""
+    """``HxW`` bool seed pixels: discs on the face's cheeks and forehead, else on the palms.
+
+    Only pixels inside ``photo`` (when given) count. A face the frame cuts
+    above the mouth still has its mesh, but its cheeks and forehead lie past
+    the edge: with fewer than :data:`MIN_SEED_PIXELS` face seeds left, the
+    palms seed the model instead.
+    """
     seeds = np.zeros(shape_hw, dtype=np.uint8)
     if mesh_px is not None:
         face_width = float(np.ptp(mesh_px[:, 0]))
@@ -44,9 +54,11 @@ def skin_seeds(
         for index in FACE_SEEDS:
             x, y = mesh_px[index, :2]
             cv2.circle(seeds, (round(x), round(y)), radius, 1, -1)
-    if not seeds.any():
-        return palm_seeds(shape_hw, hands_px)
-    return seeds.astype(bool)
+    inside = seeds.astype(bool) if photo is None else seeds.astype(bool) & photo
+    if np.count_nonzero(inside) < MIN_SEED_PIXELS:
+        palms = palm_seeds(shape_hw, hands_px)
+        return palms if photo is None else palms & photo
+    return inside
 
 
 def palm_seeds(shape_hw: tuple[int, int], hands_px: list[np.ndarray]) -> np.ndarray:
