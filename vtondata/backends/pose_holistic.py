@@ -7,7 +7,9 @@ gives what the offline recipe used to run the pose model twice for, plus the
 landmarks the evidence layers are drawn from (``landmarks_px``: ``pose33``,
 ``face``, ``left_hand``, ``right_hand``, each ``(N, 3)`` rows ``(x_px, y_px,
 visibility)``; hands and face carry visibility 1). Holistic finds at most one
-person, like MediaPipe Pose.
+person, like MediaPipe Pose. A photo whose top edge cuts the face and that
+gave no face mesh runs once more, below a band of its backdrop, for the mesh
+alone (:func:`with_head_room`).
 """
 
 from __future__ import annotations
