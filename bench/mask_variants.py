@@ -165,6 +165,9 @@ VARIANTS: dict[str, Variant] = {
     "framed at eyes": _framed_3_4(_cut_top_at("left_eye", "right_eye")),
     "framed at nose": _framed_3_4(_cut_top_at("nose")),
     "framed at mouth": _framed_3_4(_cut_top_below_nose(0.4)),
+    "framed at nose 192x256": lambda image, labels, keypoints: _downscaled(
+        *_framed_3_4(_cut_top_at("nose"))(image, labels, keypoints)
+    ),
     "cut above hips": _cut_bottom_at_hips,
     "192x256": _downscaled,
     "farther": _farther,

@@ -132,7 +132,7 @@ def test_a_face_framed_at_the_nose_gets_its_mesh(vitonhd_dir, monkeypatch):
         mesh_chin = result.landmarks_px["face"][:, 1].max()
         assert abs(mesh_chin - chin) < 25, (stem, mesh_chin, chin)
     # Without the band of backdrop above the photo, the face detector misses some of these faces.
-    monkeypatch.setattr(pose_holistic, "HEAD_ROOM_SHARE", 0.0)
+    monkeypatch.setattr(pose_holistic, "HEAD_ROOM_SHARES", ())
     without = build_pose_backend(HolisticPoseConfig()).predict([image for image, _ in framed])
     assert sum("face" in result.landmarks_px for result in without) < len(stems)
     # The second pass gives the mesh only: pose and silhouette are the photo's own.
