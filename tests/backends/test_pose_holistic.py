@@ -8,7 +8,7 @@ import pytest
 
 from tests.photos import real_photos
 from vtondata.backends import build_pose_backend, pose_holistic, resolve_backend_weights
-from vtondata.backends.pose_holistic import untracked_holistic_graph, with_head_room
+from vtondata.backends.pose_holistic import untracked_holistic_graph, with_head_room, without_hands
 from vtondata.config.pose import HolisticPoseConfig
 from vtondata.geometry.keypoints import J, load_openpose_json
 from vtondata.geometry.parsing import read_label_map
@@ -77,7 +77,7 @@ def test_the_backend_pickles_without_its_graph():
     backend = build_pose_backend(HolisticPoseConfig())
     backend.load()
     copy = pickle.loads(pickle.dumps(backend))
-    assert copy._solution is None and copy.config == backend.config
+    assert copy._solution is None and copy._face_solution is None and copy.config == backend.config
 
 
 def test_landmarks_do_not_depend_on_the_photo_before():
@@ -148,3 +148,10 @@ def test_head_room_is_a_band_of_the_backdrop_above_the_photo():
     assert padded.shape == (50, 64, 3)
     assert (padded[:10] == (200, 190, 180)).all()
     np.testing.assert_array_equal(padded[10:], image)
+
+
+def test_the_face_pass_runs_no_hand_models():
+    graph = without_hands(untracked_holistic_graph())
+    assert not any("hand" in node.name for node in graph.node)
+    assert not any("HAND" in stream for stream in graph.output_stream)
+    assert any(stream.startswith("FACE_LANDMARKS:") for stream in graph.output_stream)

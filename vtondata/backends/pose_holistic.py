@@ -66,6 +66,8 @@ _LANDMARK_SETS = {
     "right_hand": "right_hand_landmarks",
 }
 _OUTPUTS = ("pose_landmarks", *_LANDMARK_SETS.values(), "segmentation_mask")
+_HAND_NODE = "handlandmarksleftandrightcpu__"
+"""Prefix of the expanded graph's nodes that find both hands."""
 
 
 class HolisticPoseBackend:
@@ -80,28 +82,33 @@ class HolisticPoseBackend:
         self.weights_sha256: str | None = landmark.sha256 if landmark else None
         self.version = importlib.metadata.version("mediapipe")
         self._solution: Any = None
+        self._face_solution: Any = None
 
     def load(self) -> None:
         if self._solution is None:
-            from mediapipe.python.solution_base import SolutionBase
+            self._solution = self._open(untracked_holistic_graph(), segmentation=True, outputs=_OUTPUTS)
 
-            # Holistic's own side inputs and thresholds in static-image mode, on the untracked graph.
-            self._solution = SolutionBase(
-                graph_config=untracked_holistic_graph(),
-                side_inputs={
-                    "model_complexity": MODEL_COMPLEXITY,
-                    "smooth_landmarks": False,
-                    "enable_segmentation": True,
-                    "smooth_segmentation": False,
-                    "refine_face_landmarks": self.config.refine_face_landmarks,
-                    "use_prev_landmarks": False,
-                },
-                calculator_params={
-                    _MIN_DETECTION_SCORE: self.config.min_detection_confidence,
-                    _MIN_TRACKING_SCORE: 0.5,
-                },
-                outputs=list(_OUTPUTS),
-            )
+    def _open(self, graph: Any, *, segmentation: bool, outputs: Sequence[str]) -> Any:
+        """A MediaPipe solution on ``graph`` with Holistic's own side inputs and thresholds in
+        static-image mode."""
+        from mediapipe.python.solution_base import SolutionBase
+
+        return SolutionBase(
+            graph_config=graph,
+            side_inputs={
+                "model_complexity": MODEL_COMPLEXITY,
+                "smooth_landmarks": False,
+                "enable_segmentation": segmentation,
+                "smooth_segmentation": False,
+                "refine_face_landmarks": self.config.refine_face_landmarks,
+                "use_prev_landmarks": False,
+            },
+            calculator_params={
+                _MIN_DETECTION_SCORE: self.config.min_detection_confidence,
+                _MIN_TRACKING_SCORE: 0.5,
+            },
+            outputs=list(outputs),
+        )
 
     def predict(
         self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
@@ -114,9 +121,12 @@ class HolisticPoseBackend:
         output = process_quietly(self._solution, image_rgb)
         result = _result(output, image_rgb.shape[:2])
         if output.pose_landmarks is not None and output.face_landmarks is None and _cut_at_top(output):
+            if self._face_solution is None:  # opened on the first photo that needs it
+                graph = without_hands(untracked_holistic_graph())
+                self._face_solution = self._open(graph, segmentation=False, outputs=("face_landmarks",))
             for share in HEAD_ROOM_SHARES:
                 head_room = round(share * image_rgb.shape[0])
-                again = process_quietly(self._solution, with_head_room(image_rgb, head_room))
+                again = process_quietly(self._face_solution, with_head_room(image_rgb, head_room))
                 if again.face_landmarks is not None:
                     result.landmarks_px["face"] = _points(
                         again.face_landmarks, image_rgb.shape[:2], head_room=head_room, with_visibility=False
@@ -128,6 +138,7 @@ class HolisticPoseBackend:
         # MediaPipe graphs do not pickle; a copy reopens its own on first use.
         state = self.__dict__.copy()
         state["_solution"] = None
+        state["_face_solution"] = None
         return state
 
 
@@ -210,6 +221,22 @@ def untracked_holistic_graph() -> Any:
         raise BackendUnavailable(f"MediaPipe Holistic's graph has {len(trackers)} ROI trackers, expected 3")
     for node in trackers:
         node.options.Extensions[RoiTrackingCalculatorOptions.ext].rect_requirements.rotation_degrees = -1.0
+    return graph
+
+
+def without_hands(graph: Any) -> Any:
+    """``graph`` (Holistic's, expanded) without its hand nodes and outputs, for a pass that wants the
+    face mesh alone. The face mesh does not read the hands: run without them and without the
+    silhouette, a pass gives the same mesh, bit for bit, for 34 instead of 61 ms of CPU (the six
+    sample photos framed at the nose, with head room)."""
+    kept = [node for node in graph.node if not node.name.startswith(_HAND_NODE)]
+    if len(kept) == len(graph.node):
+        raise BackendUnavailable(f"MediaPipe Holistic's graph has no nodes named {_HAND_NODE}*")
+    del graph.node[:]
+    graph.node.extend(kept)
+    outputs = [stream for stream in graph.output_stream if "HAND_LANDMARKS:" not in stream]
+    del graph.output_stream[:]
+    graph.output_stream.extend(outputs)
     return graph
 
 
