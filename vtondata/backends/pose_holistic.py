@@ -22,7 +22,6 @@ import numpy as np
 
 from vtondata.backends.base import ImageSource, PoseResult, check_requires
 from vtondata.backends.pose_mediapipe import (
-    SILHOUETTE_THRESHOLD,
     bundled_model,
     landmark_points,
     mediapipe_modules_dir,
@@ -120,7 +119,9 @@ class HolisticPoseBackend:
     def _predict_one(self, image_rgb: np.ndarray) -> PoseResult:
         output = process_quietly(self._solution, image_rgb)
         result = _result(output, image_rgb.shape[:2])
-        if output.pose_landmarks is not None and output.face_landmarks is None and _cut_at_top(output):
+        # The silhouette reaching the top row: a head cut by the frame.
+        cut_at_top = result.silhouette is not None and bool(result.silhouette[0].any())
+        if cut_at_top and "face" not in result.landmarks_px:
             if self._face_solution is None:  # opened on the first photo that needs it
                 graph = without_hands(untracked_holistic_graph())
                 self._face_solution = self._open(graph, segmentation=False, outputs=("face_landmarks",))
@@ -165,12 +166,6 @@ def _points(
     return px
 
 
-def _cut_at_top(output: Any) -> bool:
-    """Whether the silhouette reaches the photo's top row: a head cut by the frame."""
-    silhouette = output.segmentation_mask
-    return silhouette is not None and bool((np.asarray(silhouette)[0] > SILHOUETTE_THRESHOLD).any())
-
-
 def with_head_room(image_rgb: np.ndarray, rows: int) -> np.ndarray:
     """``image_rgb`` below ``rows`` rows of its backdrop (the median colour of the top row's two ends).
 
@@ -186,8 +181,7 @@ def with_head_room(image_rgb: np.ndarray, rows: int) -> np.ndarray:
     width = image_rgb.shape[1]
     ends = max(1, width // 16)
     top = np.concatenate([image_rgb[0, :ends], image_rgb[0, -ends:]])
-    band = np.empty((rows, width, 3), dtype=np.uint8)
-    band[:] = np.median(top, axis=0).astype(np.uint8)
+    band = np.full((rows, width, 3), np.median(top, axis=0), dtype=np.uint8)
     return np.concatenate([band, image_rgb])
 
 

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from vtondata.config.segment import HairParams
-from vtondata.geometry.evidence.likelihood import colour_bins, log_likelihood_ratio
+from vtondata.geometry.evidence.likelihood import colour_bins, log_likelihood_ratio, work_grid
 from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import (
     BodyFrame,
@@ -85,8 +85,7 @@ def hair_layer(
     """
     height, width = person.shape
     s = frame.scale_px
-    scale = min(1.0, params.work_scale_px / s)
-    small_hw = (max(round(height * scale), 1), max(round(width * scale), 1))
+    scale, small_hw = work_grid((height, width), s, params.work_scale_px)
 
     def shrink(layer: np.ndarray) -> np.ndarray:
         return cv2.resize(layer.view(np.uint8), small_hw[::-1], interpolation=cv2.INTER_NEAREST) > 0

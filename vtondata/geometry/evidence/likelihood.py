@@ -18,6 +18,16 @@ DENSITY_FLOOR = 0.05
 """Added to every smoothed histogram bin (in seed counts) before normalising."""
 
 
+def work_grid(
+    shape_hw: tuple[int, int], scale_px: float, work_scale_px: float
+) -> tuple[float, tuple[int, int]]:
+    """The scale from a photo of ``shape_hw`` to the grid the models run on, and the grid's size:
+    the body scale ``scale_px`` spans ``work_scale_px`` cells (never more cells than pixels), so
+    the cost stays flat whatever the photo's size."""
+    scale = min(1.0, work_scale_px / scale_px)
+    return scale, (max(round(shape_hw[0] * scale), 1), max(round(shape_hw[1] * scale), 1))
+
+
 def area_shrink(image: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
     """``image`` averaged down to ``size_hw``, halving first while it stays at least twice as large.
 

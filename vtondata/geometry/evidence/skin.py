@@ -100,7 +100,7 @@ def skin_layers(
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
     model = _fit(lab, seeds)
     if model is None:
-        return nothing, nothing
+        return nothing, nothing.copy()
 
     def full_size(layer: np.ndarray) -> np.ndarray:
         full = cv2.resize(layer.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from vtondata.config.segment import WaistParams
-from vtondata.geometry.evidence.likelihood import area_shrink, colour_bins, log_likelihood_ratio
+from vtondata.geometry.evidence.likelihood import area_shrink, colour_bins, log_likelihood_ratio, work_grid
 from vtondata.geometry.regions import BodyFrame, components_touching, frame_coordinates, mid_hip_along
 
 MIN_SEED_CELLS = 12
@@ -53,8 +53,7 @@ def above_waist(
     height, width = remainder.shape
     s = frame.scale_px
     hip = mid_hip_along(keypoints_px, frame)
-    scale = min(1.0, params.work_scale_px / s)
-    small_hw = (max(round(height * scale), 1), max(round(width * scale), 1))
+    scale, small_hw = work_grid((height, width), s, params.work_scale_px)
     cells = cv2.resize(remainder.view(np.uint8), small_hw[::-1], interpolation=cv2.INTER_NEAREST) > 0
     down, across = frame_coordinates(small_hw, frame, scale)
     chest = (down >= params.chest_top_rel * s) & (down <= params.chest_bottom_share * hip)
