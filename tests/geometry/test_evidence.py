@@ -12,7 +12,7 @@ from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
-from vtondata.geometry.evidence.likelihood import area_shrink, log_likelihood_ratio
+from vtondata.geometry.evidence.likelihood import area_shrink, gaussian_smoothed, log_likelihood_ratio
 from vtondata.geometry.evidence.pose33 import P
 from vtondata.geometry.evidence.skin import palm_seeds, skin_layers, skin_seeds
 from vtondata.geometry.evidence.waist import above_waist
@@ -498,3 +498,31 @@ def test_log_likelihood_ratio_favours_the_class_whose_seeds_share_the_bin() -> N
     ratio = log_likelihood_ratio(index, (4,), seeds_a, seeds_b, everywhere, sigma_bins=0.5).reshape(2, 4)
     assert ratio[0, 0] > 1 and ratio[0, 2] < -1
     assert abs(ratio[1, 3]) < abs(ratio[0, 0])  # a bin neither class saw says little
+
+
+@pytest.mark.parametrize(("shape", "sigma"), [((16, 16, 16), 1.0), ((6, 4), 0.7), ((3,), 2.0)])
+def test_gaussian_smoothing_matches_scipy_with_nothing_past_the_edges(shape, sigma) -> None:
+    from scipy.ndimage import gaussian_filter
+
+    counts = np.random.default_rng(5).integers(0, 40, size=shape).astype(np.float64)
+    smoothed = gaussian_smoothed(counts, sigma)
+    np.testing.assert_allclose(smoothed, gaussian_filter(counts, sigma=sigma, mode="constant"), atol=1e-12)
+    assert smoothed.sum() < counts.sum()  # mass near the edges spills out
+
+
+def test_the_evidence_layers_do_not_import_scipy() -> None:
+    """scipy.ndimage costs about 0.3 s of CPU to import in every process that builds."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "from vtondata.geometry.evidence import hair, hands, likelihood, skin, waist\n"
+        "index = np.arange(8) % 4\n"
+        "likelihood.log_likelihood_ratio(index, (4,), index < 2, index >= 2, index >= 0, 1.0)\n"
+        "block = np.ones((9, 9), bool)\n"
+        "hands.hands_on_skin(block, [np.full((21, 3), 4.0)], block, 0.1, 0.1)\n"
+        "print(any(name.startswith('scipy') for name in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"

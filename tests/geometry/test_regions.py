@@ -197,3 +197,26 @@ def test_distances_along_the_body_axis() -> None:
     square = np.array([[0.0, 100.0], [10.0, 100.0], [10.0, 300.0], [0.0, 300.0]])
     top, bottom = regions.extent_along(frame, [square])
     assert (top, bottom) == pytest.approx((100.0 - frame.origin_px[1], 300.0 - frame.origin_px[1]))
+
+
+def test_fill_holes_fills_enclosed_background_only() -> None:
+    ring = np.zeros((9, 9), dtype=bool)
+    ring[2:7, 2:7] = True
+    ring[4, 4] = False  # a hole
+    bay = ring.copy()
+    bay[4, 2:5] = False  # the same hole, opened to the ring's outside
+    corner = np.zeros((9, 9), dtype=bool)
+    corner[0:3, 0:3] = True
+    corner[0, 0] = False  # background on the border is no hole
+    assert regions.fill_holes(ring)[4, 4]
+    np.testing.assert_array_equal(regions.fill_holes(bay), bay)
+    np.testing.assert_array_equal(regions.fill_holes(corner), corner)
+
+
+def test_fill_holes_matches_scipy_on_random_masks() -> None:
+    from scipy.ndimage import binary_fill_holes
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        mask = rng.random((24, 31)) < 0.55
+        np.testing.assert_array_equal(regions.fill_holes(mask), binary_fill_holes(mask))

@@ -162,11 +162,17 @@ def test_a_tiff_renamed_jpg_is_not_an_image_not_a_near_duplicate(tmp_path):
     assert samples[1].rejection.code == "ingest.not_an_image", samples[1].rejection
 
 
+def _sigint_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_ctrl_c_says_that_a_rerun_resumes_and_releases_the_lock(tmp_path):
     raw, out = _real_raw(tmp_path / "raw", 10), tmp_path / "out"
     args = ["build", str(raw), str(out), "-c", "upper", "-p", "offline", "--runner", "local"]
-    process = _cli_subprocess(*args, "--set", "output.chunk_size=1")
+    # A shell starts a background job with SIGINT ignored, and Python then installs no handler
+    # for it; the build runs here as a foreground job in a terminal would.
+    process = _cli_subprocess(*args, "--set", "output.chunk_size=1", preexec_fn=_sigint_as_in_a_terminal)
     first_marker = layout.marker_path(out, "train", 0)
     deadline = time.monotonic() + 120
     while not first_marker.exists() and time.monotonic() < deadline:

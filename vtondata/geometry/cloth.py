@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vtondata.geometry.regions import fill_holes
+
 CLOSE_RADIUS_REL = 0.004
 """Closing radius for the classical mask, as a share of the photo's diagonal."""
 WHITE = (255, 255, 255)
@@ -63,15 +65,6 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     if count <= 1:
         return np.zeros(mask.shape, dtype=bool)
     return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-
-
-def fill_holes(mask: np.ndarray) -> np.ndarray:
-    """``mask`` with every background region not connected to the border filled."""
-    padded = np.pad(mask.astype(np.uint8), 1)
-    flood = padded.copy()
-    cv2.floodFill(flood, None, (0, 0), 1)
-    holes = flood[1:-1, 1:-1] == 0
-    return mask | holes
 
 
 def cloth_shape(mask: np.ndarray) -> ClothShape:

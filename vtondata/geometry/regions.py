@@ -322,6 +322,14 @@ def components_touching(cells: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     return np.isin(components, holding[holding > 0])
 
 
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (``HxW`` bool) with every background region that does not reach its border
+    (4-connected) filled."""
+    flood = np.pad(mask.astype(np.uint8), 1)
+    cv2.floodFill(flood, None, (0, 0), 1)
+    return mask | (flood[1:-1, 1:-1] == 0)
+
+
 def inside_box(layer: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """``layer`` (``HxW`` bool) with every pixel outside ``box`` (``(x0, y0, x1, y1)``) cleared."""
     x0, y0, x1, y1 = box

@@ -34,9 +34,9 @@ from vtondata.geometry.cloth import (
     centre_on_canvas,
     classical_foreground,
     cloth_shape,
-    fill_holes,
     largest_component,
 )
+from vtondata.geometry.regions import fill_holes
 from vtondata.ingest.decode import open_bounded
 from vtondata.ingest.files import read_input
 from vtondata.output.format import encode_jpeg

@@ -197,8 +197,13 @@ def _texture_bins(image_rgb: np.ndarray, small_hw: tuple[int, int], needed: np.n
     grey = cv2.cvtColor(np.ascontiguousarray(image_rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    # One three-channel resize: about half the time of three single-channel ones.
-    products = cv2.merge([gx * gx, gy * gy, gx * gy])
+    # One three-channel resize: about a third of the time of three single-channel ones. The
+    # products are written into their channels in place (cv2.merge of float planes took ten times
+    # as long as the resize).
+    products = np.empty((*gx.shape, 3), dtype=np.float32)
+    np.multiply(gx, gx, out=products[..., 0])
+    np.multiply(gy, gy, out=products[..., 1])
+    np.multiply(gx, gy, out=products[..., 2])
     tensor = cv2.resize(products, (c1 - c0, r1 - r0), interpolation=cv2.INTER_AREA)
     jxx, jyy, jxy = tensor[..., 0], tensor[..., 1], tensor[..., 2]
     trace = jxx + jyy

@@ -20,7 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vtondata.geometry.regions import disc_hull, fill_polygons
+from vtondata.geometry.regions import disc_hull, fill_holes, fill_polygons
 
 WRIST, MIDDLE_MCP = 0, 9
 """Hand landmark rows: the wrist and the middle finger's knuckle."""
@@ -73,8 +73,6 @@ def hands_on_skin(
     hand, and a region holding less than :data:`MIN_SKIN_SHARE` skin (a glove,
     a hand the skin model missed) is kept whole.
     """
-    from scipy.ndimage import binary_fill_holes
-
     if not hands.any() or not skin.any():
         return hands
     kept = hands.copy()
@@ -93,6 +91,6 @@ def hands_on_skin(
         if np.count_nonzero(region & skin_box) < MIN_SKIN_SHARE * np.count_nonzero(region):
             continue
         near_skin = cv2.distanceTransform((~skin_box).view(np.uint8), cv2.DIST_L2, 3) <= reach
-        on_skin = np.asarray(binary_fill_holes(region & near_skin), dtype=bool)
+        on_skin = fill_holes(region & near_skin)
         kept[y0:y1, x0:x1] &= ~region | on_skin
     return kept

@@ -63,13 +63,30 @@ def log_likelihood_ratio(
     ``sigma_bins`` (nearby bins share evidence) with a small floor (unseen
     bins are rare, not impossible).
     """
-    from scipy.ndimage import gaussian_filter
-
     size = int(np.prod(shape))
 
     def density(seeds: np.ndarray) -> np.ndarray:
         counts = np.bincount(index[seeds], minlength=size).reshape(shape).astype(np.float64)
-        smooth = gaussian_filter(counts, sigma=sigma_bins, mode="constant") + DENSITY_FLOOR
+        smooth = gaussian_smoothed(counts, sigma_bins) + DENSITY_FLOOR
         return np.log(smooth / smooth.sum()).reshape(-1)
 
     return (density(seeds_a) - density(seeds_b))[index[where]]
+
+
+def gaussian_smoothed(counts: np.ndarray, sigma: float) -> np.ndarray:
+    """``counts`` smoothed along every axis by a Gaussian of ``sigma`` bins, truncated at 4 sigma,
+    with nothing beyond the histogram's edges.
+
+    A histogram has a few bins per axis, so each axis is one small matrix
+    product. ``scipy.ndimage.gaussian_filter(mode="constant")`` gives the same
+    numbers, but importing ``scipy.ndimage`` costs about 0.3 s of CPU in every
+    process that builds.
+    """
+    radius = int(4.0 * sigma + 0.5)
+    kernel = cv2.getGaussianKernel(2 * radius + 1, sigma, cv2.CV_64F).ravel()
+    smoothed = counts
+    for axis, bins in enumerate(counts.shape):
+        offset = np.arange(bins)[None, :] - np.arange(bins)[:, None]
+        weights = np.where(np.abs(offset) <= radius, kernel[np.clip(offset + radius, 0, 2 * radius)], 0.0)
+        smoothed = np.moveaxis(np.tensordot(weights, smoothed, axes=(1, axis)), 0, axis)
+    return smoothed
