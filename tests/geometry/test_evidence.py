@@ -8,7 +8,7 @@ import pytest
 
 from tests.synthetic import COLOURS, LABEL, dress_body, make_body, pose33_landmarks
 from vtondata.config.segment import HairParams, WaistParams
-from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
+from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh, skin_below_cut_face
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
@@ -356,6 +356,50 @@ def test_hair_is_found_beside_a_face_the_frame_cuts_at_the_eyes(hair_colour, min
     torso = dressed.garment_mask[top:] & ~hair_truth
     assert np.count_nonzero(hair & torso) / np.count_nonzero(torso) < 0.05
     assert not (hair & face).any()
+
+
+def _cut_below_the_mouth(dressed, image, hair_truth, person, share: float):
+    """Everything from the top edge down to ``share`` of the face's height (0.9: just above the chin)
+    cut off, with the keypoints moved along."""
+    face_rows = np.flatnonzero(dressed.face.any(axis=1))
+    top = int(face_rows[0] + share * (face_rows[-1] - face_rows[0]))
+    kp = dressed.keypoints_px.copy()
+    kp[:, 1] -= top
+    return top, kp, image[top:], hair_truth[top:], person[top:]
+
+
+def test_hair_beside_a_face_framed_at_the_mouth_starts_from_the_chin_and_neck_skin() -> None:
+    """Framed at the mouth, no face mesh is found and no face layer drawn; the chin's and the neck's
+    skin at the top edge anchor the hair falling beside them, and are not themselves a face."""
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    image, hair_truth, person = _long_hair(dressed, COLOURS["hair"])
+    top, kp, image, hair_truth, person = _cut_below_the_mouth(dressed, image, hair_truth, person, 0.9)
+    frame = body_frame(kp)
+    skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    box = (0, 0, image.shape[1], image.shape[0])
+    head_skin = skin_below_cut_face(person, skin, frame, box)
+    assert head_skin[0].any() and not (head_skin & hair_truth).any()
+    assert not (head_skin & dressed.garment_mask[top:]).any()
+    hair = hair_layer(image, person, head_skin, skin, kp, frame, HairParams(), face_from_mesh=False)
+    assert np.count_nonzero(hair & hair_truth) / np.count_nonzero(hair_truth) > 0.75
+    torso = dressed.garment_mask[top:] & ~hair_truth
+    assert np.count_nonzero(hair & torso) / np.count_nonzero(torso) < 0.01
+    assert not (hair & head_skin).any()
+
+
+def test_a_collar_at_the_top_edge_anchors_no_hair() -> None:
+    """A top edge across a turtleneck's collar leaves no skin at the edge, so nothing there is taken
+    for what is left of a head."""
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    image = dressed.image_rgb.copy()
+    s, (x0, y0) = dressed.body.scale_px, dressed.body.origin_px
+    ys, xs = np.mgrid[0 : image.shape[0], 0 : image.shape[1]]
+    neck = dressed.person & (ys < y0) & (ys > y0 - 0.45 * s) & (np.abs(xs - x0) < 0.2 * s) & ~dressed.face
+    image[neck] = COLOURS["upper_garment"]
+    top, kp, image, _, person = _cut_below_the_mouth(dressed, image, neck, dressed.person, 1.05)
+    skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    assert person[0].any()
+    assert not skin_below_cut_face(person, skin, body_frame(kp), (0, 0, image.shape[1], image.shape[0])).any()
 
 
 def test_hair_strands_are_told_from_isotropic_cloth_of_the_same_colours() -> None:

@@ -7,7 +7,9 @@ cropped at the nose or eyes, where no mesh is found at all; then the face is
 what the silhouette holds above the chin line, where the chin is placed from
 the pose's mouth (or nose) and shoulder line, within a head-wide band around
 the head's axis. Without either, there is no face layer (the mask then falls
-back to the pose-drawn head ellipse).
+back to the pose-drawn head ellipse). A photo framed below the mouth keeps
+only the chin's and the neck's skin at its top edge: that skin is no face
+layer, but the hair layer starts from it (:func:`skin_below_cut_face`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from vtondata.geometry.evidence.pose33 import FACE_POINTS, P, visible
-from vtondata.geometry.regions import BodyFrame, fill_polygons, hull, points_in_box
+from vtondata.geometry.regions import (
+    BodyFrame,
+    components_touching,
+    fill_polygons,
+    frame_coordinates,
+    hull,
+    points_in_box,
+)
 
 CHIN_BELOW_MOUTH_PER_NOSE_MOUTH = 1.6
 """Chin below the mouth line, in nose-to-mouth distances (anthropometric face thirds)."""
@@ -23,6 +32,9 @@ CHIN_ABOVE_SHOULDERS_REL = 0.35
 """Chin above the shoulder line when no mouth or nose is seen, / s (body scale)."""
 HEAD_HALF_WIDTH_REL = 0.42
 """Half width of the band the fallback face may occupy around the head's axis, / s."""
+CUT_SKIN_ABOVE_SHOULDERS_REL = 0.2
+"""The skin left by a top edge below the mouth counts down to this far above the shoulder line, / s:
+above the shoulders' tops, which lie higher than the shoulder joints."""
 
 
 def face_from_mesh(shape_hw: tuple[int, int], mesh_px: np.ndarray) -> np.ndarray:
@@ -91,3 +103,30 @@ def _head_axis_across(pose33_px: np.ndarray, frame: BodyFrame, min_visibility: f
         return 0.0
     points = pose33_px[seen, :2].astype(np.float64) - frame.origin_px
     return float(np.mean(points @ frame.across))
+
+
+def skin_below_cut_face(
+    person: np.ndarray, skin: np.ndarray, frame: BodyFrame, photo_xyxy: tuple[int, int, int, int]
+) -> np.ndarray:
+    """``HxW`` bool: the skin of the silhouette that reaches the photo's top edge within a head-wide
+    band about the body's axis, above the shoulders; all False when none does.
+
+    A photo framed at the mouth keeps a sliver of chin and the neck, with the
+    hair falling beside them from the top edge; no face mesh is found and no
+    face layer drawn (the top of the silhouette might as well be a collar).
+    This skin is where the hair layer starts from then. A collar or a
+    turtleneck at the top edge is no skin, and leaves nothing.
+    """
+    x0, y0, x1, y1 = photo_xyxy
+    empty = np.zeros(person.shape, dtype=bool)
+    if y1 <= y0 or not person[y0, x0:x1].any() or not skin.any():
+        return empty
+    down, across = frame_coordinates(person.shape, frame, 1.0)
+    s = frame.scale_px
+    head_band = (np.abs(across) <= HEAD_HALF_WIDTH_REL * s) & (down <= -CUT_SKIN_ABOVE_SHOULDERS_REL * s)
+    near = person & skin & head_band
+    top_edge = np.zeros(person.shape, dtype=bool)
+    top_edge[y0, x0:x1] = True
+    if not (near & top_edge).any():
+        return empty
+    return components_touching(near, top_edge)

@@ -4,9 +4,10 @@ Face first (mesh, else silhouette above the chin), then hands (landmark
 hulls) and feet (landmark hulls and the shoes the silhouette shows), skin
 (a colour model seeded on the face, else the palms; ``limb_skin``, for the
 parse map only, what a model of the palms' colour adds on arms and legs),
-then hair (colour models seeded by the face, the skin and the chest); skin
-and the fallback face give up what the hair layer takes, and the hands are
-cut to the skin near them. Last, what the silhouette holds besides them is
+then hair (colour models seeded by the face, or by the skin a top edge below
+the mouth leaves, and by the skin and the chest); skin and the fallback face
+give up what the hair layer takes, and the hands are cut to the skin near
+them. Last, what the silhouette holds besides them is
 split into upper and lower garment by colour (``above_waist``, for the parse
 map only). Every layer is ``HxW`` bool and absent when its evidence is: the
 mask then falls back to pose-drawn stand-ins (vtondata.geometry.agnostic).
@@ -19,7 +20,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from vtondata.config.segment import LandmarkSegmentConfig
-from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh
+from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh, skin_below_cut_face
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hands_layer, hands_on_skin
@@ -95,9 +96,14 @@ def landmark_layers(
         max_darker_sigma=config.skin.max_darker_sigma,
         limb_seeds=palm_seeds(shape_hw, hands) & photo if mesh is not None and hands else None,
     )
-    if face is not None and frame is not None and person is not None:
+    # Without a face in the photo, the skin that a top edge cut below the mouth leaves (chin, neck)
+    # still anchors the hair beside it; it is no face layer (it may be the neck alone).
+    head = face
+    if (face is None or not face.any()) and frame is not None and person is not None:
+        head = skin_below_cut_face(layers["person"], skin, frame, box)
+    if head is not None and frame is not None and person is not None:
         hair = hair_layer(
-            image_rgb, layers["person"], face, skin, kp, frame, config.hair, face_from_mesh=mesh is not None
+            image_rgb, layers["person"], head, skin, kp, frame, config.hair, face_from_mesh=mesh is not None
         )
         if hair.any():
             layers["hair"] = hair
