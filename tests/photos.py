@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from tests.conftest import require_shared
+from vtondata.geometry.keypoints import J
 
 PERSONS = "data/persons"
 VITONHD_IMAGES = "data/vitonhd-sample/datasets/test/image"
@@ -35,3 +37,15 @@ def link_photos(target: Path, photos: list[Path], *, mirrored: bool = False) -> 
             flipped = cv2.flip(cv2.imread(str(photo)), 1)
             cv2.imwrite(str(target / f"{photo.parent.name}-flipped-{photo.stem}.png"), flipped)
     return target
+
+
+def framed_3_4(
+    image: np.ndarray, labels: np.ndarray, keypoints: np.ndarray, top: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` and its label map cut by the top edge at row ``top``, then at the sides to 3:4 about
+    the shoulders' centre (from ``keypoints``, canonical ``(19, 3)``): a catalogue photo framed at
+    the face, which ingest scales with no letterbox bar above the cut."""
+    width = round(0.75 * (image.shape[0] - top))
+    centre = float(keypoints[[J["left_shoulder"], J["right_shoulder"]], 0].mean())
+    left = int(np.clip(round(centre - width / 2), 0, image.shape[1] - width))
+    return image[top:, left : left + width], labels[top:, left : left + width]

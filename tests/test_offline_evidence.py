@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.photos import link_photos, real_photos
+from tests.photos import framed_3_4, link_photos, real_photos
 from vtondata import api
 from vtondata.api import build_stages
 from vtondata.backends.base import photo_box
@@ -130,15 +130,12 @@ def test_hair_beside_a_face_framed_at_the_mouth_is_kept(tmp_path: Path, vitonhd_
     truths = {}
     for photo in sorted((vitonhd_dir / "image").glob("*.jpg")):
         truth = load_openpose_json(vitonhd_dir / "openpose-json" / f"{photo.stem}_keypoints.json")
-        image = cv2.imread(str(photo))
         nose, neck = float(truth[J["nose"], 1]), float(truth[J["neck"], 1])
-        top = round(nose + 0.4 * (neck - nose))
-        width = round(0.75 * (image.shape[0] - top))
-        centre = float(truth[[J["left_shoulder"], J["right_shoulder"]], 0].mean())
-        left = int(np.clip(round(centre - width / 2), 0, image.shape[1] - width))
-        cv2.imwrite(str(raw / f"{photo.stem}.png"), image[top:, left : left + width])
         labels = read_label_map(vitonhd_dir / "image-parse" / f"{photo.stem}.png")
-        truths[photo.stem] = labels[top:, left : left + width]
+        framed, truths[photo.stem] = framed_3_4(
+            cv2.imread(str(photo)), labels, truth, round(nose + 0.4 * (neck - nose))
+        )
+        cv2.imwrite(str(raw / f"{photo.stem}.png"), framed)
     intrusions, ious, garment_taken = [], [], []
     for sample in _through_the_mask_stage(raw):
         if sample.rejection is not None:  # an arm the pose model misses; not this test's concern

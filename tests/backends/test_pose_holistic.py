@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.photos import real_photos
+from tests.photos import framed_3_4, real_photos
 from vtondata.backends import build_pose_backend, pose_holistic, resolve_backend_weights
 from vtondata.backends.pose_holistic import untracked_holistic_graph, with_head_room, without_hands
 from vtondata.config.pose import HolisticPoseConfig
@@ -112,12 +112,9 @@ def _framed_at_the_nose(vitonhd_dir, stem: str) -> tuple[np.ndarray, int]:
     image = _rgb(vitonhd_dir / "image" / f"{stem}.jpg")
     labels = read_label_map(vitonhd_dir / "image-parse" / f"{stem}.png")
     truth = load_openpose_json(vitonhd_dir / "openpose-json" / f"{stem}_keypoints.json")
-    top = round(float(truth[J["nose"], 1]))
-    width = round(0.75 * (image.shape[0] - top))
-    centre = float(np.mean(truth[[J["left_shoulder"], J["right_shoulder"]], 0]))
-    left = int(np.clip(round(centre - width / 2), 0, image.shape[1] - width))
-    framed = cv2.resize(image[top:, left : left + width], (768, 1024), interpolation=cv2.INTER_LINEAR)
-    face = labels[top:, left : left + width] == LIP_FACE
+    cut, cut_labels = framed_3_4(image, labels, truth, round(float(truth[J["nose"], 1])))
+    framed = cv2.resize(cut, (768, 1024), interpolation=cv2.INTER_LINEAR)
+    face = cut_labels == LIP_FACE
     chin = int(np.flatnonzero(face.any(axis=1)).max()) * 1024 / face.shape[0]
     return framed, round(chin)
 

@@ -127,6 +127,4 @@ def skin_below_cut_face(
     near = person & skin & head_band
     top_edge = np.zeros(person.shape, dtype=bool)
     top_edge[y0, x0:x1] = True
-    if not (near & top_edge).any():
-        return empty
     return components_touching(near, top_edge)
