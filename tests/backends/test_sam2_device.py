@@ -1,10 +1,13 @@
 """The on-device SAM2 path gives what sam2's public batch API plus host-side selection gives.
 
 The reference below is how the backend decoded before masks stayed on the
-device: ``predict_batch`` (every candidate copied to the host as float32),
-then :func:`select_candidate` per prompt and the union of the chosen
-candidates per layer. Random-weight hiera-t from the packaged config, on the
-CPU: the same code that runs on a GPU.
+device: ``predict_batch`` (every candidate copied to the host as float32, one
+decoder call per photo), then :func:`select_candidate` per prompt and the
+union of the chosen candidates per layer. Random-weight hiera-t from the
+packaged config, on the CPU: the same code that runs on a GPU. The device
+path decodes the prompts of all photos in one call, and a matrix product over
+more rows may sum in another order, so scores agree to float32 rounding and
+masks to the odd pixel whose logit sits on the threshold.
 """
 
 from __future__ import annotations
@@ -95,11 +98,11 @@ def test_device_path_equals_predict_batch_with_host_selection(backend, photos):
     reference = _reference(backend, images, keypoints)
     chosen = refused = 0
     for result, (layers, scores) in zip(results, reference, strict=True):
-        assert result.scores == scores
+        assert result.scores == pytest.approx(scores, rel=1e-5, abs=1e-6)
         assert sorted(result.layers) == sorted(layers)
         for name, mask in layers.items():
             assert result.layers[name].dtype == bool
-            np.testing.assert_array_equal(result.layers[name], mask)
+            assert np.count_nonzero(result.layers[name] != mask) <= 2, name
         chosen += len(layers)
         refused += len(result.notes)
     assert chosen > 0 and refused > 0, "the comparison must cover chosen and refused candidates"
@@ -123,3 +126,67 @@ def test_garment_photo_copies_back_the_most_confident_candidate(backend):
     assert mask.shape == (96, 128) and mask.dtype == bool
     assert iou == pytest.approx(float(candidate_ious[best]))
     np.testing.assert_array_equal(mask, candidates[best] > 0)
+
+
+def test_one_decoder_call_per_photo_size_and_prompt_length(backend, photos):
+    """Photos of one size whose prompts pad to one length share a decoder call, and each gives what it
+    gives decoded alone; another size, or a longer padding, is another call."""
+    import cv2
+    import torch
+
+    from vtondata.backends.sam2_device import DecodeRequest, decode_batch
+    from vtondata.backends.segment_sam2 import _LayerPlan, _padded
+
+    images, keypoints = photos
+    small = cv2.resize(images[1], (144, 192), interpolation=cv2.INTER_AREA)
+    small_keypoints = keypoints[1] * np.array([0.75, 0.75, 1.0], dtype=np.float32)
+    batch = [images[0], small, images[2]]
+    requests = []
+    batch_keypoints = [keypoints[0], small_keypoints, keypoints[2]]
+    for index, (image, kp) in enumerate(zip(batch, batch_keypoints, strict=True)):
+        plan = _LayerPlan.of(layer_prompts(kp, (image.shape[1], image.shape[0]), LAYERS), kp, image.shape[:2])
+        requests.append(DecodeRequest(index, *_padded(plan.prompts), plan.priors, plan.prompt_priors))
+    longer = requests[2]
+    extra = np.full((len(longer.points), 2), -1, dtype=np.int32)
+    requests.append(
+        DecodeRequest(
+            2,
+            np.concatenate([longer.points, np.zeros((len(longer.points), 2, 2), np.float32)], axis=1),
+            np.concatenate([longer.labels, extra], axis=1),
+            longer.boxes,
+            longer.priors,
+            longer.prompt_priors,
+        )
+    )
+    backend.load()
+    calls = []
+    hook = backend._predictor.model.sam_mask_decoder.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        with torch.inference_mode():
+            backend._predictor.set_image_batch(batch)
+            together = decode_batch(backend._predictor, requests)
+            assert len(calls) == 3
+            alone = [decode_batch(backend._predictor, [request])[0] for request in requests]
+    finally:
+        hook.remove()
+    for both, single in zip(together, alone, strict=True):
+        assert both.masks.shape == single.masks.shape
+        assert int((both.masks != single.masks).sum()) <= 2
+        np.testing.assert_allclose(both.pred_ious, single.pred_ious, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(both.areas_px, single.areas_px, atol=2)
+        np.testing.assert_allclose(both.intersections_px, single.intersections_px, atol=2)
+    assert together[1].masks.shape[-2:] == (192, 144)
+
+
+def test_photos_made_into_model_input_on_the_device_equal_sam2s_own_transforms(backend, photos):
+    from sam2.utils.transforms import SAM2Transforms
+
+    from vtondata.backends.sam2_device import DeviceTransforms
+
+    backend.load()
+    assert isinstance(backend._predictor._transforms, DeviceTransforms)
+    own = SAM2Transforms(resolution=1024, mask_threshold=0.0)
+    images = [photos[0][0], photos[0][1][:200, :150]]
+    on_device = DeviceTransforms(own, "cpu").forward_batch(images)
+    assert on_device.shape == (2, 3, 1024, 1024) and on_device.dtype.is_floating_point
+    np.testing.assert_array_equal(on_device.numpy(), own.forward_batch(images).numpy())

@@ -3,9 +3,9 @@
 The model is built from the sam2 package's own config (``build_sam2`` with no
 checkpoint) and the checkpoint's ``"model"`` state dict is loaded here with
 ``torch.load(weights_only=True)``, from the file the weights resolver found.
-Per batch of photos: ``set_image_batch`` embeds them once, then every layer's
-prompts of a photo are decoded in one call (points padded to one length with
-label -1, which SAM2 ignores) with three candidates each, and
+Per batch of photos: ``set_image_batch`` embeds them once, then the prompts of
+every photo of the batch are decoded in one call (a photo's points padded to
+one length with label -1, SAM2's "not a point") with three candidates each, and
 :mod:`vtondata.geometry.selection` chooses among them against the pose prior.
 Decoding, the per-pixel counts the choice needs and the union of the chosen
 candidates stay on the model's device (:mod:`vtondata.backends.sam2_device`);
@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +40,12 @@ from vtondata.geometry.prompts import Prompt, layer_prior, layer_prompts
 from vtondata.geometry.selection import Selection, choose_candidate
 
 SAM2_VERSION = "1.1.0"
-"""The sam2 release whose predictor internals (``_prep_prompts``, ``_predict``) the decoding relies on."""
+"""The sam2 release whose predictor internals (``_features``, ``_orig_hw``, ``_transforms``, and what
+``_predict`` does with them) the decoding relies on."""
 requires = (f"sam2=={SAM2_VERSION}", "torch")
+
+PLAN_THREADS = 4
+"""Threads drawing a batch's prompts and pose priors (OpenCV and NumPy, which release the GIL)."""
 
 CLOTH_BOX_INSET_REL = 0.02
 """The garment-photo box prompt is the frame inset by this share of each side."""
@@ -77,7 +82,11 @@ class Sam2SegmentBackend:
             raise ValueError(f"{weights.path} is not a SAM2 checkpoint: no 'model' state dict inside")
         model = build_sam2(self.config.model_config_name, ckpt_path=None, device="cpu", mode="eval")
         model.load_state_dict(checkpoint["model"], strict=True)
-        self._predictor = SAM2ImagePredictor(model.to(self.device))
+        from vtondata.backends.sam2_device import DeviceTransforms
+
+        predictor: Any = SAM2ImagePredictor(model.to(self.device))
+        predictor._transforms = DeviceTransforms(predictor._transforms, self.device)
+        self._predictor = predictor
 
     def predict(
         self,
@@ -92,19 +101,16 @@ class Sam2SegmentBackend:
             return []
         from vtondata.backends.sam2_device import DecodeRequest, decode_batch, gather_layers
 
-        plans = [
-            _LayerPlan.of(
-                layer_prompts(kp, (image.shape[1], image.shape[0]), self.config.layers), kp, image.shape[:2]
-            )
-            for image, kp in zip(images_rgb, keypoints_px, strict=True)
-        ]
-        requests = [
-            DecodeRequest(index, *_padded(plan.prompts), plan.priors, plan.prompt_priors)
-            for index, plan in enumerate(plans)
-            if plan.prompts
-        ]
-        with self._inference():
+        with self._inference(), ThreadPoolExecutor(PLAN_THREADS, thread_name_prefix="sam2-plan") as pool:
+            # The prompts and pose priors are drawn on the CPU while the photos are embedded.
+            planning = pool.map(self._plan, images_rgb, keypoints_px)
             self._predictor.set_image_batch(list(images_rgb))
+            plans = list(planning)
+            requests = [
+                DecodeRequest(index, *_padded(plan.prompts), plan.priors, plan.prompt_priors)
+                for index, plan in enumerate(plans)
+                if plan.prompts
+            ]
             decoded = decode_batch(self._predictor, requests)
             selections = [
                 [self._choose(image, row, plan) for row in range(len(plan.prompts))]
@@ -159,6 +165,10 @@ class Sam2SegmentBackend:
             stack.enter_context(torch.autocast("cuda", dtype=torch.bfloat16))
         return stack
 
+    def _plan(self, image: np.ndarray, keypoints_px: np.ndarray) -> _LayerPlan:
+        prompts = layer_prompts(keypoints_px, (image.shape[1], image.shape[0]), self.config.layers)
+        return _LayerPlan.of(prompts, keypoints_px, image.shape[:2])
+
     def _choose(self, image: Any, row: int, plan: _LayerPlan) -> Selection:
         return choose_candidate(
             image.pred_ious[row],
@@ -199,7 +209,7 @@ class _LayerPlan:
             prompts=prompts,
             layers=layers,
             priors=priors,
-            prior_areas_px=priors.sum(axis=(1, 2)),
+            prior_areas_px=np.array([np.count_nonzero(prior) for prior in priors], dtype=np.int64),
             prompt_priors=np.array([layers.index(prompt.layer) for prompt in prompts], dtype=np.int64),
         )
 

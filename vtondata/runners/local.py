@@ -20,6 +20,7 @@ from typing import Any
 from vtondata.ingest.chunks import Chunk
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import ChunkCallback, ChunkWriter, run_stages
+from vtondata.runners.choice import available_cpus
 from vtondata.runners.heap import release_freed_memory
 from vtondata.runners.overlap import overlap_stages
 from vtondata.sample import Sample
@@ -58,17 +59,29 @@ def chunk_waves(chunk: Chunk, size: int) -> list[list[Sample]]:
     return [samples[start : start + size] for start in range(0, max(1, len(samples)), size)]
 
 
+def default_batch_threads(cpus: int | None = None) -> int:
+    """Threads for the batches of the stages without a model: half the CPUs this process may run on.
+
+    The other half is left to the model stages' threads and the libraries
+    they call. Two cores give one thread, which is one thread per stage.
+    """
+    return max(1, (available_cpus() if cpus is None else cpus) // 2)
+
+
 class LocalRunner:
     """Runs stages in this process; ``setup`` once before the first chunk.
 
     With ``overlap`` (the default) each stage works in a thread of its own on
     a different wave (:mod:`vtondata.runners.overlap`), so the model of one
-    wave runs while the cheaper stages finish the one before; the output is
-    the same as stage after stage (``overlap=False``).
+    wave runs while the cheaper stages finish the one before, and the batches
+    of a wave in the stages without a model run on ``batch_threads`` threads
+    at once (default :func:`default_batch_threads`); the output is the same as
+    stage after stage (``overlap=False``).
     """
 
-    def __init__(self, overlap: bool = True) -> None:
+    def __init__(self, overlap: bool = True, batch_threads: int | None = None) -> None:
         self.overlap = overlap
+        self.batch_threads = default_batch_threads() if batch_threads is None else batch_threads
 
     def map(self, function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
         """``function`` over ``values`` in this process, in order."""
@@ -88,7 +101,7 @@ class LocalRunner:
             stage.setup()
         try:
             if self.overlap:
-                records = _run_overlapped(stages, chunks, write_chunk, on_chunk_done)
+                records = _run_overlapped(stages, chunks, write_chunk, on_chunk_done, self.batch_threads)
             else:
                 records = []
                 for chunk in chunks:
@@ -106,6 +119,7 @@ def _run_overlapped(
     chunks: Sequence[Chunk],
     write_chunk: ChunkWriter,
     on_chunk_done: ChunkCallback | None,
+    batch_threads: int,
 ) -> list[ChunkRecord]:
     """Every chunk's waves through :func:`overlap_stages`; each chunk written once its last wave is back.
 
@@ -140,7 +154,7 @@ def _run_overlapped(
     writes: deque[Future[ChunkRecord]] = deque()
     with (
         ThreadPoolExecutor(1, thread_name_prefix="vtondata-write") as writer,
-        closing(overlap_stages(stages, waves(), depth=3)) as finished,
+        closing(overlap_stages(stages, waves(), depth=3, batch_threads=batch_threads)) as finished,
     ):
         for (position, last), samples in finished:
             for sample in samples:

@@ -58,7 +58,8 @@ class SegmentStage(ModelStage[SegmentResult]):
         for name, layer in result.layers.items():
             layer = inside_box(layer, box)
             sample.layers[name] = layer
-            sample.stats[f"segment.{name}_area_ratio"] = float(layer.mean()) if layer.size else 0.0
+            share = np.count_nonzero(layer) / layer.size if layer.size else 0.0
+            sample.stats[f"segment.{name}_area_ratio"] = share
         for name, score in result.scores.items():
             sample.stats[f"segment.{name}"] = float(score)
         person = result.layers.get("person")
