@@ -128,9 +128,11 @@ def test_garment_photo_copies_back_the_most_confident_candidate(backend):
     np.testing.assert_array_equal(mask, candidates[best] > 0)
 
 
-def test_one_decoder_call_per_photo_size_and_prompt_length(backend, photos):
-    """Photos of one size whose prompts pad to one length share a decoder call, and each gives what it
-    gives decoded alone; another size, or a longer padding, is another call."""
+@pytest.mark.parametrize("prompts_per_call", [256, 7])
+def test_one_decoder_call_per_photo_size_and_prompt_length(backend, photos, monkeypatch, prompts_per_call):
+    """Photos of one size whose prompts pad to one length share a decoder call, up to a number of
+    prompts, and each gives what it gives decoded alone; another size, or a longer padding, is another
+    call."""
     import cv2
     import torch
 
@@ -164,8 +166,10 @@ def test_one_decoder_call_per_photo_size_and_prompt_length(backend, photos):
     try:
         with torch.inference_mode():
             backend._predictor.set_image_batch(batch)
+            monkeypatch.setattr("vtondata.backends.sam2_device.PROMPTS_PER_CALL", prompts_per_call)
             together = decode_batch(backend._predictor, requests)
-            assert len(calls) == 3
+            assert [len(request.points) for request in requests] == [7, 7, 7, 7]
+            assert len(calls) == (3 if prompts_per_call == 256 else 4)
             alone = [decode_batch(backend._predictor, [request])[0] for request in requests]
     finally:
         hook.remove()
@@ -190,3 +194,4 @@ def test_photos_made_into_model_input_on_the_device_equal_sam2s_own_transforms(b
     on_device = DeviceTransforms(own, "cpu").forward_batch(images)
     assert on_device.shape == (2, 3, 1024, 1024) and on_device.dtype.is_floating_point
     np.testing.assert_array_equal(on_device.numpy(), own.forward_batch(images).numpy())
+    np.testing.assert_array_equal(DeviceTransforms(own, "cpu")(images[1]).numpy(), own(images[1]).numpy())

@@ -56,6 +56,11 @@ class DecodedImage:
     intersections_px: np.ndarray
 
 
+PROMPTS_PER_CALL = 256
+"""At most this many prompts per mask-decoder call (16 photos of 14 prompts fit in one). The decoder's
+memory grows with the prompts of a call: full-resolution candidates take 9.4 MB per prompt as float32."""
+
+
 class DeviceTransforms:
     """The predictor's ``SAM2Transforms`` with each photo made into the model's input where the model runs.
 
@@ -86,6 +91,10 @@ class DeviceTransforms:
             ]
         )
 
+    def __call__(self, image: np.ndarray) -> torch.Tensor:
+        """One photo, as ``SAM2ImagePredictor.set_image`` asks for it."""
+        return self.forward_batch([image])[0]
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transforms, name)
 
@@ -94,18 +103,23 @@ def decode_batch(predictor: Any, requests: Sequence[DecodeRequest]) -> list[Deco
     """Decode every request against the photos set by ``predictor.set_image_batch``; one host copy in all.
 
     Requests whose photos share a size and whose prompts share a padded length
-    are decoded in one call of the mask decoder (:func:`_decode_together`), so
-    a batch of photos costs a few calls rather than one per photo: on a GPU,
-    one call per photo spends more time launching kernels than running them.
+    are decoded in one call of the mask decoder (:func:`_decode_together`), up
+    to :data:`PROMPTS_PER_CALL` prompts at a time, so a batch of photos costs a
+    few calls rather than one per photo: on a GPU, one call per photo spends
+    more time launching kernels than running them.
     """
-    groups: dict[tuple[tuple[int, int], int], list[int]] = {}
+    groups: dict[tuple[tuple[int, int], int], list[list[int]]] = {}
     for position, request in enumerate(requests):
         orig_hw = tuple(predictor._orig_hw[request.image_index])
-        groups.setdefault((orig_hw, request.points.shape[1]), []).append(position)
+        calls = groups.setdefault((orig_hw, request.points.shape[1]), [])
+        prompts = sum(len(requests[p].points) for p in calls[-1]) if calls else 0
+        if not calls or prompts + len(request.points) > PROMPTS_PER_CALL:
+            calls.append([])
+        calls[-1].append(position)
     masks_of: dict[int, torch.Tensor] = {}
     counts_of: list[torch.Tensor] = []
     order: list[int] = []
-    for (orig_hw, _), positions in groups.items():
+    for orig_hw, positions in [(orig_hw, call) for (orig_hw, _), calls in groups.items() for call in calls]:
         masks, counts = _decode_together(predictor, [requests[p] for p in positions], orig_hw)
         start = 0
         for position in positions:
