@@ -1,7 +1,7 @@
 """Photos per second of the default recipe (YOLO11n-pose + SAM2.1) on a GPU, end to end and per stage.
 
 usage: python -m bench.gpu_throughput [--images 256] [--sam2 t|s|b+|l] [--batch 16] [--pose-batch 32]
-                                      [--device auto|cpu|cuda:N] [--yolo-weights PATH]
+                                      [--batch-threads N] [--device auto|cpu|cuda:N] [--yolo-weights PATH]
 
 No checkpoint can be downloaded where this runs, and speed does not depend on
 the weights' values, so both models are built from their packaged configs with
@@ -185,6 +185,8 @@ def end_to_end(
         "segment.batch_size": str(args.batch),
         "output.chunk_size": str(max(64, args.batch)),
     }
+    if args.batch_threads is not None:
+        overrides["runner.batch_threads"] = str(args.batch_threads)
     out = tmp / "out"
     started, started_cpu = time.perf_counter(), time.process_time()
     result = vtondata.build(raw, out, "upper", "default", overrides, runner="local", overwrite=True)
@@ -217,6 +219,11 @@ def main() -> None:
     parser.add_argument("--sam2", choices=sorted(SAM2_CONFIGS), default="t")
     parser.add_argument("--batch", type=int, default=16, help="SAM2 photos per batch (segment.batch_size)")
     parser.add_argument("--pose-batch", type=int, default=32, help="YOLO photos per batch (pose.batch_size)")
+    parser.add_argument(
+        "--batch-threads",
+        type=int,
+        help="runner.batch_threads of the build (default: the recipe's, half the CPUs)",
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument(
         "--yolo-weights",

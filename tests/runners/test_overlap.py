@@ -193,9 +193,9 @@ def test_the_real_stages_on_batch_threads_write_the_shards_of_one_thread_per_sta
     def digests(out):
         return [hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "shards").glob("*.tar"))]
 
-    monkeypatch.setattr("vtondata.runners.local.default_batch_threads", lambda cpus=None: 1)
-    one = vtondata.build(raw, tmp_path / "one", "upper", "offline", overrides, runner="local")
-    monkeypatch.setattr("vtondata.runners.local.default_batch_threads", lambda cpus=None: 4)
+    one = vtondata.build(
+        raw, tmp_path / "one", "upper", "offline", {**overrides, "runner.batch_threads": "1"}, runner="local"
+    )
     threads = []
     real_run = vtondata.runners.base.run_stage_batch
 
@@ -204,7 +204,9 @@ def test_the_real_stages_on_batch_threads_write_the_shards_of_one_thread_per_sta
         return real_run(stage, samples)
 
     monkeypatch.setattr("vtondata.runners.overlap.run_stage_batch", watched)
-    four = vtondata.build(raw, tmp_path / "four", "upper", "offline", overrides, runner="local")
+    four = vtondata.build(
+        raw, tmp_path / "four", "upper", "offline", {**overrides, "runner.batch_threads": "4"}, runner="local"
+    )
     assert len({name for name in threads if name.startswith("vtondata-batch")}) >= 2
     assert (four.inputs, four.accepted) == (one.inputs, one.accepted)
     assert one.inputs == 16 and one.accepted >= 12

@@ -36,6 +36,15 @@ class RunnerConfig(RecipeModel):
     workers: int | None = Field(
         default=None, ge=1, description="Parallel workers per model stage; None = one per CPU core."
     )
+    batch_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Local runner: threads that run the batches of the stages without a model (ingest, quality, "
+            "mask, encode) at once; None = half the CPUs, which is one thread per stage on two cores "
+            "(docs/runners.md)."
+        ),
+    )
     address: str | None = Field(default=None, description="Ray cluster address; None starts a local Ray.")
     object_store_mb: int = Field(
         default=1024, ge=128, description="Object store cap for a local Ray (small machines need one)."
