@@ -195,3 +195,8 @@ def test_photos_made_into_model_input_on_the_device_equal_sam2s_own_transforms(b
     assert on_device.shape == (2, 3, 1024, 1024) and on_device.dtype.is_floating_point
     np.testing.assert_array_equal(on_device.numpy(), own.forward_batch(images).numpy())
     np.testing.assert_array_equal(DeviceTransforms(own, "cpu")(images[1]).numpy(), own(images[1]).numpy())
+    mirrored = photos[0][0][:, ::-1]  # a view with a negative stride, as a flip gives
+    np.testing.assert_array_equal(
+        DeviceTransforms(own, "cpu").forward_batch([mirrored]).numpy(),
+        own.forward_batch([np.ascontiguousarray(mirrored)]).numpy(),
+    )

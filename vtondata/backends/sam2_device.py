@@ -85,7 +85,12 @@ class DeviceTransforms:
         return torch.stack(
             [
                 self._transforms.transforms(
-                    torch.from_numpy(image).to(self._device).permute(2, 0, 1).contiguous().float().div(255)
+                    torch.from_numpy(np.ascontiguousarray(image))
+                    .to(self._device)
+                    .permute(2, 0, 1)
+                    .contiguous()
+                    .float()
+                    .div(255)
                 )
                 for image in images
             ]
