@@ -358,6 +358,37 @@ def test_hair_is_found_beside_a_face_the_frame_cuts_at_the_eyes(hair_colour, min
     assert not (hair & face).any()
 
 
+def test_hair_beside_the_jaw_of_a_face_the_frame_cuts_is_found() -> None:
+    """A face cut at the nose whose hair falls from below the cheeks only (tucked behind the ears
+    above): beside the face's top 0.6, where a whole face's seeds lie, there is no hair, so only
+    the seeds that run down to the chin beside a cut face find it."""
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    image, hair_truth, person = _long_hair(dressed, COLOURS["hair"])
+    face_rows = np.flatnonzero(dressed.face.any(axis=1))
+    top = int(face_rows[0] + 0.5 * (face_rows[-1] - face_rows[0]))
+    kp = dressed.keypoints_px.copy()
+    kp[:, 1] -= top
+    image, hair_truth, person, face = image[top:], hair_truth[top:], person[top:], dressed.face[top:]
+    tucked = hair_truth.copy()
+    tucked[int(0.7 * (face_rows[-1] - top)) :] = False
+    image[tucked] = COLOURS["background"]
+    person, hair_truth = person & ~tucked, hair_truth & ~tucked
+    skin, _ = skin_layers(image, face, person, chroma_quantile=0.99, max_darker_sigma=4.0)
+
+    def hair(face_cut_at_top: bool) -> np.ndarray:
+        return hair_layer(
+            image, person, face, skin, kp, body_frame(kp), HairParams(),
+            face_from_mesh=True, face_cut_at_top=face_cut_at_top,
+        )  # fmt: skip
+
+    assert not (hair(False) & hair_truth).any()
+    found = hair(True)
+    assert np.count_nonzero(found & hair_truth) / np.count_nonzero(hair_truth) > 0.7
+    torso = dressed.garment_mask[top:] & ~hair_truth
+    assert np.count_nonzero(found & torso) / np.count_nonzero(torso) < 0.05
+    assert not (found & face).any()
+
+
 def _cut_below_the_mouth(dressed, image, hair_truth, person, share: float):
     """Everything from the top edge down to ``share`` of the face's height (0.9: just above the chin)
     cut off, with the keypoints moved along."""

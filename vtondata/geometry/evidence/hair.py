@@ -3,8 +3,9 @@
 Hair has no landmarks and no fixed colour, but its place is known: on and
 around the head, and down over the shoulders for long hair. Two colour
 histograms in CIELAB learn this photo's colours: "hair" from the
-silhouette above the face's top edge and beside its upper part (all there
-is when the frame cuts the head at the eyes), "not hair"
+silhouette above the face's top edge and beside its upper part, or beside
+all of it down to the chin when the frame cuts the face's top (the forehead
+and temples are gone, and beside the jaw is where long hair falls), "not hair"
 from the face itself, the chest's centre (the garment), the upper arms and
 the neck's column (its skin, the collar or the neckline).
 The backdrop is left out of both: it says nothing about the person and, being
@@ -53,7 +54,8 @@ MIN_SEED_CELLS = 12
 BESIDE_FACE_GAPS = 6
 """Hair seeds beside the face lie from one to this many seed gaps off its edge."""
 FACE_SHARE_BESIDE_HAIR = 0.6
-"""Hair seeds beside the face lie along this top share of the face's visible height (above the jaw)."""
+"""Hair seeds beside a whole face lie along this top share of its height (above the jaw); beside a
+face the frame cuts at the top, along all of its visible height."""
 COLOUR_SMOOTHING_BINS = 1.0
 """Gaussian smoothing of the colour histograms, in bins: nearby colours share evidence."""
 ENERGY_BINS = 6
@@ -78,10 +80,14 @@ def hair_layer(
     params: HairParams,
     *,
     face_from_mesh: bool,
+    face_cut_at_top: bool = False,
 ) -> np.ndarray:
     """``HxW`` bool hair pixels; all False when there is no face to start from or too few seeds.
 
     ``keypoints_px`` is canonical ``(19, 3)`` with untrusted joints at confidence 0.
+    ``face_cut_at_top``: the photo's top edge crosses ``face`` (a face, not
+    the skin a cut below the mouth leaves), so the seeds beside it run down
+    to the chin.
     """
     height, width = person.shape
     s = frame.scale_px
@@ -105,7 +111,8 @@ def hair_layer(
 
     gap = params.seed_gap_rel * s
     above_face = (down < face_top - gap) & (np.abs(across - axis) <= params.seed_half_width_rel * s)
-    beside_face = _beside_face(face_s, down, face_top, chin, gap * scale)
+    share = 1.0 if face_cut_at_top else FACE_SHARE_BESIDE_HAIR
+    beside_face = _beside_face(face_s, down, face_top, chin, gap * scale, share)
     hair_seeds = candidate & (above_face | beside_face)
     # The neck's column below the chin is not hair (hair falls beside the neck, not in front of
     # it); all of it (skin, collar or neckline), and any skin below the shoulder line, teaches
@@ -163,20 +170,23 @@ def _neck_column(
 
 
 def _beside_face(
-    face: np.ndarray, down: np.ndarray, face_top: float, chin: float, gap_cells: float
+    face: np.ndarray, down: np.ndarray, face_top: float, chin: float, gap_cells: float, share: float
 ) -> np.ndarray:
-    """Cells one to :data:`BESIDE_FACE_GAPS` seed gaps off the face's edge, beside its upper part.
+    """Cells one to :data:`BESIDE_FACE_GAPS` seed gaps off the face's edge, beside the top ``share``
+    of its visible height.
 
     Beside the forehead, eyes and cheeks the silhouette holds hair, an ear or
     nothing (the backdrop is not in it), so this ring seeds hair also where
     the frame cuts off the top of the head and nothing lies above the face.
-    The ring is measured from the face's own outline, not from the head's
-    axis, so a tilted or turned head keeps its seeds beside it. An ear among
-    the seeds costs little: the face and the neck's skin are never hair.
+    Beside the jaw hangs long hair or nothing, and a face cut at the nose has
+    little else beside it, so there the ring runs down to the chin. The ring
+    is measured from the face's own outline, not from the head's axis, so a
+    tilted or turned head keeps its seeds beside it. An ear among the seeds
+    costs little: the face and the neck's skin are never hair.
     """
     outside = cv2.distanceTransform((~face).view(np.uint8), cv2.DIST_L2, 3)
     ring = (outside > gap_cells) & (outside <= BESIDE_FACE_GAPS * gap_cells)
-    return ring & (down > face_top) & (down < face_top + FACE_SHARE_BESIDE_HAIR * (chin - face_top))
+    return ring & (down > face_top) & (down < face_top + share * (chin - face_top))
 
 
 def _texture_bins(image_rgb: np.ndarray, small_hw: tuple[int, int], needed: np.ndarray) -> np.ndarray:

@@ -103,7 +103,15 @@ def landmark_layers(
         head = skin_below_cut_face(layers["person"], skin, frame, box)
     if head is not None and frame is not None and person is not None:
         hair = hair_layer(
-            image_rgb, layers["person"], head, skin, kp, frame, config.hair, face_from_mesh=mesh is not None
+            image_rgb,
+            layers["person"],
+            head,
+            skin,
+            kp,
+            frame,
+            config.hair,
+            face_from_mesh=mesh is not None,
+            face_cut_at_top=face is not None and bool(face[box[1]].any()),
         )
         if hair.any():
             layers["hair"] = hair
