@@ -82,10 +82,14 @@ def test_hand_margin_scales_with_the_hand() -> None:
     assert large / small == pytest.approx(4.0, rel=0.05)
 
 
+@pytest.mark.parametrize("wrist_half_width_rel", [0.0, 0.3])
 @pytest.mark.parametrize("angle_deg", [0, 35, 90, 180, 250])
-def test_hand_layer_grows_to_the_fingers_and_sides_but_not_up_the_forearm(angle_deg: float) -> None:
+def test_hand_layer_grows_to_the_fingers_and_sides_but_not_up_the_forearm(
+    angle_deg: float, wrist_half_width_rel: float
+) -> None:
     """Rotated to any angle, the layer ends at the line through the wrist landmark across the hand:
-    no margin is kept behind it, where the forearm (or the sleeve's cuff) meets the hand."""
+    no margin is kept behind it, where the forearm (or the sleeve's cuff) meets the hand, also
+    with the wrist's sides added."""
     rng = np.random.default_rng(1)
     local = np.concatenate([rng.uniform(-15, 15, size=(21, 1)), rng.uniform(5, 60, size=(21, 1))], axis=1)
     local[0], local[9] = (0.0, 0.0), (0.0, 30.0)
@@ -93,13 +97,39 @@ def test_hand_layer_grows_to_the_fingers_and_sides_but_not_up_the_forearm(angle_
     rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
     centre = np.array([200.0, 200.0])
     hand = np.concatenate([local @ rotation.T + centre, np.ones((21, 1))], axis=1).astype(np.float32)
-    layer = hands_layer((400, 400), [hand], margin_rel=0.3)
+    layer = hands_layer((400, 400), [hand], margin_rel=0.3, wrist_half_width_rel=wrist_half_width_rel)
     rows, cols = np.nonzero(layer)
     along = (np.stack([cols, rows], axis=1) - centre) @ (rotation @ np.array([0.0, 1.0]))
     assert along.min() >= -1.0  # at most the rasteriser's pixel behind the wrist line
     assert along.max() > local[:, 1].max() + 0.25 * 30  # the margin past the finger tips stays
     across = (np.stack([cols, rows], axis=1) - centre) @ (rotation @ np.array([1.0, 0.0]))
     assert across.max() - across.min() > np.ptp(local[:, 0]) + 2 * 0.25 * 30  # and at the sides
+
+
+def test_hand_layer_spans_the_wrist_where_it_is_skin() -> None:
+    """The 21 landmarks have one point at the wrist, so their hull narrows to it and leaves the heel
+    of the hand out; the wrist's sides, 0.3 palm widths either side, give the layer the wrist's
+    width there, the layer still starts at the wrist line, and with a skin layer the sides add
+    only skin (a cuff beside the wrist stays out)."""
+    rng = np.random.default_rng(3)
+    local = np.concatenate([rng.uniform(-4, 4, size=(21, 1)), rng.uniform(20, 70, size=(21, 1))], axis=1)
+    local[0], local[9] = (0.0, 0.0), (0.0, 40.0)
+    local[5], local[17] = (-16.0, 38.0), (16.0, 36.0)  # index and little finger knuckles: 32 px apart
+    hand = np.concatenate([local + np.array([200.0, 100.0]), np.ones((21, 1))], axis=1).astype(np.float32)
+    narrow = hands_layer((300, 400), [hand], margin_rel=0.15)
+    wide = hands_layer((300, 400), [hand], margin_rel=0.15, wrist_half_width_rel=0.3)
+    row = 100 + 3  # just past the wrist line, where the hull of the landmarks alone is narrowest
+    margin = 0.15 * 40
+    assert np.count_nonzero(wide[row]) >= 2 * 0.3 * 32 + 2 * margin - 2
+    assert np.count_nonzero(narrow[row]) < np.count_nonzero(wide[row]) - 10
+    assert not wide[: 100 - 1].any()  # nothing behind the wrist line
+    assert np.array_equal(narrow, narrow & wide)
+    skin = np.zeros_like(wide)
+    skin[:, :200] = True  # the hand's left half is skin; right of it, a cuff
+    on_skin = hands_layer((300, 400), [hand], margin_rel=0.15, wrist_half_width_rel=0.3, skin=skin)
+    assert np.array_equal(on_skin, narrow | (wide & skin))
+    assert np.count_nonzero(on_skin[row, :200]) == np.count_nonzero(wide[row, :200])
+    assert np.count_nonzero(on_skin[row, 200:]) == np.count_nonzero(narrow[row, 200:])
 
 
 def _hand_in_a_pocket() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

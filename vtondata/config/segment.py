@@ -236,6 +236,15 @@ class LandmarkSegmentConfig(SegmentCommon):
         ge=0,
         description="Each hand's landmark hull grows by this share of its wrist-to-knuckle length.",
     )
+    hands_wrist_half_width_rel: float = Field(
+        default=0.3,
+        ge=0,
+        description="The hull also spans the wrist's width where that is skin: points this share of the "
+        "palm's width (index to little finger knuckle) either side of the wrist landmark, across the hand. "
+        "No landmark marks the wrist's sides, and without them the hull narrows to the wrist landmark, "
+        "leaving the heel of the hand out; what they add joins only where the skin layer holds it (a cuff "
+        "beside the wrist stays garment); 0: the landmarks alone.",
+    )
     hands_skin_reach_rel: float | None = Field(
         default=0.2,
         gt=0,

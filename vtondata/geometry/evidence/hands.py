@@ -8,6 +8,13 @@ landmark is the hand's own, placed on the wrist crease, so the layer starts
 where the hand does and not at the pose model's wrist joint (MediaPipe pose
 puts it higher, on the forearm).
 
+No landmark marks the wrist's sides: the hull of the 21 points narrows to the
+wrist landmark, and the heel of the hand beside it (the little finger's side
+most) is left out. Two points either side of the wrist landmark, across the
+hand, give the hull the wrist's width, a share of the palm's own width (index
+to little finger knuckle); what they add joins where it is skin, since a
+cuff may meet the hand there.
+
 The margin grows the hull away from the wrist and to the sides, never back
 up the forearm: the layer is cut at the line through the wrist landmark
 across the hand. A margin there would keep a band of whatever meets the hand
@@ -22,8 +29,8 @@ import numpy as np
 
 from vtondata.geometry.regions import disc_hull, fill_holes, fill_polygons
 
-WRIST, MIDDLE_MCP = 0, 9
-"""Hand landmark rows: the wrist and the middle finger's knuckle."""
+WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP = 0, 5, 9, 17
+"""Hand landmark rows: the wrist and the index, middle and little fingers' knuckles."""
 MIN_SKIN_SHARE = 0.3
 """A hand region with less skin than this share is kept whole by :func:`hands_on_skin`."""
 
@@ -33,15 +40,48 @@ def hand_size_px(hand_px: np.ndarray) -> float:
     return float(np.linalg.norm(hand_px[MIDDLE_MCP, :2] - hand_px[WRIST, :2]))
 
 
-def hands_layer(shape_hw: tuple[int, int], hands_px: list[np.ndarray], margin_rel: float) -> np.ndarray:
+def hands_layer(
+    shape_hw: tuple[int, int],
+    hands_px: list[np.ndarray],
+    margin_rel: float,
+    wrist_half_width_rel: float = 0.0,
+    skin: np.ndarray | None = None,
+) -> np.ndarray:
     """``HxW`` bool: each ``(21, 3)`` hand's landmark hull grown by ``margin_rel`` x its hand size,
-    from the wrist landmark on."""
+    from the wrist landmark on, and what the wrist's sides (``wrist_half_width_rel`` x the palm's
+    width either side of the wrist landmark) add to it where that is ``skin`` (all of it without
+    ``skin``): beside the wrist a cuff may meet the hand, and a cuff kept out of the mask tells
+    the sleeve."""
+    layer = _grown_hulls(shape_hw, hands_px, margin_rel, 0.0)
+    if wrist_half_width_rel > 0:
+        wide = _grown_hulls(shape_hw, hands_px, margin_rel, wrist_half_width_rel)
+        layer |= wide if skin is None else wide & skin
+    return layer
+
+
+def _grown_hulls(
+    shape_hw: tuple[int, int], hands_px: list[np.ndarray], margin_rel: float, wrist_half_width_rel: float
+) -> np.ndarray:
     polygons = []
     for hand in hands_px:
-        grown = disc_hull(hand, margin_rel * hand_size_px(hand))
         along = hand[MIDDLE_MCP, :2] - hand[WRIST, :2]
+        grown = disc_hull(outline_points(hand, wrist_half_width_rel), margin_rel * hand_size_px(hand))
         polygons.append(grown if not along.any() else clip_behind(grown, hand[WRIST, :2], along))
     return fill_polygons(shape_hw, [polygon for polygon in polygons if len(polygon) >= 3])
+
+
+def outline_points(hand_px: np.ndarray, wrist_half_width_rel: float) -> np.ndarray:
+    """``(N, 2)``: the hand's landmarks and, unless ``wrist_half_width_rel`` is 0 or the hand has no
+    length, the two points that many palm widths (index to little finger knuckle) either side of
+    the wrist landmark, on the line across the hand (perpendicular to wrist -> middle knuckle)."""
+    points = np.asarray(hand_px, dtype=np.float64)[:, :2]
+    along = points[MIDDLE_MCP] - points[WRIST]
+    if wrist_half_width_rel <= 0 or not along.any():
+        return points
+    across = np.array([-along[1], along[0]]) / np.linalg.norm(along)
+    half_width = wrist_half_width_rel * float(np.linalg.norm(points[INDEX_MCP] - points[PINKY_MCP]))
+    sides = np.stack([points[WRIST] + half_width * across, points[WRIST] - half_width * across])
+    return np.concatenate([points, sides])
 
 
 def clip_behind(polygon: np.ndarray, point: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -60,10 +100,15 @@ def clip_behind(polygon: np.ndarray, point: np.ndarray, direction: np.ndarray) -
 
 
 def hands_on_skin(
-    hands: np.ndarray, hands_px: list[np.ndarray], skin: np.ndarray, reach_rel: float, margin_rel: float
+    hands: np.ndarray,
+    hands_px: list[np.ndarray],
+    skin: np.ndarray,
+    reach_rel: float,
+    margin_rel: float,
+    wrist_half_width_rel: float = 0.0,
 ) -> np.ndarray:
-    """``hands`` (drawn with ``margin_rel``) cut to the pixels within ``reach_rel`` x the hand size
-    of skin, holes filled.
+    """``hands`` (drawn with ``margin_rel`` and ``wrist_half_width_rel``) cut to the pixels within
+    ``reach_rel`` x the hand size of skin, holes filled.
 
     The landmark hull with its margin spans the cloth between and around the
     fingers, and for a hand in a pocket or on a skirt the cloth the fingers
@@ -80,10 +125,11 @@ def hands_on_skin(
     for hand in hands_px:
         size = hand_size_px(hand)
         reach = max(1, round(reach_rel * size))
-        # The hand's box: its landmarks grown by the hull's margin and the reach (skin just outside
+        # The hand's box: its outline points grown by the hull's margin and the reach (skin just outside
         # the hull still reaches into it).
         pad = int(np.ceil(margin_rel * size)) + reach + 1
-        (x0, y0), (x1, y1) = np.floor(hand[:, :2].min(axis=0)) - pad, np.ceil(hand[:, :2].max(axis=0)) + pad
+        points = outline_points(hand, wrist_half_width_rel)
+        (x0, y0), (x1, y1) = np.floor(points.min(axis=0)) - pad, np.ceil(points.max(axis=0)) + pad
         x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), width), min(int(y1), height)
         if x1 <= x0 or y1 <= y0:
             continue

@@ -1,15 +1,15 @@
 """All landmark-derived evidence layers of one photo, in the order each one needs the others.
 
-Face first (mesh, else silhouette above the chin), then hands (landmark
-hulls) and feet (landmark hulls and the shoes the silhouette shows), skin
-(a colour model seeded on the face, else the palms; ``limb_skin``, for the
-parse map only, what a model of the palms' colour adds on arms and legs),
-then hair (colour models seeded by the face, or by the skin a top edge below
-the mouth leaves, and by the skin and the chest); skin and the fallback face
-give up what the hair layer takes, and the hands are cut to the skin near
-them. Last, what the silhouette holds besides them is
-split into upper and lower garment by colour (``above_waist``, for the parse
-map only). Every layer is ``HxW`` bool and absent when its evidence is: the
+Face first (mesh, else silhouette above the chin), then feet (landmark
+hulls and the shoes the silhouette shows), skin (a colour model seeded on
+the face, else the palms; ``limb_skin``, for the parse map only, what a
+model of the palms' colour adds on arms and legs), then hair (colour models
+seeded by the face, or by the skin a top edge below the mouth leaves, and by
+the skin and the chest); skin and the fallback face give up what the hair
+layer takes. Then hands: landmark hulls, widened at the wrist where that is
+skin, and cut to the skin near them. Last, what the silhouette holds besides
+them is split into upper and lower garment by colour (``above_waist``, for
+the parse map only). Every layer is ``HxW`` bool and absent when its evidence is: the
 mask then falls back to pose-drawn stand-ins (vtondata.geometry.agnostic).
 """
 
@@ -70,8 +70,6 @@ def landmark_layers(
         face = face_from_mesh(shape_hw, mesh) & photo
     elif person is not None and pose33 is not None and frame is not None:
         face = face_above_chin(layers["person"], pose33, frame, config.min_visibility, box)
-    if hands:
-        layers["hands"] = hands_layer(shape_hw, hands, config.hands_margin_rel) & photo
     if pose33 is not None and frame is not None:
         feet = feet_layer(
             shape_hw,
@@ -127,9 +125,19 @@ def landmark_layers(
         limb_skin &= ~face
     if limb_skin.any():
         layers["limb_skin"] = limb_skin
+    if hands:
+        wrist_half_width = config.hands_wrist_half_width_rel
+        layers["hands"] = (
+            hands_layer(shape_hw, hands, config.hands_margin_rel, wrist_half_width, skin) & photo
+        )
     if "hands" in layers and config.hands_skin_reach_rel is not None:
         layers["hands"] = hands_on_skin(
-            layers["hands"], hands, skin, config.hands_skin_reach_rel, config.hands_margin_rel
+            layers["hands"],
+            hands,
+            skin,
+            config.hands_skin_reach_rel,
+            config.hands_margin_rel,
+            config.hands_wrist_half_width_rel,
         )
     if config.waist.enabled and person is not None and frame is not None and hips_trusted(kp):
         upper = above_waist(image_rgb, garment_remainder(layers), kp, frame, config.waist)
