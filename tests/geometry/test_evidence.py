@@ -132,6 +132,59 @@ def test_hand_layer_spans_the_wrist_where_it_is_skin() -> None:
     assert np.count_nonzero(on_skin[row, 200:]) == np.count_nonzero(narrow[row, 200:])
 
 
+def _hand_on_striped_cloth() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An upright hand (its 21 landmarks and pixels) on cloth striped in six colours, with its
+    little finger's side shaded: ``(image, landmarks, hand, shaded)``, the shaded side a strip
+    about 10 px wide that a skin model misses."""
+    height, width = 160, 140
+    landmarks = np.zeros((21, 3), dtype=np.float32)
+    landmarks[:, 2] = 1.0
+    landmarks[0, :2] = (70, 30)
+    landmarks[1:5, :2] = [(56, 38), (46, 50), (38, 62), (32, 74)]
+    for knuckle, x in zip((5, 9, 13, 17), (52, 64, 76, 88), strict=True):
+        landmarks[knuckle : knuckle + 4, :2] = [(x, 70 + 14 * joint) for joint in range(4)]
+    hand = np.zeros((height, width), dtype=np.uint8)
+    cv2.fillConvexPoly(hand, np.array([[56, 30], [84, 30], [92, 70], [48, 70]], np.int32), 1)
+    for chain in ((0, 1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20)):
+        cv2.polylines(hand, [np.round(landmarks[list(chain), :2]).astype(np.int32)], False, 1, 10)
+    ys, xs = np.mgrid[0:height, 0:width]
+    stripes = np.array(
+        [(40, 90, 170), (30, 60, 120), (200, 200, 210), (90, 40, 60), (20, 20, 30), (120, 160, 200)], np.uint8
+    )
+    image = stripes[((xs + ys) // 6) % len(stripes)]
+    hand = hand > 0
+    shaded = hand & (xs >= 86)
+    image[hand] = (224, 172, 140)
+    image[shaded] = (205, 156, 126)
+    return image, landmarks, hand, shaded
+
+
+def test_the_graph_cut_keeps_the_hand_the_skin_model_missed_and_not_the_cloth_ring() -> None:
+    """A reach from the skin wide enough to keep the shaded side also keeps a ring of the cloth
+    the hand touches; a short reach loses the shaded side. The graph cut keeps what has the hand's
+    colours, with the short reach."""
+    image, landmarks, hand, shaded = _hand_on_striped_cloth()
+    skin = hand & ~shaded
+    hull = hands_layer(hand.shape, [landmarks], margin_rel=0.15)
+    cloth = hull & ~hand
+
+    def kept(reach_rel: float, with_image: bool) -> tuple[float, float]:
+        layer = hands_on_skin(hull, [landmarks], skin, reach_rel, 0.15, 0.0, image if with_image else None)
+        return _share_of(layer, shaded), _share_of(layer, cloth)
+
+    shaded_short, cloth_short = kept(0.1, with_image=False)
+    shaded_cut, cloth_cut = kept(0.1, with_image=True)
+    shaded_wide, cloth_wide = kept(0.2, with_image=False)
+    assert shaded_short < 0.6 and shaded_wide > 0.9  # what each reach alone keeps
+    assert shaded_cut > 0.8
+    assert cloth_cut < cloth_wide - 0.1
+    assert cloth_cut >= cloth_short  # the cut only adds to the short reach
+
+
+def _share_of(layer: np.ndarray, part: np.ndarray) -> float:
+    return np.count_nonzero(layer & part) / np.count_nonzero(part)
+
+
 def _hand_in_a_pocket() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Landmarks of an upright hand, its grown hull and the skin a photo shows of it: the fingers'
     lower half is in a pocket (cloth), and a shadow on the back of the hand is missed by the skin

@@ -138,6 +138,7 @@ def landmark_layers(
             config.hands_skin_reach_rel,
             config.hands_margin_rel,
             config.hands_wrist_half_width_rel,
+            image_rgb if config.hands_graph_cut else None,
         )
     if config.waist.enabled and person is not None and frame is not None and hips_trusted(kp):
         upper = above_waist(image_rgb, garment_remainder(layers), kp, frame, config.waist)
