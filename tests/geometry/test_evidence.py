@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import cv2
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from vtondata.config.segment import HairParams, WaistParams
 from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh, skin_below_cut_face
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
-from vtondata.geometry.evidence.hands import hand_size_px, hands_layer, hands_on_skin
+from vtondata.geometry.evidence.hands import graph_cut_hand, hand_size_px, hands_layer, hands_on_skin
 from vtondata.geometry.evidence.likelihood import area_shrink, gaussian_smoothed, log_likelihood_ratio
 from vtondata.geometry.evidence.pose33 import P
 from vtondata.geometry.evidence.skin import palm_seeds, skin_layers, skin_seeds
@@ -179,6 +181,26 @@ def test_the_graph_cut_keeps_the_hand_the_skin_model_missed_and_not_the_cloth_ri
     assert shaded_cut > 0.8
     assert cloth_cut < cloth_wide - 0.1
     assert cloth_cut >= cloth_short  # the cut only adds to the short reach
+
+
+def test_the_graph_cut_gives_the_same_hand_whatever_the_random_state() -> None:
+    """GrabCut's k-means draws from OpenCV's per-thread random generator, which other code (or an
+    earlier cut) moves on; every build must still write the same bytes, in any thread."""
+    image, landmarks, hand, shaded = _hand_on_striped_cloth()
+    hull = hands_layer(hand.shape, [landmarks], margin_rel=0.15)
+    skin = hand & ~shaded
+    likely = hull & (cv2.distanceTransform((~skin).view(np.uint8), cv2.DIST_L2, 3) <= 4)
+    cuts = []
+    for seed in (1, 12345, 987654321):
+        cv2.setRNGSeed(seed)
+        cv2.randu(np.zeros((64, 64), np.float32), 0, 1)  # moves the generator on
+        cuts.append(graph_cut_hand(image, hull, likely, skin, landmarks[:, :2]))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        cuts += list(
+            pool.map(lambda _: graph_cut_hand(image, hull, likely, skin, landmarks[:, :2]), range(4))
+        )
+    assert cuts[0].any()
+    assert all(np.array_equal(cut, cuts[0]) for cut in cuts)
 
 
 def _share_of(layer: np.ndarray, part: np.ndarray) -> float:

@@ -47,6 +47,9 @@ GRAPH_CUT_HAND_CELLS = 24.0
 (full resolution when it spans fewer pixels): 2-4 ms a hand instead of about 28 ms."""
 GRAPH_CUT_ITERATIONS = 2
 """GrabCut's iterations (colour model fit, then cut)."""
+GRAPH_CUT_SEED = 0
+"""GrabCut starts its colour models from k-means, which draws from OpenCV's random generator of the
+calling thread; seeding it before each cut makes the hand the same in every run, thread and runner."""
 MIN_SKIN_SHARE = 0.3
 """A hand region with less skin than this share is kept whole by :func:`hands_on_skin`."""
 
@@ -196,6 +199,7 @@ def graph_cut_hand(
         return np.zeros((height, width), dtype=bool)
     models = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     unused_rect = (0, 0, *small_wh)  # read only by GC_INIT_WITH_RECT
+    cv2.setRNGSeed(GRAPH_CUT_SEED)
     cv2.grabCut(small, small_seeds, unused_rect, *models, GRAPH_CUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     hand = np.isin(small_seeds, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
     return cv2.resize(hand, (width, height), interpolation=cv2.INTER_LINEAR) > 0
