@@ -182,7 +182,7 @@ def graph_cut_hand(
     hand seed.
     """
     height, width = region.shape
-    size = float(np.linalg.norm(hand_px[MIDDLE_MCP] - hand_px[WRIST]))
+    size = hand_size_px(hand_px)
     bones = np.zeros((height, width), dtype=np.uint8)
     points = np.round(hand_px).astype(np.int32)
     for chain in HAND_BONES:
