@@ -328,6 +328,23 @@ def test_skin_model_from_face_seeds_finds_limbs_not_garments() -> None:
     assert not any(layer.any() for layer in no_seeds)
 
 
+@pytest.mark.parametrize("shift", [0, 1])
+def test_skin_drawn_in_the_persons_box_is_the_skin_of_the_whole_photo(shift: int) -> None:
+    """The skin layers are computed at half resolution in the box around the person only; the box
+    starts on the halving's 2x2 blocks, so the layers equal those of the whole photo, also for a
+    person whose box starts on an odd pixel."""
+    dressed = dress_body(make_body("arms_out"), "short_sleeve_tight")
+    image, person, face = (
+        np.roll(a, shift, axis=(0, 1)) for a in (dressed.image_rgb, dressed.person, dressed.face)
+    )
+    palms = np.roll(dressed.hands, shift, axis=(0, 1))
+    in_box = skin_layers(image, face, person, chroma_quantile=0.99, max_darker_sigma=4.0, limb_seeds=palms)
+    whole = skin_layers(image, face, None, chroma_quantile=0.99, max_darker_sigma=4.0, limb_seeds=palms)
+    assert in_box[0].any() and in_box[1].any()
+    for boxed, full in zip(in_box, whole, strict=True):
+        np.testing.assert_array_equal(boxed, full & person)
+
+
 def test_skin_seeds_fall_back_to_the_palms_when_the_frame_cuts_the_cheeks() -> None:
     """A face cut above the mouth still has its mesh, but its cheeks and forehead lie past the edge."""
     mesh = np.zeros((478, 3), dtype=np.float32)

@@ -10,7 +10,9 @@ and a pixel is skin when its chroma lies within the model's
 ``chroma_quantile`` ellipse (a chi-square quantile, a statistical choice, not
 a colour threshold) and it is not much darker than the seeds (shadowed
 forearms stay skin; dark garments of a skin-like hue do not). Evaluated at
-half resolution: the layer feeds a dilated mask, not an outline.
+half resolution, and only in the box that holds the person and the seeds:
+the layer feeds a dilated mask, not an outline, and is empty outside the
+person.
 """
 
 from __future__ import annotations
@@ -96,24 +98,63 @@ def skin_layers(
     """
     height, width = image_rgb.shape[:2]
     nothing = np.zeros((height, width), dtype=bool)
-    small = cv2.resize(image_rgb, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    rows, cols = _work_box((height, width), person, seeds, limb_seeds)
+    small_wh = ((cols.stop - cols.start) // 2, (rows.stop - rows.start) // 2)
+    if min(small_wh) == 0:
+        return nothing, nothing.copy()
+    small = cv2.resize(image_rgb[rows, cols], small_wh, interpolation=cv2.INTER_AREA)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
-    model = _fit(lab, seeds)
+    model = _fit(lab, seeds[rows, cols])
     if model is None:
         return nothing, nothing.copy()
 
     def full_size(layer: np.ndarray) -> np.ndarray:
-        full = cv2.resize(layer.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+        full = nothing.copy()
+        full[rows, cols] = cv2.resize(
+            layer.view(np.uint8),
+            (cols.stop - cols.start, rows.stop - rows.start),
+            interpolation=cv2.INTER_NEAREST,
+        )
         return full & person if person is not None else full
 
     skin = model.contains(lab, chroma_quantile, max_darker_sigma)
-    limb_model = _fit(lab, limb_seeds) if limb_seeds is not None else None
+    limb_model = _fit(lab, limb_seeds[rows, cols]) if limb_seeds is not None else None
     if limb_model is None or model.chroma_distance(limb_model.chroma_mean) > CHI2_2DOF[0.999]:
         return full_size(skin), nothing
     # The limbs' skin differs from the face's in its mean, not in its spread: the palms' own
     # spread takes in their creases and highlights, and would reach white garments.
     shifted = replace(limb_model, chroma_precision=model.chroma_precision)
     return full_size(skin), full_size(shifted.contains(lab, chroma_quantile, max_darker_sigma) & ~skin)
+
+
+def _work_box(
+    shape_hw: tuple[int, int], person: np.ndarray | None, *seed_layers: np.ndarray | None
+) -> tuple[slice, slice]:
+    """Rows and columns that hold ``person`` and every seed layer (the whole photo without a
+    ``person``), starting on even pixels and spanning an even number where the photo allows.
+
+    The layers are computed at half resolution inside this box only: a box
+    aligned to the 2x2 blocks of the halving gives each pixel in it exactly
+    the value that halving the whole photo would, and outside ``person`` the
+    layers are empty anyway.
+    """
+    height, width = shape_hw
+    if person is None:
+        return slice(0, height), slice(0, width)
+    held = person.copy()
+    for layer in seed_layers:
+        if layer is not None:
+            held |= layer
+    ys, xs = np.flatnonzero(held.any(axis=1)), np.flatnonzero(held.any(axis=0))
+    if len(ys) == 0:
+        return slice(0, 0), slice(0, 0)
+
+    def span(first: int, last: int, size: int) -> slice:
+        start = first - first % 2
+        stop = min(last + 1 + (last + 1 - start) % 2, size)
+        return slice(start, stop)
+
+    return span(int(ys[0]), int(ys[-1]), height), span(int(xs[0]), int(xs[-1]), width)
 
 
 @dataclass(frozen=True)
