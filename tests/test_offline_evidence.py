@@ -125,17 +125,26 @@ def test_hair_beside_a_face_framed_at_the_mouth_is_kept(tmp_path: Path, vitonhd_
     models head room. No face mesh is found; the hair falling beside the chin and the neck must
     still be found and kept out of the mask, and the garment stay in it (before the chin's and
     neck's skin anchored the hair: no hair layer, hair intrusion 1.000 on every photo)."""
-    intrusions, ious, garment_taken = _hair_when_framed(tmp_path, vitonhd_dir, 0.4)
+    intrusions, ious, garment_taken, _ = _hair_when_framed(tmp_path, vitonhd_dir, 0.4)
     assert len(ious) >= 3, ious
     assert np.mean(ious) >= 0.1 and np.mean(intrusions) <= 0.85, (ious, intrusions)
     assert max(garment_taken) < 0.01, garment_taken
+
+
+def test_the_chin_of_a_face_framed_at_the_mouth_is_kept(tmp_path: Path, vitonhd_dir: Path) -> None:
+    """Framed at the mouth, the chin's sliver at the top edge is the face layer where it lies above
+    the chin line the shoulders give (before: no face layer, the whole chin repainted on every
+    photo, face intrusion 1.000)."""
+    *_, face_intrusions = _hair_when_framed(tmp_path, vitonhd_dir, 0.4)
+    assert len(face_intrusions) >= 4, face_intrusions
+    assert np.mean(face_intrusions) <= 0.6 and sum(f < 0.1 for f in face_intrusions) >= 2, face_intrusions
 
 
 def test_hair_beside_a_face_framed_at_the_nose_is_kept(tmp_path: Path, vitonhd_dir: Path) -> None:
     """The same photos framed at the nose: the face mesh is found, cut by the top edge, and the hair
     seeds beside it run down to the chin (beside its top 0.6 only, as for a whole face: hair
     intrusion mean 0.205, IoU 0.448; down to the chin: 0.118 and 0.529)."""
-    intrusions, ious, garment_taken = _hair_when_framed(tmp_path, vitonhd_dir, 0.0)
+    intrusions, ious, garment_taken, _ = _hair_when_framed(tmp_path, vitonhd_dir, 0.0)
     assert len(ious) >= 3, ious
     assert np.mean(intrusions) <= 0.16 and np.mean(ious) >= 0.5, (intrusions, ious)
     assert max(garment_taken) < 0.01, garment_taken
@@ -143,10 +152,11 @@ def test_hair_beside_a_face_framed_at_the_nose_is_kept(tmp_path: Path, vitonhd_d
 
 def _hair_when_framed(
     tmp_path: Path, vitonhd_dir: Path, share_nose_to_neck: float
-) -> tuple[list[float], list[float], list[float]]:
+) -> tuple[list[float], list[float], list[float], list[float]]:
     """Each sample photo framed at 3:4 with its top edge ``share_nose_to_neck`` of the way from the
     nose to the neck, built: per photo with hair in the frame, the share of the hair in the mask,
-    the hair's parse IoU and the share of the upper garment the parse map calls hair."""
+    the hair's parse IoU and the share of the upper garment the parse map calls hair; and per photo
+    with face in the frame, the share of the face in the mask."""
     raw = tmp_path / "raw"
     raw.mkdir()
     truths = {}
@@ -158,7 +168,7 @@ def _hair_when_framed(
             cv2.imread(str(photo)), labels, truth, round(nose + share_nose_to_neck * (neck - nose))
         )
         cv2.imwrite(str(raw / f"{photo.stem}.png"), framed)
-    intrusions, ious, garment_taken = [], [], []
+    intrusions, ious, garment_taken, face_intrusions = [], [], [], []
     for sample in _through_the_mask_stage(raw):
         if sample.rejection is not None:  # an arm the pose model misses; not this test's concern
             continue
@@ -167,6 +177,10 @@ def _hair_when_framed(
             truths[Path(sample.source_path).stem], (width, height), interpolation=cv2.INTER_NEAREST
         )
         truth = parse_layers(labels, "lip")
+        if truth["face"].any():
+            face_intrusions.append(
+                np.count_nonzero(sample.agnostic_mask & truth["face"]) / np.count_nonzero(truth["face"])
+            )
         if not truth["hair"].any():  # hair tied back, none beside the face
             continue
         ours = sample.parse_map == LABEL_ID["hair"]
@@ -176,7 +190,7 @@ def _hair_when_framed(
         ious.append(np.count_nonzero(ours & truth["hair"]) / max(np.count_nonzero(ours | truth["hair"]), 1))
         garment = truth["garment_upper"]
         garment_taken.append(np.count_nonzero(ours & garment) / np.count_nonzero(garment))
-    return intrusions, ious, garment_taken
+    return intrusions, ious, garment_taken, face_intrusions
 
 
 def test_every_shared_photo_gets_face_hands_and_parse_layers(tmp_path: Path) -> None:

@@ -10,7 +10,12 @@ import pytest
 
 from tests.synthetic import COLOURS, LABEL, dress_body, make_body, pose33_landmarks
 from vtondata.config.segment import HairParams, WaistParams
-from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh, skin_below_cut_face
+from vtondata.geometry.evidence.face import (
+    chin_of_cut_face,
+    face_above_chin,
+    face_from_mesh,
+    skin_below_cut_face,
+)
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import graph_cut_hand, hand_size_px, hands_layer, hands_on_skin
@@ -538,6 +543,36 @@ def test_hair_beside_a_face_framed_at_the_mouth_starts_from_the_chin_and_neck_sk
     torso = dressed.garment_mask[top:] & ~hair_truth
     assert np.count_nonzero(hair & torso) / np.count_nonzero(torso) < 0.01
     assert not (hair & head_skin).any()
+
+
+@pytest.mark.parametrize("share", [0.6, 0.75])
+def test_the_chin_left_by_a_top_edge_below_the_mouth_is_face_and_the_neck_is_not(share: float) -> None:
+    """The skin at the top edge of a photo framed between the mouth and the chin is chin above the
+    chin line (the synthetic chin lies 0.34 s above the shoulder line, the line at 0.35 s) and neck
+    below it; only the chin, and the neck beside the jaw, is face."""
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    top, kp, image, face, person = _cut_below_the_mouth(
+        dressed, dressed.image_rgb, dressed.face, dressed.person, share
+    )
+    skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    head_skin = skin_below_cut_face(person, skin, body_frame(kp), (0, 0, image.shape[1], image.shape[0]))
+    chin = chin_of_cut_face(head_skin, body_frame(kp))
+    assert chin[0].any()
+    assert np.count_nonzero(chin & face) / np.count_nonzero(face) > 0.85  # the chin
+    chin_bottom = np.flatnonzero(face.any(axis=1)).max()
+    assert not chin[chin_bottom + 1 :].any()  # nothing of the neck below it
+    assert head_skin[chin_bottom + 1 :].any()
+
+
+def test_a_top_edge_below_the_chin_leaves_no_face() -> None:
+    dressed = dress_body(make_body("arms_down"), "long_sleeve_tight")
+    top, kp, image, _, person = _cut_below_the_mouth(
+        dressed, dressed.image_rgb, dressed.face, dressed.person, 1.1
+    )
+    skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
+    head_skin = skin_below_cut_face(person, skin, body_frame(kp), (0, 0, image.shape[1], image.shape[0]))
+    assert head_skin[0].any()  # the neck's skin reaches the edge
+    assert not chin_of_cut_face(head_skin, body_frame(kp)).any()
 
 
 def test_a_collar_at_the_top_edge_anchors_no_hair() -> None:

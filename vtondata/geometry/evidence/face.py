@@ -8,8 +8,9 @@ what the silhouette holds above the chin line, where the chin is placed from
 the pose's mouth (or nose) and shoulder line, within a head-wide band around
 the head's axis. Without either, there is no face layer (the mask then falls
 back to the pose-drawn head ellipse). A photo framed below the mouth keeps
-only the chin's and the neck's skin at its top edge: that skin is no face
-layer, but the hair layer starts from it (:func:`skin_below_cut_face`).
+only the chin's and the neck's skin at its top edge: the hair layer starts
+from that skin (:func:`skin_below_cut_face`), and the part of it above the
+chin line, the chin, is the face layer (:func:`chin_of_cut_face`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from vtondata.geometry.regions import (
 CHIN_BELOW_MOUTH_PER_NOSE_MOUTH = 1.6
 """Chin below the mouth line, in nose-to-mouth distances (anthropometric face thirds)."""
 CHIN_ABOVE_SHOULDERS_REL = 0.35
-"""Chin above the shoulder line when no mouth or nose is seen, / s (body scale)."""
+"""Chin above the shoulder line when no mouth or nose is seen, / s (body scale). The face mesh's chin
+lies 0.373 s above it on average on the 20 shared photos with a mesh (standard deviation 0.053,
+range 0.257-0.478)."""
 HEAD_HALF_WIDTH_REL = 0.42
 """Half width of the band the fallback face may occupy around the head's axis, / s."""
 CUT_SKIN_ABOVE_SHOULDERS_REL = 0.2
@@ -128,3 +131,19 @@ def skin_below_cut_face(
     top_edge = np.zeros(person.shape, dtype=bool)
     top_edge[y0, x0:x1] = True
     return components_touching(near, top_edge)
+
+
+def chin_of_cut_face(cut_skin: np.ndarray, frame: BodyFrame) -> np.ndarray:
+    """``HxW`` bool: the part of ``cut_skin`` (:func:`skin_below_cut_face`) above the chin line.
+
+    A top edge between the mouth and the chin leaves a sliver of chin above
+    the neck, both skin, with no mesh or seen mouth to tell them apart. The
+    chin line then comes from the shoulders alone (:data:`CHIN_ABOVE_SHOULDERS_REL`):
+    what lies above it is the chin and stays out of the mask, what lies below
+    is the neck, which the mask repaints with the neckline. An edge at or
+    below the chin leaves no skin above the line and no face layer.
+    """
+    if not cut_skin.any():
+        return cut_skin.copy()
+    down, _ = frame_coordinates(cut_skin.shape, frame, 1.0)
+    return cut_skin & (down <= -CHIN_ABOVE_SHOULDERS_REL * frame.scale_px)

@@ -20,7 +20,12 @@ from collections.abc import Mapping
 import numpy as np
 
 from vtondata.config.segment import LandmarkSegmentConfig
-from vtondata.geometry.evidence.face import face_above_chin, face_from_mesh, skin_below_cut_face
+from vtondata.geometry.evidence.face import (
+    chin_of_cut_face,
+    face_above_chin,
+    face_from_mesh,
+    skin_below_cut_face,
+)
 from vtondata.geometry.evidence.feet import feet_layer, seen_feet
 from vtondata.geometry.evidence.hair import hair_layer
 from vtondata.geometry.evidence.hands import hands_layer, hands_on_skin
@@ -95,10 +100,12 @@ def landmark_layers(
         limb_seeds=palm_seeds(shape_hw, hands) & photo if mesh is not None and hands else None,
     )
     # Without a face in the photo, the skin that a top edge cut below the mouth leaves (chin, neck)
-    # still anchors the hair beside it; it is no face layer (it may be the neck alone).
+    # still anchors the hair beside it; only its part above the chin line is face (the chin).
     head = face
+    face_cut_at_top = face is not None and bool(face[box[1]].any())
     if (face is None or not face.any()) and frame is not None and person is not None:
         head = skin_below_cut_face(layers["person"], skin, frame, box)
+        face = chin_of_cut_face(head, frame)
     if head is not None and frame is not None and person is not None:
         hair = hair_layer(
             image_rgb,
@@ -109,7 +116,7 @@ def landmark_layers(
             frame,
             config.hair,
             face_from_mesh=mesh is not None,
-            face_cut_at_top=face is not None and bool(face[box[1]].any()),
+            face_cut_at_top=face_cut_at_top,
         )
         if hair.any():
             layers["hair"] = hair
