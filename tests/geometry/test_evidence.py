@@ -556,7 +556,7 @@ def test_the_chin_left_by_a_top_edge_below_the_mouth_is_face_and_the_neck_is_not
     )
     skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
     head_skin = skin_below_cut_face(person, skin, body_frame(kp), (0, 0, image.shape[1], image.shape[0]))
-    chin = chin_of_cut_face(head_skin, body_frame(kp))
+    chin = chin_of_cut_face(head_skin, person, body_frame(kp))
     assert chin[0].any()
     assert np.count_nonzero(chin & face) / np.count_nonzero(face) > 0.85  # the chin
     chin_bottom = np.flatnonzero(face.any(axis=1)).max()
@@ -572,7 +572,7 @@ def test_a_top_edge_below_the_chin_leaves_no_face() -> None:
     skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
     head_skin = skin_below_cut_face(person, skin, body_frame(kp), (0, 0, image.shape[1], image.shape[0]))
     assert head_skin[0].any()  # the neck's skin reaches the edge
-    assert not chin_of_cut_face(head_skin, body_frame(kp)).any()
+    assert not chin_of_cut_face(head_skin, person, body_frame(kp)).any()
 
 
 def test_a_collar_at_the_top_edge_anchors_no_hair() -> None:

@@ -35,6 +35,8 @@ lies 0.373 s above it on average on the 20 shared photos with a mesh (standard d
 range 0.257-0.478)."""
 HEAD_HALF_WIDTH_REL = 0.42
 """Half width of the band the fallback face may occupy around the head's axis, / s."""
+MOUTH_HALF_WIDTH_REL = 0.12
+"""Half width of the lips' column about the face's axis, / s: half a mouth (about 0.07 s) and a margin."""
 CUT_SKIN_ABOVE_SHOULDERS_REL = 0.2
 """The skin left by a top edge below the mouth counts down to this far above the shoulder line, / s:
 above the shoulders' tops, which lie higher than the shoulder joints."""
@@ -133,17 +135,30 @@ def skin_below_cut_face(
     return components_touching(near, top_edge)
 
 
-def chin_of_cut_face(cut_skin: np.ndarray, frame: BodyFrame) -> np.ndarray:
-    """``HxW`` bool: the part of ``cut_skin`` (:func:`skin_below_cut_face`) above the chin line.
+def chin_of_cut_face(cut_skin: np.ndarray, person: np.ndarray, frame: BodyFrame) -> np.ndarray:
+    """``HxW`` bool: the part of ``cut_skin`` (:func:`skin_below_cut_face`) above the chin line, and
+    the silhouette in the lips' column above it.
 
     A top edge between the mouth and the chin leaves a sliver of chin above
     the neck, both skin, with no mesh or seen mouth to tell them apart. The
     chin line then comes from the shoulders alone (:data:`CHIN_ABOVE_SHOULDERS_REL`):
     what lies above it is the chin and stays out of the mask, what lies below
-    is the neck, which the mask repaints with the neckline. An edge at or
-    below the chin leaves no skin above the line and no face layer.
+    is the neck, which the mask repaints with the neckline. The lips are no
+    skin: above the line, the silhouette within :data:`MOUTH_HALF_WIDTH_REL`
+    of the axis of the chin and neck is face too. An edge at or below the chin leaves
+    no skin above the line and no face layer.
     """
-    if not cut_skin.any():
-        return cut_skin.copy()
-    down, _ = frame_coordinates(cut_skin.shape, frame, 1.0)
-    return cut_skin & (down <= -CHIN_ABOVE_SHOULDERS_REL * frame.scale_px)
+    down, across = frame_coordinates(cut_skin.shape, frame, 1.0)
+    above = down <= cut_face_chin_px(frame)
+    chin = cut_skin & above
+    if not chin.any():
+        return chin
+    axis = float(np.median(across[cut_skin]))  # the chin's and the neck's, the neck centred under the mouth
+    lips = person & above & (np.abs(across - axis) <= MOUTH_HALF_WIDTH_REL * frame.scale_px)
+    return chin | lips
+
+
+def cut_face_chin_px(frame: BodyFrame) -> float:
+    """The chin line of a face the frame cuts below the mouth, along ``frame.down`` from the body's
+    origin (negative: above the shoulders): :data:`CHIN_ABOVE_SHOULDERS_REL` of the body scale."""
+    return -CHIN_ABOVE_SHOULDERS_REL * frame.scale_px

@@ -26,7 +26,11 @@ where the body scale spans ``work_scale_px`` cells: a few milliseconds.
 
 When the face layer comes from the silhouette above the chin rather than a
 face mesh (faces cut by the frame), that region holds the hair on the head
-too, so its non-skin pixels are hair seeds and not face seeds.
+too, so its non-skin pixels are hair seeds and not face seeds. A photo framed
+below the mouth has no face to start from: the skin at its top edge (chin
+and neck) stands in for it, and every non-skin silhouette cell above the
+chin line, outside the lips' column, seeds hair, since nothing else reaches
+that high beside a chin.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import cv2
 import numpy as np
 
 from vtondata.config.segment import HairParams
+from vtondata.geometry.evidence.face import MOUTH_HALF_WIDTH_REL
 from vtondata.geometry.evidence.likelihood import colour_bins, log_likelihood_ratio, work_grid
 from vtondata.geometry.keypoints import J
 from vtondata.geometry.regions import (
@@ -81,13 +86,16 @@ def hair_layer(
     *,
     face_from_mesh: bool,
     face_cut_at_top: bool = False,
+    chin_px: float | None = None,
 ) -> np.ndarray:
     """``HxW`` bool hair pixels; all False when there is no face to start from or too few seeds.
 
     ``keypoints_px`` is canonical ``(19, 3)`` with untrusted joints at confidence 0.
     ``face_cut_at_top``: the photo's top edge crosses ``face`` (a face, not
     the skin a cut below the mouth leaves), so the seeds beside it run down
-    to the chin.
+    to the chin. ``chin_px``: where ``face`` is that skin, the chin line
+    (along ``frame.down``, pixels from the body's origin); every silhouette
+    cell above it that is neither skin nor in the lips' column seeds hair too.
     """
     height, width = person.shape
     s = frame.scale_px
@@ -114,6 +122,11 @@ def hair_layer(
     share = 1.0 if face_cut_at_top else FACE_SHARE_BESIDE_HAIR
     beside_face = _beside_face(face_s, down, face_top, chin, gap * scale, share)
     hair_seeds = candidate & (above_face | beside_face)
+    if chin_px is not None:
+        # A photo framed below the mouth holds, above the chin, the chin's skin and the hair
+        # beside it, nothing else: no collar reaches that high. The lips are no hair either.
+        beside_mouth = np.abs(across - axis) > MOUTH_HALF_WIDTH_REL * s
+        hair_seeds |= candidate & ~skin_s & beside_mouth & (down < chin_px - gap)
     # The neck's column below the chin is not hair (hair falls beside the neck, not in front of
     # it); all of it (skin, collar or neckline), and any skin below the shoulder line, teaches
     # the not-hair colours and textures. The column runs from the chin to the neck base.

@@ -22,6 +22,7 @@ import numpy as np
 from vtondata.config.segment import LandmarkSegmentConfig
 from vtondata.geometry.evidence.face import (
     chin_of_cut_face,
+    cut_face_chin_px,
     face_above_chin,
     face_from_mesh,
     skin_below_cut_face,
@@ -103,9 +104,11 @@ def landmark_layers(
     # still anchors the hair beside it; only its part above the chin line is face (the chin).
     head = face
     face_cut_at_top = face is not None and bool(face[box[1]].any())
+    chin_px = None
     if (face is None or not face.any()) and frame is not None and person is not None:
         head = skin_below_cut_face(layers["person"], skin, frame, box)
-        face = chin_of_cut_face(head, frame)
+        face = chin_of_cut_face(head, layers["person"], frame)
+        chin_px = cut_face_chin_px(frame) if head.any() else None
     if head is not None and frame is not None and person is not None:
         hair = hair_layer(
             image_rgb,
@@ -117,6 +120,7 @@ def landmark_layers(
             config.hair,
             face_from_mesh=mesh is not None,
             face_cut_at_top=face_cut_at_top,
+            chin_px=chin_px,
         )
         if hair.any():
             layers["hair"] = hair
