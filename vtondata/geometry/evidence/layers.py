@@ -107,8 +107,9 @@ def landmark_layers(
     chin_px = None
     if (face is None or not face.any()) and frame is not None and person is not None:
         head = skin_below_cut_face(layers["person"], skin, frame, box)
-        face = chin_of_cut_face(head, layers["person"], frame)
-        chin_px = cut_face_chin_px(frame) if head.any() else None
+        if head.any():
+            chin_px = cut_face_chin_px(head, layers["person"], frame)
+            face = chin_of_cut_face(head, layers["person"], frame, chin_px)
     if head is not None and frame is not None and person is not None:
         hair = hair_layer(
             image_rgb,
