@@ -44,7 +44,8 @@ LIPS_TO_CHIN_REL = 0.10
 points 17 to 152; standard deviation 0.018, range 0.069-0.140)."""
 CHIN_RANGE_REL = (0.25, 0.48)
 """Where chins lie above the shoulder line, / s: the range of the meshes' chins on the same photos
-(0.257-0.478). Lips that would put the chin lower are not lips; the line stays below the top."""
+(0.257-0.478). What would put the chin lower is not lips, and a line from the lips is placed no
+higher than the highest chin."""
 LIPS_HALF_WIDTH_REL = 0.06
 """Half width of the column the lips are looked for in, / s: within half a mouth of the axis."""
 MAX_LIPS_HEIGHT_REL = 0.1
@@ -166,7 +167,7 @@ def chin_of_cut_face(
     chin = cut_skin & above
     if not chin.any():
         return chin
-    return chin | (person & above & _lips_column(cut_skin, across, frame))
+    return chin | (person & above & _column(cut_skin, across, MOUTH_HALF_WIDTH_REL * frame.scale_px))
 
 
 def cut_face_chin_px(cut_skin: np.ndarray, person: np.ndarray, frame: BodyFrame) -> float:
@@ -187,9 +188,8 @@ def cut_face_chin_px(cut_skin: np.ndarray, person: np.ndarray, frame: BodyFrame)
     if not cut_skin.any():
         return fallback
     down, across = frame_coordinates(cut_skin.shape, frame, 1.0)
-    axis = float(np.median(across[cut_skin]))
     top = int(np.flatnonzero(cut_skin.any(axis=1))[0])
-    candidates = person & ~cut_skin & (np.abs(across - axis) <= LIPS_HALF_WIDTH_REL * s)
+    candidates = person & ~cut_skin & _column(cut_skin, across, LIPS_HALF_WIDTH_REL * s)
     edge = np.zeros_like(candidates)
     edge[top] = True
     lips = components_touching(candidates, edge)
@@ -202,8 +202,8 @@ def cut_face_chin_px(cut_skin: np.ndarray, person: np.ndarray, frame: BodyFrame)
     return float(max(lowest + LIPS_TO_CHIN_REL * s, -high * s))
 
 
-def _lips_column(cut_skin: np.ndarray, across: np.ndarray, frame: BodyFrame) -> np.ndarray:
-    """Pixels within :data:`MOUTH_HALF_WIDTH_REL` of the axis of ``cut_skin`` (the chin and the neck,
-    the neck centred under the mouth), where the lips lie, with a margin."""
+def _column(cut_skin: np.ndarray, across: np.ndarray, half_width_px: float) -> np.ndarray:
+    """Pixels within ``half_width_px`` of the axis of ``cut_skin`` (the chin and the neck, the neck
+    centred under the mouth): where the lips lie."""
     axis = float(np.median(across[cut_skin]))
-    return np.abs(across - axis) <= MOUTH_HALF_WIDTH_REL * frame.scale_px
+    return np.abs(across - axis) <= half_width_px

@@ -101,7 +101,7 @@ def landmark_layers(
         limb_seeds=palm_seeds(shape_hw, hands) & photo if mesh is not None and hands else None,
     )
     # Without a face in the photo, the skin that a top edge cut below the mouth leaves (chin, neck)
-    # still anchors the hair beside it; only its part above the chin line is face (the chin).
+    # still anchors the hair beside it; above the chin line, it and the lips are face.
     head = face
     face_cut_at_top = face is not None and bool(face[box[1]].any())
     chin_px = None
