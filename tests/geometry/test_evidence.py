@@ -12,7 +12,6 @@ from tests.synthetic import COLOURS, LABEL, dress_body, make_body, pose33_landma
 from vtondata.config.segment import HairParams, WaistParams
 from vtondata.geometry.evidence.face import (
     chin_of_cut_face,
-    cut_face_chin_px,
     face_above_chin,
     face_from_mesh,
     skin_below_cut_face,
@@ -557,8 +556,7 @@ def test_the_chin_left_by_a_top_edge_below_the_mouth_is_face_and_the_neck_is_not
     )
     skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
     head_skin = skin_below_cut_face(person, skin, body_frame(kp), (0, 0, image.shape[1], image.shape[0]))
-    chin_px = cut_face_chin_px(head_skin, person, body_frame(kp))
-    chin = chin_of_cut_face(head_skin, person, body_frame(kp), chin_px)
+    chin, _ = chin_of_cut_face(head_skin, person, body_frame(kp))
     assert chin[0].any()
     assert np.count_nonzero(chin & face) / np.count_nonzero(face) > 0.85  # the chin
     chin_bottom = np.flatnonzero(face.any(axis=1)).max()
@@ -574,8 +572,8 @@ def test_a_top_edge_below_the_chin_leaves_no_face() -> None:
     skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
     head_skin = skin_below_cut_face(person, skin, body_frame(kp), (0, 0, image.shape[1], image.shape[0]))
     assert head_skin[0].any()  # the neck's skin reaches the edge
-    chin_px = cut_face_chin_px(head_skin, person, body_frame(kp))
-    assert not chin_of_cut_face(head_skin, person, body_frame(kp), chin_px).any()
+    face, _ = chin_of_cut_face(head_skin, person, body_frame(kp))
+    assert not face.any()
 
 
 @pytest.mark.parametrize(("lips_height_rel", "from_lips"), [(0.05, True), (0.2, False)])
@@ -597,12 +595,11 @@ def test_lips_at_the_top_edge_place_the_chin_line(lips_height_rel: float, from_l
     skin, _ = skin_layers(image, dressed.hands[top:], person, chroma_quantile=0.99, max_darker_sigma=4.0)
     frame = body_frame(kp)
     head_skin = skin_below_cut_face(person, skin, frame, (0, 0, image.shape[1], image.shape[0]))
-    chin_px = cut_face_chin_px(head_skin, person, frame)
+    face, chin_px = chin_of_cut_face(head_skin, person, frame)
     if from_lips:
         corners = np.array([[x0 - 0.05 * s, lips_bottom - 1 - top], [x0 + 0.05 * s, lips_bottom - 1 - top]])
         expected = float(((corners - frame.origin_px) @ frame.down).max()) + 0.1 * s
         assert abs(chin_px - expected) < 2, (chin_px, expected)
-        face = chin_of_cut_face(head_skin, person, frame, chin_px)
         lips = np.zeros_like(face)
         lips[: lips_bottom - top, round(x0 - 0.05 * s) : round(x0 + 0.05 * s)] = True
         assert face[lips].all()  # the lips, no skin, are face

@@ -12,7 +12,7 @@ only the chin's and the neck's skin at its top edge: the hair layer starts
 from that skin (:func:`skin_below_cut_face`), and the part of it above the
 chin line, the chin, is the face layer with the lips (:func:`chin_of_cut_face`);
 the chin line lies below the lips when they show at the edge, else at a
-share of the body scale above the shoulders (:func:`cut_face_chin_px`).
+share of the body scale above the shoulders.
 """
 
 from __future__ import annotations
@@ -148,48 +148,51 @@ def skin_below_cut_face(
     return components_touching(near, top_edge)
 
 
-def chin_of_cut_face(
-    cut_skin: np.ndarray, person: np.ndarray, frame: BodyFrame, chin_px: float
-) -> np.ndarray:
-    """``HxW`` bool: the part of ``cut_skin`` (:func:`skin_below_cut_face`) above the chin line
-    ``chin_px`` (:func:`cut_face_chin_px`), and the silhouette in the lips' column above it.
+def chin_of_cut_face(cut_skin: np.ndarray, person: np.ndarray, frame: BodyFrame) -> tuple[np.ndarray, float]:
+    """``HxW`` bool: the part of ``cut_skin`` (:func:`skin_below_cut_face`) above the chin line, and
+    the silhouette in the lips' column above it; and that chin line, along ``frame.down`` from the
+    body's origin (negative: above the shoulders).
 
     A top edge between the mouth and the chin leaves a sliver of chin above
     the neck, both skin: what lies above the chin line is the chin and stays
     out of the mask, what lies below is the neck, which the mask repaints with
     the neckline. The lips are no skin: above the line, the silhouette within
-    :data:`MOUTH_HALF_WIDTH_REL` of the axis of the chin and neck is face too.
-    An edge at or below the chin leaves no skin above the line and no face
-    layer.
+    :data:`MOUTH_HALF_WIDTH_REL` of the axis of the chin and neck (the neck
+    centred under the mouth) is face too. An edge at or below the chin leaves
+    no skin above the line and no face layer. Where the line lies:
+    :func:`_chin_line`.
     """
+    s = frame.scale_px
+    if not cut_skin.any():
+        return cut_skin.copy(), -CHIN_ABOVE_SHOULDERS_REL * s
     down, across = frame_coordinates(cut_skin.shape, frame, 1.0)
+    from_axis = np.abs(across - float(np.median(across[cut_skin])))
+    chin_px = _chin_line(cut_skin, person, down, from_axis, s)
     above = down <= chin_px
     chin = cut_skin & above
-    if not chin.any():
-        return chin
-    return chin | (person & above & _column(cut_skin, across, MOUTH_HALF_WIDTH_REL * frame.scale_px))
+    if chin.any():
+        chin |= person & above & (from_axis <= MOUTH_HALF_WIDTH_REL * s)
+    return chin, chin_px
 
 
-def cut_face_chin_px(cut_skin: np.ndarray, person: np.ndarray, frame: BodyFrame) -> float:
-    """The chin line of a face the frame cuts below the mouth, along ``frame.down`` from the body's
-    origin (negative: above the shoulders).
+def _chin_line(
+    cut_skin: np.ndarray, person: np.ndarray, down: np.ndarray, from_axis: np.ndarray, s: float
+) -> float:
+    """The chin line of a face the frame cuts below the mouth, along the body's axis (``down``, and
+    ``from_axis``, the distance from the axis of the chin and neck, both in pixels).
 
     With no mesh and no seen mouth, the lips still show where the edge cuts
     through them: the silhouette that is not skin, reaches the top edge and
-    lies within :data:`LIPS_HALF_WIDTH_REL` of the axis of the chin and neck.
-    The chin lies :data:`LIPS_TO_CHIN_REL` below their lowest pixel. What is
-    taller than lips (:data:`MAX_LIPS_HEIGHT_REL`: a chin the skin model
-    missed, a strand of hair) or reaches lower than lips above the lowest chin
-    do (:data:`CHIN_RANGE_REL`) is not taken for them. Without lips at the
-    edge the line lies :data:`CHIN_ABOVE_SHOULDERS_REL` above the shoulders.
+    lies within :data:`LIPS_HALF_WIDTH_REL` of the axis. The chin lies
+    :data:`LIPS_TO_CHIN_REL` below their lowest pixel. What is taller than
+    lips (:data:`MAX_LIPS_HEIGHT_REL`: a chin the skin model missed, a strand
+    of hair) or reaches lower than lips above the lowest chin do
+    (:data:`CHIN_RANGE_REL`) is not taken for them. Without lips at the edge
+    the line lies :data:`CHIN_ABOVE_SHOULDERS_REL` above the shoulders.
     """
-    s = frame.scale_px
     fallback = -CHIN_ABOVE_SHOULDERS_REL * s
-    if not cut_skin.any():
-        return fallback
-    down, across = frame_coordinates(cut_skin.shape, frame, 1.0)
     top = int(np.flatnonzero(cut_skin.any(axis=1))[0])
-    candidates = person & ~cut_skin & _column(cut_skin, across, LIPS_HALF_WIDTH_REL * s)
+    candidates = person & ~cut_skin & (from_axis <= LIPS_HALF_WIDTH_REL * s)
     edge = np.zeros_like(candidates)
     edge[top] = True
     lips = components_touching(candidates, edge)
@@ -200,10 +203,3 @@ def cut_face_chin_px(cut_skin: np.ndarray, person: np.ndarray, frame: BodyFrame)
     if lowest - highest > MAX_LIPS_HEIGHT_REL * s or lowest + LIPS_TO_CHIN_REL * s > -low * s:
         return fallback
     return float(max(lowest + LIPS_TO_CHIN_REL * s, -high * s))
-
-
-def _column(cut_skin: np.ndarray, across: np.ndarray, half_width_px: float) -> np.ndarray:
-    """Pixels within ``half_width_px`` of the axis of ``cut_skin`` (the chin and the neck, the neck
-    centred under the mouth): where the lips lie."""
-    axis = float(np.median(across[cut_skin]))
-    return np.abs(across - axis) <= half_width_px

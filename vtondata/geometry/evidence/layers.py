@@ -22,7 +22,6 @@ import numpy as np
 from vtondata.config.segment import LandmarkSegmentConfig
 from vtondata.geometry.evidence.face import (
     chin_of_cut_face,
-    cut_face_chin_px,
     face_above_chin,
     face_from_mesh,
     skin_below_cut_face,
@@ -108,8 +107,7 @@ def landmark_layers(
     if (face is None or not face.any()) and frame is not None and person is not None:
         head = skin_below_cut_face(layers["person"], skin, frame, box)
         if head.any():
-            chin_px = cut_face_chin_px(head, layers["person"], frame)
-            face = chin_of_cut_face(head, layers["person"], frame, chin_px)
+            face, chin_px = chin_of_cut_face(head, layers["person"], frame)
     if head is not None and frame is not None and person is not None:
         hair = hair_layer(
             image_rgb,
