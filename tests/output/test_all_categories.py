@@ -188,6 +188,26 @@ def test_the_reader_picks_a_category(built):
         single.sample(key, category="upper")
 
 
+def test_a_category_s_view_reads_its_samples_and_the_other_categories(built):
+    dataset = vtondata.open(built["all"])
+    lower = dataset.for_category("lower")
+    key = _key(dataset, "049205_0")
+    upper_mask = dataset.sample(key, category="upper").mask
+    assert np.array_equal(lower.sample(key).mask, dataset.sample(key, category="lower").mask)
+    assert np.array_equal(lower.accepted.sample(key).mask, lower.sample(key).mask)
+    assert np.array_equal(lower.sample(key, category="upper").mask, upper_mask)
+    assert np.array_equal(lower.sample(key, category="upper_lower").mask, upper_mask | lower.sample(key).mask)
+    assert lower.show(key).size == lower.sample(key).person.shape[1::-1]
+    assert lower.for_category("lower") is lower
+    upper_of_lower = lower.accepted.for_category("upper")
+    assert upper_of_lower.keys == lower.accepted.keys
+    upper = dataset.for_category("upper").table.to_pylist()
+    verdicts = {row["key"]: row["accepted"] for row in upper}
+    assert upper_of_lower.table.column("accepted").to_pylist() == [verdicts[k] for k in upper_of_lower.keys]
+    half_body = _key(dataset, "half_body")
+    assert half_body in lower.rejected.for_category("upper").accepted.keys
+
+
 def test_export_of_one_category_equals_that_category_s_own_build(built, tmp_path):
     export_dataset(built["all"], tmp_path / "from-all", category="lower")
     export_dataset(built["lower"], tmp_path / "from-lower")

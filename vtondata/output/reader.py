@@ -89,6 +89,9 @@ class Dataset:
     table: pa.Table
     category: str | None = None
     """The category this view reads; ``None`` until :meth:`for_category` picks one."""
+    all_categories_table: pa.Table | None = field(default=None, repr=False)
+    """The all-category index a category's view was cut from, so that the view can still read
+    another category's verdicts (the union mask, or a second :meth:`for_category`)."""
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -99,7 +102,9 @@ class Dataset:
         """This dataset as if built for ``category`` alone: rows, verdicts, reasons and statistics.
 
         On a single-category dataset ``category`` must be its own (else
-        ``ValueError``) and the view is the dataset itself.
+        ``ValueError``) and the view is the dataset itself. On a view that
+        already reads a category, the rows stay this view's (a filtered view
+        stays filtered) with ``category``'s verdicts.
         """
         built = self.manifest["category"]
         if built != ALL_CATEGORIES:
@@ -108,7 +113,13 @@ class Dataset:
             return self
         if category not in self.categories:
             raise ValueError(f"category {category!r} is not one of {', '.join(self.categories)}")
-        return replace(self, table=category_table(self.table, category), category=category)
+        if category == self.category:
+            return self
+        source = self.table if self.all_categories_table is None else self.all_categories_table
+        rows = source.filter(pc.is_in(source.column("key"), value_set=self.table.column("key")))  # pyright: ignore[reportAttributeAccessIssue]  # pyarrow makes compute functions at import
+        return replace(
+            self, table=category_table(rows, category), category=category, all_categories_table=source
+        )
 
     @property
     def accepted(self) -> Dataset:
