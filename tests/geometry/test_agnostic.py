@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -12,6 +13,7 @@ from PIL import Image
 from tests.synthetic import dress_body, make_body
 from vtondata.config.mask import CategoryMaskParams, MaskConfig
 from vtondata.geometry.agnostic import (
+    _Grid,
     agnostic_mask,
     mask_stats,
     masked_person,
@@ -115,6 +117,59 @@ def test_hair_layer_is_kept(shirt) -> None:
     hair[300:420, 330:360] = True  # long hair falling over the chest
     assert np.any(_mask(shirt, {}) & hair)
     assert not np.any(_mask(shirt, {"hair": hair}) & hair)
+
+
+@pytest.mark.parametrize("cell", [2, 3, 5])
+def test_a_grid_cell_is_set_by_about_half_of_its_block(cell: int) -> None:
+    """Pooling reads only the blocks around the set pixels; the cells equal an area average of the
+    whole photo, padded to whole blocks (the last blocks are short), rounded."""
+    rng = np.random.default_rng(cell)
+    height, width = 101, 77
+    mask = np.zeros((height, width), dtype=bool)
+    mask[40:101, 30:77] = rng.random((61, 47)) > 0.5
+    padded = np.zeros((-(-height // cell) * cell, -(-width // cell) * cell), dtype=bool)
+    padded[:height, :width] = mask
+    blocks = padded.reshape(padded.shape[0] // cell, cell, padded.shape[1] // cell, cell)
+    counts = blocks.sum(axis=(1, 3))
+    expected = counts >= 2 if cell == 2 else counts > cell * cell / 2
+    np.testing.assert_array_equal(_Grid((height, width), cell).pool(mask), expected)
+    assert not _Grid((height, width), cell).pool(np.zeros_like(mask)).any()
+
+
+def _whole_grid_grow(grid: np.ndarray, cell: int, shape_hw: tuple[int, int], radius_px: float) -> np.ndarray:
+    distance = cv2.distanceTransform((~grid).view(np.uint8), cv2.DIST_L2, 5)
+    field = np.float32(radius_px / cell + 0.5) - distance
+    field = cv2.resize(field, (grid.shape[1] * cell, grid.shape[0] * cell), interpolation=cv2.INTER_LINEAR)
+    return field[: shape_hw[0], : shape_hw[1]] >= 0
+
+
+def _whole_grid_close(grid: np.ndarray, cell: int, radius_px: float) -> np.ndarray:
+    dilated = cv2.distanceTransform((~grid).view(np.uint8), cv2.DIST_L2, 5) <= radius_px / cell
+    return cv2.distanceTransform(dilated.view(np.uint8), cv2.DIST_L2, 5) > radius_px / cell
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_grid_morphology_in_a_window_equals_the_whole_grid(seed: int) -> None:
+    """Closing and growing read only a window around the set cells, wide enough that the result is
+    the whole grid's, pixel for pixel: near the grid's edges, by a single cell, and far from both."""
+    rng = np.random.default_rng(seed)
+    cell = int(rng.integers(1, 6))
+    shape_hw = (int(rng.integers(60, 400)), int(rng.integers(60, 400)))
+    grid_ops = _Grid(shape_hw, cell)
+    grid = np.zeros(grid_ops.grid_hw, dtype=bool)
+    for _ in range(3):
+        y, x = rng.integers(0, grid.shape[0]), rng.integers(0, grid.shape[1])
+        grid[y : y + int(rng.integers(1, 12)), x : x + int(rng.integers(1, 12))] = True
+    grid &= rng.random(grid.shape) < 0.8
+    for radius_px in (0.0, 2.5, float(rng.uniform(5, 80))):
+        np.testing.assert_array_equal(
+            grid_ops.grow(grid, radius_px), _whole_grid_grow(grid, cell, shape_hw, radius_px)
+        )
+        if radius_px > 0:
+            np.testing.assert_array_equal(
+                grid_ops.close(grid, radius_px), _whole_grid_close(grid, cell, radius_px)
+            )
+    assert not grid_ops.grow(np.zeros_like(grid), 10.0).any()
 
 
 def test_no_head_is_drawn_for_a_face_above_the_photo(shirt) -> None:

@@ -485,23 +485,56 @@ class _Grid:
         return regions.fill_polygons(self.grid_hw, polygons, 1.0 / self.cell)
 
     def pool(self, mask: np.ndarray) -> np.ndarray:
-        """A cell is set when any pixel of its block is (conservative downsampling)."""
+        """A cell is set when at least about half of its block is: more than half, or exactly half
+        of a 2x2 block (OpenCV's area average, rounded).
+
+        Only the blocks around the set pixels are averaged: most layers (face,
+        hair, hands, feet) cover a small part of the photo.
+        """
         if self.cell == 1:
             return mask.copy()
-        height, width = mask.shape
-        pad_bottom, pad_right = self.grid_hw[0] * self.cell - height, self.grid_hw[1] * self.cell - width
-        padded = cv2.copyMakeBorder(
-            mask.view(np.uint8), 0, pad_bottom, 0, pad_right, cv2.BORDER_CONSTANT, value=0
-        )
-        return cv2.resize(padded, self.grid_hw[::-1], interpolation=cv2.INTER_AREA) > 0
+        pixels = np.ascontiguousarray(mask).view(np.uint8)
+        pooled = np.zeros(self.grid_hw, dtype=bool)
+        window = self._window(pixels, 0, self.cell)
+        if window is None:
+            return pooled
+        (r0, r1), (c0, c1) = window
+        cell = self.cell
+        block = pixels[r0 * cell : r1 * cell, c0 * cell : c1 * cell]
+        short_rows, short_cols = (r1 - r0) * cell - block.shape[0], (c1 - c0) * cell - block.shape[1]
+        if short_rows or short_cols:  # the photo's last blocks, padded with unset pixels
+            block = cv2.copyMakeBorder(block, 0, short_rows, 0, short_cols, cv2.BORDER_CONSTANT, value=0)
+        pooled[r0:r1, c0:c1] = cv2.resize(block, (c1 - c0, r1 - r0), interpolation=cv2.INTER_AREA) > 0
+        return pooled
+
+    def _window(
+        self, layer: np.ndarray, margin_cells: int, pixels_per_unit: int = 1
+    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """Grid rows and columns (start, end) under the set part of ``layer``, a grid
+        (``pixels_per_unit`` 1) or an image (``self.cell``), widened by ``margin_cells`` and clipped
+        to the grid; ``None`` when nothing is set."""
+        x, y, width, height = (int(value) for value in cv2.boundingRect(layer.view(np.uint8)))
+        if width == 0 or height == 0:
+            return None
+        unit, (rows, cols) = pixels_per_unit, self.grid_hw
+        r0, c0 = max(y // unit - margin_cells, 0), max(x // unit - margin_cells, 0)
+        r1 = min(-(-(y + height) // unit) + margin_cells, rows)
+        c1 = min(-(-(x + width) // unit) + margin_cells, cols)
+        return (r0, r1), (c0, c1)
 
     def close(self, grid: np.ndarray, radius_px: float) -> np.ndarray:
         """Morphological closing on the grid by a disc of ``radius_px``: fills gaps narrower than twice it."""
         radius = radius_px / self.cell
         if radius <= 0:
             return grid
-        dilated = cv2.distanceTransform((~grid).view(np.uint8), cv2.DIST_L2, 5) <= radius
-        return cv2.distanceTransform(dilated.view(np.uint8), cv2.DIST_L2, 5) > radius
+        closed = np.zeros_like(grid)
+        window = self._window(grid, _reach_cells(radius))
+        if window is None:
+            return closed
+        rows, cols = (slice(*window[0]), slice(*window[1]))
+        dilated = cv2.distanceTransform((~grid[rows, cols]).view(np.uint8), cv2.DIST_L2, 5) <= radius
+        closed[rows, cols] = cv2.distanceTransform(dilated.view(np.uint8), cv2.DIST_L2, 5) > radius
+        return closed
 
     def grow(self, grid: np.ndarray, radius_px: float) -> np.ndarray:
         """``grid`` dilated by ``radius_px``, back at full resolution (``HxW`` bool).
@@ -510,9 +543,25 @@ class _Grid:
         its centre. The dilation is read off a distance field that is upsampled
         bilinearly before thresholding, so the full-resolution edge is smooth.
         """
-        distance = cv2.distanceTransform((~grid).view(np.uint8), cv2.DIST_L2, 5)
-        field = np.float32(max(radius_px, 0.0) / self.cell + 0.5) - distance
+        radius = max(radius_px, 0.0) / self.cell + 0.5
+        grown = np.zeros(self.shape_hw, dtype=bool)
+        window = self._window(grid, _reach_cells(radius))
+        if window is None:
+            return grown
+        (r0, r1), (c0, c1) = window
+        distance = cv2.distanceTransform((~grid[r0:r1, c0:c1]).view(np.uint8), cv2.DIST_L2, 5)
+        field = np.float32(radius) - distance
         if self.cell > 1:
-            size = (grid.shape[1] * self.cell, grid.shape[0] * self.cell)
+            size = ((c1 - c0) * self.cell, (r1 - r0) * self.cell)
             field = cv2.resize(field, size, interpolation=cv2.INTER_LINEAR)
-        return field[: self.shape_hw[0], : self.shape_hw[1]] >= 0
+        y0, x0 = r0 * self.cell, c0 * self.cell
+        y1, x1 = min(r1 * self.cell, self.shape_hw[0]), min(c1 * self.cell, self.shape_hw[1])
+        grown[y0:y1, x0:x1] = field[: y1 - y0, : x1 - x0] >= 0
+        return grown
+
+
+def _reach_cells(radius_cells: float) -> int:
+    """How far past the set cells a window must reach for a disc of ``radius_cells``: the disc, and two
+    cells of unset ring, so that a distance transform and a bilinear read inside the window equal
+    those over the whole grid (the window's edge lies farther than the radius from every set cell)."""
+    return int(np.ceil(radius_cells)) + 2
