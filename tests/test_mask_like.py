@@ -50,11 +50,16 @@ def test_mask_like_gives_the_built_dataset_bytes_from_a_path_file_bytes_and_pixe
 
 
 @pytest.mark.slow
-def test_cli_writes_the_members_named_by_the_photo(built, tmp_path: Path) -> None:
+def test_cli_writes_the_members_named_by_the_photo(built, tmp_path: Path, capfd) -> None:
     photo, out, members = built
     dest = tmp_path / "masks"
+    capfd.readouterr()
     result = CliRunner().invoke(app, ["mask", str(photo), "--like", str(out), "--output", str(dest)])
     assert result.exit_code == 0, result.output
+    log = (dest / "logs" / "mask.log").read_text()
+    assert "inference_feedback_manager" in log, "MediaPipe's C++ lines go to the log"
+    assert "inference_feedback_manager" not in capfd.readouterr().err
+    assert f"library logs: {dest / 'logs' / 'mask.log'}" in result.output
     for member in MASK_MEMBERS:
         assert (dest / f"model_1.{member}").read_bytes() == members[member], member
     again = CliRunner().invoke(app, ["mask", str(photo), "--like", str(out), "--output", str(dest)])
@@ -73,7 +78,7 @@ def test_a_photo_the_stages_refuse_gets_its_reason_and_no_files(tmp_path: Path) 
     dest = tmp_path / "masks"
     result = CliRunner().invoke(app, ["mask", str(blank), "--pipeline", "offline", "--output", str(dest)])
     assert result.exit_code == 1 and "pose.no_person" in result.output
-    assert not dest.exists() or not any(dest.iterdir())
+    assert not list(dest.glob("blank.*")), "no mask files"
 
 
 @pytest.fixture

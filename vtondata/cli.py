@@ -9,6 +9,7 @@ folder not writable (disk full, read-only) or in use by another build; 130 inter
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections import Counter
@@ -594,6 +595,7 @@ def tryon(
 
 @app.command()
 def mask(
+    ctx: typer.Context,
     photos: Annotated[list[Path], typer.Argument(help="Person photos, or folders of them.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for <stem>.<member> files.")],
     like: Annotated[
@@ -610,8 +612,13 @@ def mask(
         bool, typer.Option(help="Warn, not stop, when installed software differs from the dataset's.")
     ] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace files of the same names in --output.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Show library logs live, not in OUTPUT/logs/mask.log."),
+    ] = False,
 ) -> None:
     """Agnostic mask, masked person and pose of new photos, as a dataset made them (docs/inference.md)."""
+    from vtondata.build_log import capture_build_log
     from vtondata.mask_like import MASK_MEMBERS, mask_photos, write_mask_files
 
     if (like is None) == (pipeline is None):
@@ -620,8 +627,13 @@ def mask(
     paths = _photo_paths(photos, how.recipe.ingest.extensions)
     stems = _output_stems(paths)
     _refuse_existing(output, stems, overwrite)
-    samples = mask_photos(paths, how)
+    verbose = verbose or bool(ctx.find_root().params.get("verbose"))
+    log_path = output / "logs" / "mask.log"
+    with contextlib.nullcontext() if verbose else capture_build_log(log_path):
+        samples = mask_photos(paths, how)
     console.print(f"masks drawn as {how.source} ({how.category.value})", highlight=False)
+    if not verbose:
+        console.print(f"library logs: {log_path}", highlight=False)
     for path, stem, sample in zip(paths, stems, samples, strict=True):
         if sample.rejection is None:
             write_mask_files(sample, output, stem)
