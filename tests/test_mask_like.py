@@ -81,6 +81,16 @@ def test_a_photo_the_stages_refuse_gets_its_reason_and_no_files(tmp_path: Path) 
     assert not list(dest.glob("blank.*")), "no mask files"
 
 
+def test_an_output_that_is_a_file_stops_before_any_model_loads(tmp_path: Path) -> None:
+    photo = tmp_path / "p.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(photo)
+    taken = tmp_path / "taken"
+    taken.write_text("the user's file")
+    result = CliRunner().invoke(app, ["mask", str(photo), "--pipeline", "offline", "--output", str(taken)])
+    assert result.exit_code == 7 and "cannot write" in result.output, result.output
+    assert taken.read_text() == "the user's file"
+
+
 @pytest.fixture
 def foreign(tmp_path: Path) -> vtondata.Dataset:
     """A dataset whose manifest records fake backends, as another machine's would."""
