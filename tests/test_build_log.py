@@ -9,6 +9,7 @@ import warnings
 import pytest
 
 from vtondata.build_log import capture_build_log
+from vtondata.errors import OutputError
 
 
 def test_every_channel_lands_in_the_log_and_nothing_on_the_console(tmp_path, capfd):
@@ -57,3 +58,12 @@ def test_a_child_process_inherits_the_capture(tmp_path, capfd):
         subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('from a child\\n')"], check=True)
     assert "from a child" in log.read_text()
     assert "from a child" not in capfd.readouterr().err
+
+
+def test_a_log_that_cannot_be_opened_stops_on_entry_with_an_output_error(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("the user's file")
+    entered = False
+    with pytest.raises(OutputError, match="cannot write"), capture_build_log(taken / "logs" / "build.log"):
+        entered = True
+    assert not entered and taken.read_text() == "the user's file"

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from vtondata.output.layout import output_write_error
+
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -51,10 +53,16 @@ def capture_build_log(path: Path) -> Iterator[Path]:
     check, keeps the earlier runs' lines.
 
     Ray workers' output reaches the log too, as the Ray runner forwards it to
-    the driver's ``sys.stderr``. Python log records are kept from level INFO.
+    the driver's ``sys.stderr``. Python log records are kept from level INFO. A log that cannot
+    be opened (its folder is a file, or not writable) raises
+    :class:`vtondata.errors.OutputError` on entry, before any of the work it would record.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", buffering=1, encoding="utf-8", errors="replace") as log:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        opened = open(path, "a", buffering=1, encoding="utf-8", errors="replace")  # noqa: SIM115  # closed by the with below
+    except OSError as error:
+        raise output_write_error(path, error) from error
+    with opened as log:
         _flush_standard_streams()
         saved_descriptors = {fd: os.dup(fd) for fd in (1, 2)}
         root = logging.getLogger()

@@ -629,8 +629,6 @@ def mask(
     _refuse_existing(output, stems, overwrite)
     verbose = verbose or bool(ctx.find_root().params.get("verbose"))
     log_path = output / "logs" / "mask.log"
-    if not verbose:
-        _open_for_append(log_path)
     with contextlib.nullcontext() if verbose else capture_build_log(log_path):
         samples = mask_photos(paths, how)
     console.print(f"masks drawn as {how.source} ({how.category.value})", highlight=False)
@@ -700,19 +698,6 @@ def _output_stems(paths: list[Path]) -> list[str]:
     stems = [safe_stem(path.stem) or "photo" for path in paths]
     repeated = {stem for stem, count in Counter(stems).items() if count > 1}
     return [f"{index:04d}_{stem}" if stem in repeated else stem for index, stem in enumerate(stems)]
-
-
-def _open_for_append(path: Path) -> None:
-    """Make sure ``path`` can be appended to before any model loads: a clear error, not a traceback
-    after the work, when its folder is a file or not writable."""
-    from vtondata.output.layout import output_write_error
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8"):
-            pass
-    except OSError as error:
-        raise output_write_error(path, error) from error
 
 
 def _refuse_existing(output: Path, stems: list[str], overwrite: bool) -> None:
