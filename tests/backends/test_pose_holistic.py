@@ -56,6 +56,20 @@ def test_every_photo_gives_pose_silhouette_and_landmark_sets(predictions):
     assert hands >= 28  # of 32 hands, a few hide in pockets or behind the body
 
 
+def test_without_hand_landmarks_the_pass_gives_the_same_pose_silhouette_and_face(predictions):
+    photos, results = predictions
+    config = HolisticPoseConfig(hand_landmarks=False)
+    assert not {"hand_model", "hand_recrop_model"} & set(resolve_backend_weights(config))
+    light = build_pose_backend(config).predict([_rgb(path) for path in photos])
+    for path, full, without in zip(photos, results, light, strict=True):
+        assert not {"left_hand", "right_hand"} & set(without.landmarks_px), path.name
+        assert without.landmarks_px.keys() == full.landmarks_px.keys() - {"left_hand", "right_hand"}
+        np.testing.assert_array_equal(without.keypoints_px, full.keypoints_px, err_msg=path.name)
+        np.testing.assert_array_equal(without.silhouette, full.silhouette, err_msg=path.name)
+        for name, points in without.landmarks_px.items():
+            np.testing.assert_array_equal(points, full.landmarks_px[name], err_msg=f"{path.name} {name}")
+
+
 def test_keypoints_match_the_vitonhd_ground_truth(predictions, vitonhd_dir):
     photos, results = predictions
     errors = []

@@ -70,7 +70,9 @@ _HAND_NODE = "handlandmarksleftandrightcpu__"
 
 
 class HolisticPoseBackend:
-    """MediaPipe Holistic in static-image mode with segmentation on."""
+    """MediaPipe Holistic in static-image mode with segmentation on; with ``hand_landmarks`` false,
+    its graph without the hand nodes (``without_hands``): the same pose, silhouette and face mesh,
+    and about a third less work, since the two hand models are a third of the pass."""
 
     name = "holistic"
 
@@ -85,7 +87,11 @@ class HolisticPoseBackend:
 
     def load(self) -> None:
         if self._solution is None:
-            self._solution = self._open(untracked_holistic_graph(), segmentation=True, outputs=_OUTPUTS)
+            graph, outputs = untracked_holistic_graph(), _OUTPUTS
+            if not self.config.hand_landmarks:
+                graph = without_hands(graph)
+                outputs = tuple(name for name in outputs if not name.endswith("_hand_landmarks"))
+            self._solution = self._open(graph, segmentation=True, outputs=outputs)
 
     def _open(self, graph: Any, *, segmentation: bool, outputs: Sequence[str]) -> Any:
         """A MediaPipe solution on ``graph`` with Holistic's own side inputs and thresholds in
@@ -150,7 +156,7 @@ def _result(output: Any, shape_hw: tuple[int, int]) -> PoseResult:
     pose33 = _points(output.pose_landmarks, shape_hw)
     landmarks = {"pose33": pose33}
     for name, attribute in _LANDMARK_SETS.items():
-        found = getattr(output, attribute)
+        found = getattr(output, attribute, None)  # a graph without hands has no hand outputs
         if found is not None:
             landmarks[name] = _points(found, shape_hw, with_visibility=False)
     return pose_result(pose33, output.segmentation_mask, (shape_hw[1], shape_hw[0]), landmarks)
@@ -237,7 +243,10 @@ def without_hands(graph: Any) -> Any:
 def holistic_model_files(config: HolisticPoseConfig) -> dict[str, ResolvedWeights]:
     """Every model file Holistic runs, inside the installed wheel, hashed without loading."""
     files = dict(pose_model_files(MODEL_COMPLEXITY))
-    for role, relative in {"face_model": _FACE_MODELS[config.refine_face_landmarks], **_HAND_MODELS}.items():
+    roles = {"face_model": _FACE_MODELS[config.refine_face_landmarks]}
+    if config.hand_landmarks:
+        roles |= _HAND_MODELS
+    for role, relative in roles.items():
         found = bundled_model(relative)
         if found is not None:
             files[role] = found

@@ -66,6 +66,13 @@ class HolisticPoseConfig(PoseCommon):
         default=True,
         description="Use the face landmark model with attention (478 points, sharper lips and eyes).",
     )
+    hand_landmarks: bool = Field(
+        default=True,
+        description=(
+            "Run Holistic's two hand models (21 landmarks per hand; about a third of its CPU time). "
+            "false: no hand landmarks, and the mask protects pose-drawn boxes at the wrists instead."
+        ),
+    )
     min_detection_confidence: float = Field(
         default=0.5, ge=0, le=1, description="MediaPipe detector threshold."
     )
