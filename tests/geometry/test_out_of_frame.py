@@ -9,7 +9,7 @@ from tests.synthetic import POSES, dress_body, make_body
 from vtondata.config.mask import MaskConfig
 from vtondata.geometry.agnostic import agnostic_mask, missing_joints
 from vtondata.geometry.keypoints import J
-from vtondata.geometry.out_of_frame import PLACEABLE, place_out_of_frame
+from vtondata.geometry.out_of_frame import MAX_OUTSIDE_PER_SCALE, PLACEABLE, place_out_of_frame, why_missing
 
 HIPS = ("left_hip", "right_hip")
 
@@ -53,6 +53,24 @@ def test_an_undetected_joint_inside_the_frame_still_rejects() -> None:
     kp = body.keypoints_px.copy()
     kp[J["left_hip"], 2] = 0.05  # hidden, yet its place is in the photo
     assert "left_hip" in missing_joints(kp, "upper", 0.2, (0, 0, 768, 1024))
+    assert (
+        why_missing(kp, "left_hip", (0, 0, 768, 1024), PLACEABLE["upper"], 0.2) == "not detected in the photo"
+    )
+
+
+def test_a_refusal_says_how_far_outside_the_photo_the_joint_lies() -> None:
+    body = make_body("arms_down")
+    bottom = int(body.keypoints_px[J["left_shoulder"], 1] + 0.5 * body.scale_px)  # head and shoulders
+    frame = (0, 0, 768, bottom)
+    kp = _cut_below(body.keypoints_px, bottom)
+    for name in HIPS:
+        why = why_missing(kp, name, frame, PLACEABLE["upper"], 0.2)
+        past = float(why.split("outside the photo, ")[1].split(" shoulder widths")[0])
+        assert MAX_OUTSIDE_PER_SCALE < past < 1.5, why
+    # A category that places no joint: outside is outside.
+    knees = _cut_below(body.keypoints_px, int(body.keypoints_px[J["left_knee"], 1] - 0.1 * body.scale_px))
+    knee_frame = (0, 0, 768, int(body.keypoints_px[J["left_knee"], 1] - 0.1 * body.scale_px))
+    assert why_missing(knees, "left_knee", knee_frame, PLACEABLE["lower"], 0.2) == "outside the photo"
 
 
 def test_lower_and_dress_never_place_hips_or_knees() -> None:

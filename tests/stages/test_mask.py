@@ -74,6 +74,24 @@ def test_missing_joints_reject_with_their_names() -> None:
     assert out.agnostic_mask is None and "mask" not in out.meta
 
 
+def test_a_rejection_says_why_each_joint_is_missing() -> None:
+    dressed = dress_body(make_body("arms_down", 192, 256, scale_px=45.0), "long_sleeve_tight")
+    bottom = int(dressed.keypoints_px[J["left_shoulder"], 1] + dressed.body.scale_px)  # above the hips
+    sample = sample_from_image(np.ascontiguousarray(dressed.image_rgb[:bottom]), key="000000")
+    sample.category = Category.UPPER
+    keypoints = dressed.keypoints_px.copy()
+    keypoints[keypoints[:, 1] >= bottom, 2] = 0.0  # a crop that ends well above the hips
+    keypoints[J["left_elbow"], 2] = 0.0  # and an elbow hidden inside the photo
+    sample.keypoints_px = keypoints
+    (out,) = run_stage_batch(MaskStage(CONFIG), [sample])
+    assert out.rejection is not None and out.rejection.code == "mask.missing_joints"
+    message = out.rejection.message
+    assert (
+        "left_hip, right_hip: outside the photo, " in message and "shoulder widths past its edge" in message
+    )
+    assert "left_elbow: not detected in the photo" in message
+
+
 def test_occluded_wrist_is_not_a_rejection() -> None:
     sample, _ = _sample("000000")
     sample.keypoints_px[J["right_wrist"], 2] = 0.05

@@ -45,6 +45,7 @@ HIP_WIDTH_PER_SCALE = 0.60
 UPPER_ARM_PER_SCALE = 0.92
 THIGH_PER_SCALE = 1.19
 
+HIPS = ("left_hip", "right_hip")
 _DERIVED = (("neck", ("left_shoulder", "right_shoulder")), ("mid_hip", ("left_hip", "right_hip")))
 _PARENT = {
     "left_elbow": ("left_shoulder", UPPER_ARM_PER_SCALE),
@@ -78,7 +79,7 @@ def place_out_of_frame(
     trusted_conf = np.float32(min_confidence + 1e-3)
 
     scale = _shoulder_width(kp, min_confidence)
-    order = [n for n in ("left_hip", "right_hip") if n in needed] + [n for n in _PARENT if n in needed]
+    order = [n for n in HIPS if n in needed] + [n for n in _PARENT if n in needed]
     if scale is None:
         return kp, placed
     for name in order:
@@ -96,6 +97,36 @@ def place_out_of_frame(
         if a in placed or b in placed:
             kp[J[derived]] = ((kp[J[a], 0] + kp[J[b], 0]) / 2, (kp[J[a], 1] + kp[J[b], 1]) / 2, trusted_conf)
     return kp, placed
+
+
+def why_missing(
+    keypoints_px: np.ndarray,
+    name: str,
+    frame_xyxy: tuple[int, int, int, int],
+    needed: tuple[str, ...],
+    min_confidence: float,
+) -> str:
+    """Why :func:`place_out_of_frame` left the required joint ``name`` undetected, in words for a
+    rejection message: not detected in the photo (hidden), outside it but not a joint the category
+    places (``needed``), or outside it too far for the garment to be in the photo (with how far,
+    / s). Where the joint lies is the model's own off-frame position, else its body estimate."""
+    kp = np.asarray(keypoints_px, dtype=np.float32)
+    scale = _shoulder_width(kp, min_confidence)
+    where = _predicted_outside(kp[J[name]], frame_xyxy)
+    if where is None and scale is not None and name in (*HIPS, *_PARENT):
+        estimate = _body_estimate(kp, name, scale, min_confidence)
+        where = estimate if estimate is not None and _outside(estimate, frame_xyxy) else None
+    if where is None:
+        return "not detected in the photo"
+    if name not in needed:
+        return "outside the photo"
+    if scale is None:
+        return "outside the photo, and without both shoulders nothing is placed"
+    past = _distance_outside(where, frame_xyxy) / scale
+    return (
+        f"outside the photo, {past:.1f} shoulder widths past its edge "
+        f"(joints up to {MAX_OUTSIDE_PER_SCALE} outside are placed)"
+    )
 
 
 def _trusted(kp: np.ndarray, name: str, min_confidence: float) -> bool:

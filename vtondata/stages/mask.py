@@ -14,7 +14,7 @@ from typing import ClassVar
 from vtondata.backends.base import photo_box
 from vtondata.config.mask import MaskConfig
 from vtondata.geometry.agnostic import agnostic_mask, mask_stats, missing_joints, trusted_keypoints
-from vtondata.geometry.out_of_frame import PLACEABLE, place_out_of_frame
+from vtondata.geometry.out_of_frame import PLACEABLE, place_out_of_frame, why_missing
 from vtondata.geometry.parse_map import parse_map
 from vtondata.sample import Category, Sample
 from vtondata.stages.base import Resources, Stage
@@ -40,9 +40,14 @@ class MaskStage(Stage):
         placed_keypoints, placed = place_out_of_frame(sample.keypoints_px, frame, placeable, threshold)
         missing = missing_joints(placed_keypoints, category, threshold)
         if missing:
+            reasons: dict[str, list[str]] = {}
+            for name in missing:
+                why = why_missing(placed_keypoints, name, frame, placeable, threshold)
+                reasons.setdefault(why, []).append(name)
+            said = "; ".join(f"{', '.join(names)}: {why}" for why, names in reasons.items())
             sample.reject(
                 "mask.missing_joints",
-                f"{category.value} mask needs {', '.join(missing)} above confidence {threshold}",
+                f"{category.value} mask needs {', '.join(missing)} above confidence {threshold} ({said})",
             )
             return
         params = self.config.for_category(category)
