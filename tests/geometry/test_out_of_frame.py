@@ -9,9 +9,13 @@ from tests.synthetic import POSES, dress_body, make_body
 from vtondata.config.mask import MaskConfig
 from vtondata.geometry.agnostic import agnostic_mask, missing_joints
 from vtondata.geometry.keypoints import J
-from vtondata.geometry.out_of_frame import MAX_OUTSIDE_PER_SCALE, PLACEABLE, place_out_of_frame, why_missing
-
-HIPS = ("left_hip", "right_hip")
+from vtondata.geometry.out_of_frame import (
+    HIPS,
+    MAX_OUTSIDE_PER_SCALE,
+    PLACEABLE,
+    place_out_of_frame,
+    why_missing,
+)
 
 
 def _cut_below(keypoints: np.ndarray, bottom: float) -> np.ndarray:
@@ -68,9 +72,12 @@ def test_a_refusal_says_how_far_outside_the_photo_the_joint_lies() -> None:
         past = float(why.split("outside the photo, ")[1].split(" shoulder widths")[0])
         assert MAX_OUTSIDE_PER_SCALE < past < 1.5, why
     # A category that places no joint: outside is outside.
-    knees = _cut_below(body.keypoints_px, int(body.keypoints_px[J["left_knee"], 1] - 0.1 * body.scale_px))
-    knee_frame = (0, 0, 768, int(body.keypoints_px[J["left_knee"], 1] - 0.1 * body.scale_px))
-    assert why_missing(knees, "left_knee", knee_frame, PLACEABLE["lower"], 0.2) == "outside the photo"
+    above_knees = int(body.keypoints_px[J["left_knee"], 1] - 0.1 * body.scale_px)
+    knees = _cut_below(body.keypoints_px, above_knees)
+    assert (
+        why_missing(knees, "left_knee", (0, 0, 768, above_knees), PLACEABLE["lower"], 0.2)
+        == "outside the photo"
+    )
 
 
 def test_lower_and_dress_never_place_hips_or_knees() -> None:

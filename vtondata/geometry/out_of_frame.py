@@ -46,7 +46,7 @@ UPPER_ARM_PER_SCALE = 0.92
 THIGH_PER_SCALE = 1.19
 
 HIPS = ("left_hip", "right_hip")
-_DERIVED = (("neck", ("left_shoulder", "right_shoulder")), ("mid_hip", ("left_hip", "right_hip")))
+_DERIVED = (("neck", ("left_shoulder", "right_shoulder")), ("mid_hip", HIPS))
 _PARENT = {
     "left_elbow": ("left_shoulder", UPPER_ARM_PER_SCALE),
     "right_elbow": ("right_shoulder", UPPER_ARM_PER_SCALE),
@@ -85,11 +85,7 @@ def place_out_of_frame(
     for name in order:
         if _trusted(kp, name, min_confidence):
             continue
-        guess = _predicted_outside(kp[J[name]], frame_xyxy)
-        if guess is None:
-            estimate = _body_estimate(kp, name, scale, min_confidence)
-            if estimate is not None and _outside(estimate, frame_xyxy):
-                guess = estimate
+        guess = _place_outside(kp, name, frame_xyxy, scale, min_confidence)
         if guess is not None and _distance_outside(guess, frame_xyxy) <= MAX_OUTSIDE_PER_SCALE * scale:
             kp[J[name]] = (guess[0], guess[1], trusted_conf)
             placed.append(name)
@@ -112,10 +108,7 @@ def why_missing(
     / s). Where the joint lies is the model's own off-frame position, else its body estimate."""
     kp = np.asarray(keypoints_px, dtype=np.float32)
     scale = _shoulder_width(kp, min_confidence)
-    where = _predicted_outside(kp[J[name]], frame_xyxy)
-    if where is None and scale is not None and name in (*HIPS, *_PARENT):
-        estimate = _body_estimate(kp, name, scale, min_confidence)
-        where = estimate if estimate is not None and _outside(estimate, frame_xyxy) else None
+    where = _place_outside(kp, name, frame_xyxy, scale, min_confidence)
     if where is None:
         return "not detected in the photo"
     if name not in needed:
@@ -127,6 +120,24 @@ def why_missing(
         f"outside the photo, {past:.1f} shoulder widths past its edge "
         f"(joints up to {MAX_OUTSIDE_PER_SCALE} outside are placed)"
     )
+
+
+def _place_outside(
+    kp: np.ndarray,
+    name: str,
+    frame_xyxy: tuple[int, int, int, int],
+    scale: float | None,
+    min_confidence: float,
+) -> np.ndarray | None:
+    """Where ``name`` lies outside the frame: the model's own position when that is outside, else
+    its body estimate when that is outside (hips, elbows and knees, given the shoulder width
+    ``scale``); ``None`` when neither lies outside."""
+    guess = _predicted_outside(kp[J[name]], frame_xyxy)
+    if guess is None and scale is not None and (name in HIPS or name in _PARENT):
+        estimate = _body_estimate(kp, name, scale, min_confidence)
+        if estimate is not None and _outside(estimate, frame_xyxy):
+            guess = estimate
+    return guess
 
 
 def _trusted(kp: np.ndarray, name: str, min_confidence: float) -> bool:
