@@ -79,12 +79,15 @@ class FakePoseBackend:
 
     def __init__(self, respond: Callable[[np.ndarray], PoseResult] | Sequence[PoseResult] = standing_person):
         self._respond = respond if callable(respond) else _InOrder(respond)
-        self.loads = 0
+        self.loads = self.closes = 0
         self.batch_sizes: list[int] = []
         self.sources_seen: list[ImageSource] = []
 
     def load(self) -> None:
         self.loads += 1
+
+    def close(self) -> None:
+        self.closes += 1
 
     def predict(
         self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
@@ -106,13 +109,16 @@ class FakeSegmentBackend:
         respond: Callable[[np.ndarray, np.ndarray], SegmentResult] | Sequence[SegmentResult] = body_layer,
     ):
         self._respond = respond if callable(respond) else _InOrder(respond)
-        self.loads = 0
+        self.loads = self.closes = 0
         self.batch_sizes: list[int] = []
         self.sources_seen: list[ImageSource] = []
         self.keypoints_seen: list[np.ndarray] = []
 
     def load(self) -> None:
         self.loads += 1
+
+    def close(self) -> None:
+        self.closes += 1
 
     def predict(
         self,

@@ -30,13 +30,15 @@ def _person(box, score=0.9, confidence=0.9):
     return (standing_coco17(WIDTH, HEIGHT, confidence), box, score)
 
 
-def test_resources_and_setup_load_the_backend_once():
+def test_resources_and_setup_load_the_backend_once_and_teardown_closes_it():
     backend = FakePoseBackend()
     stage = PoseStage(YoloPoseConfig(batch_size=3), backend)
     assert stage.name == "pose"
     assert (stage.resources.batch_size, stage.resources.stateful, stage.resources.num_gpus) == (3, True, 0)
     stage.setup()
-    assert backend.loads == 1
+    assert (backend.loads, backend.closes) == (1, 0)
+    stage.teardown()
+    assert (backend.loads, backend.closes) == (1, 1)
 
 
 def test_one_person_gives_canonical_keypoints_stats_and_meta():

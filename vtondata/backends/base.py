@@ -201,6 +201,11 @@ class PoseBackend(Protocol):
         """Load the model; calling it again is a no-op."""
         ...
 
+    def close(self) -> None:
+        """Release the model; ``load`` opens it again. A MediaPipe graph keeps its threads and
+        memory until it is closed, even once nothing refers to it."""
+        ...
+
     def predict(
         self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
     ) -> list[PoseResult]:
@@ -222,6 +227,11 @@ class SegmentBackend(Protocol):
 
     def load(self) -> None:
         """Load the model; calling it again is a no-op."""
+        ...
+
+    def close(self) -> None:
+        """Release the model; ``load`` opens it again. A MediaPipe graph keeps its threads and
+        memory until it is closed, even once nothing refers to it."""
         ...
 
     def predict(

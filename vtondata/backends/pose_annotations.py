@@ -43,6 +43,9 @@ class AnnotationPoseBackend:
     def load(self) -> None:
         """Nothing to load: the annotations are read per image."""
 
+    def close(self) -> None:
+        """Nothing to release."""
+
     def predict(
         self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
     ) -> list[PoseResult]:

@@ -93,6 +93,12 @@ class HolisticPoseBackend:
                 outputs = tuple(name for name in outputs if not name.endswith("_hand_landmarks"))
             self._solution = self._open(graph, segmentation=True, outputs=outputs)
 
+    def close(self) -> None:
+        for solution in (self._solution, self._face_solution):
+            if solution is not None:
+                solution.close()
+        self._solution = self._face_solution = None
+
     def _open(self, graph: Any, *, segmentation: bool, outputs: Sequence[str]) -> Any:
         """A MediaPipe solution on ``graph`` with Holistic's own side inputs and thresholds in
         static-image mode."""

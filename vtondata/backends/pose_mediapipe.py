@@ -62,6 +62,11 @@ class MediaPipePoseBackend:
                 self.config.model_complexity, self.config.min_detection_confidence
             )
 
+    def close(self) -> None:
+        if self._solution is not None:
+            self._solution.close()
+            self._solution = None
+
     def predict(
         self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
     ) -> list[PoseResult]:

@@ -57,6 +57,9 @@ class OpenposePoseBackend:
         body.model = model.eval().to(self.device)
         self._body = body
 
+    def close(self) -> None:
+        self._body = None
+
     def predict(
         self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
     ) -> list[PoseResult]:

@@ -64,6 +64,9 @@ class YoloPoseBackend:
             checked.write_bytes(data)
             self._model = YOLO(str(checked), task="pose", verbose=False)
 
+    def close(self) -> None:
+        self._model = None
+
     def predict(
         self, images_rgb: list[np.ndarray], *, sources: Sequence[ImageSource] = ()
     ) -> list[PoseResult]:

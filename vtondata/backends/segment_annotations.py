@@ -46,6 +46,9 @@ class AnnotationSegmentBackend:
     def load(self) -> None:
         """Nothing to load: the parse maps are read per image."""
 
+    def close(self) -> None:
+        """Nothing to release."""
+
     def predict(
         self,
         images_rgb: list[np.ndarray],

@@ -33,6 +33,9 @@ class LandmarkSegmentBackend:
     def load(self) -> None:
         """Nothing to load: the layers are geometry and colour models fit per photo."""
 
+    def close(self) -> None:
+        """Nothing to release."""
+
     def predict(
         self,
         images_rgb: list[np.ndarray],

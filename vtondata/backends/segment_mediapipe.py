@@ -62,6 +62,11 @@ class MediaPipeSegmentBackend:
                 model_selection=self.config.model_selection
             )
 
+    def close(self) -> None:
+        if self._solution is not None:
+            self._solution.close()
+            self._solution = None
+
     def predict(
         self,
         images_rgb: list[np.ndarray],

@@ -88,6 +88,9 @@ class Sam2SegmentBackend:
         predictor._transforms = DeviceTransforms(predictor._transforms, self.device)
         self._predictor = predictor
 
+    def close(self) -> None:
+        self._predictor = None
+
     def predict(
         self,
         images_rgb: list[np.ndarray],

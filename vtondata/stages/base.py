@@ -85,6 +85,9 @@ class ModelStage(Stage, Generic[ResultT]):
     def setup(self) -> None:
         self.backend.load()
 
+    def teardown(self) -> None:
+        self.backend.close()
+
     def process_batch(self, samples: list[Sample]) -> list[Sample]:
         for sample, result in predict_accepted(samples, self.predict, self.backend.name):
             self.apply(sample, result)

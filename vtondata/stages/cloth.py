@@ -52,6 +52,8 @@ class ClothSegmenter(Protocol):
 
     def load(self) -> None: ...
 
+    def close(self) -> None: ...
+
     def segment_cloth(self, images_rgb: list[np.ndarray]) -> list[tuple[np.ndarray, float]]:
         """``(HxW bool mask, predicted IoU)`` per ``HxWx3`` uint8 RGB garment photo."""
         ...
@@ -85,6 +87,10 @@ class ClothStage(Stage):
     def setup(self) -> None:
         if self.segmenter is not None:
             self.segmenter.load()
+
+    def teardown(self) -> None:
+        if self.segmenter is not None:
+            self.segmenter.close()
 
     def process_batch(self, samples: list[Sample]) -> list[Sample]:
         todo = [

@@ -53,6 +53,10 @@ class QualityStage(Stage):
         if self.second_pose is not None:
             self.second_pose.load()
 
+    def teardown(self) -> None:
+        if self.second_pose is not None:
+            self.second_pose.close()
+
     def process_batch(self, samples: list[Sample]) -> list[Sample]:
         """With a second pose model, one call for the batch first (``pose.agreement_distance``)."""
         if self.second_pose is not None:
