@@ -70,6 +70,26 @@ def test_without_hand_landmarks_the_pass_gives_the_same_pose_silhouette_and_face
             np.testing.assert_array_equal(points, full.landmarks_px[name], err_msg=f"{path.name} {name}")
 
 
+def test_the_lite_hand_model_moves_only_the_hands_and_by_a_few_percent_of_their_size(predictions):
+    photos, results = predictions
+    config = HolisticPoseConfig(hand_model="lite")
+    assert resolve_backend_weights(config)["hand_model"].path.name == "hand_landmark_lite.tflite"
+    lite = build_pose_backend(config).predict([_rgb(path) for path in photos])
+    shifts = []
+    for path, full, light in zip(photos, results, lite, strict=True):
+        assert light.landmarks_px.keys() == full.landmarks_px.keys(), path.name
+        np.testing.assert_array_equal(light.keypoints_px, full.keypoints_px, err_msg=path.name)
+        np.testing.assert_array_equal(light.silhouette, full.silhouette, err_msg=path.name)
+        for name in ("left_hand", "right_hand"):
+            if name in full.landmarks_px:
+                ours, theirs = light.landmarks_px[name][:, :2], full.landmarks_px[name][:, :2]
+                size = np.linalg.norm(theirs.max(axis=0) - theirs.min(axis=0))
+                shifts.append(float(np.linalg.norm(ours - theirs, axis=1).mean() / size))
+    # Another model: every hand moves, by 1-8 % of its size on these photos.
+    assert len(shifts) >= 28 and min(shifts) > 0
+    assert max(shifts) < 0.12 and np.median(shifts) < 0.04, shifts
+
+
 def test_keypoints_match_the_vitonhd_ground_truth(predictions, vitonhd_dir):
     photos, results = predictions
     errors = []

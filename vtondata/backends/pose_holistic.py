@@ -49,10 +49,13 @@ _FACE_MODELS = {
     True: "face_landmark/face_landmark_with_attention.tflite",
     False: "face_landmark/face_landmark.tflite",
 }
-_HAND_MODELS = {
-    "hand_model": "hand_landmark/hand_landmark_full.tflite",
-    "hand_recrop_model": "holistic_landmark/hand_recrop.tflite",
+_HAND_LANDMARK_MODELS = {
+    "lite": "hand_landmark/hand_landmark_lite.tflite",
+    "full": "hand_landmark/hand_landmark_full.tflite",
 }
+_HAND_RECROP_MODEL = "holistic_landmark/hand_recrop.tflite"
+_HAND_MODEL_SWITCH = "handlandmarkmodelloader__switchcontainer__Switch"
+"""Infix of the four nodes (a demux and a mux per hand) that choose the hand landmark model."""
 _GRAPH = "holistic_landmark/holistic_landmark_cpu.binarypb"
 _MIN_DETECTION_SCORE = "poselandmarkcpu__posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh"
 _MIN_TRACKING_SCORE = (
@@ -88,6 +91,8 @@ class HolisticPoseBackend:
     def load(self) -> None:
         if self._solution is None:
             graph, outputs = untracked_holistic_graph(), _OUTPUTS
+            if self.config.hand_model != "full":
+                graph = with_hand_model(graph, self.config.hand_model)
             if not self.config.hand_landmarks:
                 graph = without_hands(graph)
                 outputs = tuple(name for name in outputs if not name.endswith("_hand_landmarks"))
@@ -246,12 +251,37 @@ def without_hands(graph: Any) -> Any:
     return graph
 
 
+def with_hand_model(graph: Any, model: str) -> Any:
+    """``graph`` (Holistic's, expanded) running the wheel's ``model`` (``"lite"`` or ``"full"``)
+    hand landmark model for both hands.
+
+    Holistic's graph carries both models behind a switch that its own build
+    sets to the full one; this sets the switch. The hand re-crop model, which
+    places each hand's box, is the same either way.
+    """
+    from mediapipe.framework.tool.switch_container_pb2 import (
+        SwitchContainerOptions,  # pyright: ignore[reportAttributeAccessIssue]
+    )
+
+    switches = [node for node in graph.node if _HAND_MODEL_SWITCH in node.name]
+    if len(switches) != 4:  # a demux and a mux per hand; another count means another graph
+        raise BackendUnavailable(
+            f"MediaPipe Holistic's graph has {len(switches)} hand model switches, expected 4"
+        )
+    for node in switches:
+        node.options.Extensions[SwitchContainerOptions.ext].select = list(_HAND_LANDMARK_MODELS).index(model)
+    return graph
+
+
 def holistic_model_files(config: HolisticPoseConfig) -> dict[str, ResolvedWeights]:
     """Every model file Holistic runs, inside the installed wheel, hashed without loading."""
     files = dict(pose_model_files(MODEL_COMPLEXITY))
     roles = {"face_model": _FACE_MODELS[config.refine_face_landmarks]}
     if config.hand_landmarks:
-        roles |= _HAND_MODELS
+        roles |= {
+            "hand_model": _HAND_LANDMARK_MODELS[config.hand_model],
+            "hand_recrop_model": _HAND_RECROP_MODEL,
+        }
     for role, relative in roles.items():
         found = bundled_model(relative)
         if found is not None:

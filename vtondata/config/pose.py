@@ -73,6 +73,13 @@ class HolisticPoseConfig(PoseCommon):
             "false: no hand landmarks, and the mask protects pose-drawn boxes at the wrists instead."
         ),
     )
+    hand_model: Literal["full", "lite"] = Field(
+        default="full",
+        description=(
+            "Which of the wheel's hand landmark models Holistic runs: 'full', or 'lite' (less CPU, "
+            "landmarks a few percent of the hand's size apart from the full model's)."
+        ),
+    )
     min_detection_confidence: float = Field(
         default=0.5, ge=0, le=1, description="MediaPipe detector threshold."
     )
