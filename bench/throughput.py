@@ -22,7 +22,9 @@ Prints, per runner: images per second, per-image seconds of each stage (from
 the index's per-sample timings), and the share of wall time that is not model
 inference. A stage counts as model inference when its backend runs model
 weights (``weights_sha256``): the offline recipe's segment stage draws its
-layers from the pose stage's landmarks and counts as non-model work. Then the
+layers from the pose stage's landmarks and counts as non-model work; on the
+local runner the model time is divided among the instances of the model
+stage that run at once (``runner.workers``). Then the
 quality stage alone on one core (OpenCV limited to one thread), each sample
 as a worker receives it (image not yet decoded): the budget is 15 ms per
 768x1024 photo.
@@ -123,6 +125,15 @@ def stage_seconds(out: Path) -> dict[str, float]:
     return {stage: total / max(1, len(rows)) for stage, total in totals.items()}
 
 
+def model_workers(recipe: str, workers: int | None) -> int:
+    """Instances of each model stage the local runner runs at once, so that their summed time is
+    divided among them (docs/runners.md)."""
+    from vtondata.config import load_recipe
+    from vtondata.runners.local import default_model_workers
+
+    return workers or load_recipe(recipe).runner.workers or default_model_workers()
+
+
 def model_stages(recipe: str) -> set[str]:
     """Names of the recipe's stages whose backend runs model weights."""
     from vtondata.api import build_stages
@@ -148,7 +159,7 @@ def run_once(
         wall = time.perf_counter() - started
     per_stage = stage_seconds(out)
     model_s = sum(per_stage.get(stage, 0.0) for stage in model_stages(recipe)) * result.accepted
-    parallel = 1 if runner == "local" else (os.cpu_count() or 1)
+    parallel = model_workers(recipe, workers) if runner == "local" else (os.cpu_count() or 1)
     return {
         "inputs": result.inputs,
         "accepted": result.accepted,

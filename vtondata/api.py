@@ -389,7 +389,9 @@ def _make_runner(kind: str, recipe: Recipe, workers: int | None, ray_address: st
     if kind == "local":
         from vtondata.runners.local import LocalRunner
 
-        return LocalRunner(batch_threads=recipe.runner.batch_threads)
+        return LocalRunner(
+            batch_threads=recipe.runner.batch_threads, workers=workers or recipe.runner.workers
+        )
     if kind == "ray":
         from vtondata.runners.ray import RayRunner
 

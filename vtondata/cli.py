@@ -136,7 +136,11 @@ def build(
         ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Workers per model stage (default: one per CPU core).")
+        int | None,
+        typer.Option(
+            min=1,
+            help="Workers per model stage (default: on Ray one per CPU core, on the local runner two).",
+        ),
     ] = None,
     ray_address: Annotated[
         str | None, typer.Option(help="Address of an existing Ray cluster (default: start a local one).")

@@ -3,6 +3,7 @@ of waves in flight, stages really at work on different waves at once, and errors
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import threading
@@ -14,7 +15,7 @@ from tests.photos import link_photos, real_photos
 from tests.runners.test_local import _chunk, _Decode, _decode_encode
 from vtondata.output.shards import ChunkRecord
 from vtondata.runners.base import run_stages
-from vtondata.runners.local import LocalRunner
+from vtondata.runners.local import LocalRunner, default_model_workers, model_copies
 from vtondata.runners.overlap import overlap_stages
 from vtondata.sample import Sample
 from vtondata.stages.base import Resources, Stage
@@ -177,6 +178,104 @@ def test_batch_threads_run_the_batches_of_a_stage_without_a_model_at_once_and_ke
         list(overlap_stages([_Decode(4)], [], depth=1, batch_threads=0))
 
 
+class _Meeting:
+    """What every instance of :class:`_Turns` shares (copies get this same object, as copies of a
+    stage share the model file they load): the first ``parties`` batches must run at once."""
+
+    def __init__(self, parties: int) -> None:
+        self.barrier = threading.Barrier(parties, timeout=30)
+        self.lock = threading.Lock()
+        self.started = 0
+
+    def __deepcopy__(self, memo: dict) -> _Meeting:
+        return self
+
+    def enter(self) -> None:
+        with self.lock:
+            self.started += 1
+            first = self.started <= self.barrier.parties
+        if first:
+            self.barrier.wait()
+
+
+class _Turns(Stage):
+    """A model stage whose instances note the batches they took and count their setups."""
+
+    name = "model"
+    resources = Resources(batch_size=4, stateful=True)
+
+    def __init__(self, meeting: _Meeting) -> None:
+        self.meeting = meeting
+        self.batches: list[list[str]] = []
+        self.set_up = self.torn_down = 0
+
+    def setup(self) -> None:
+        self.set_up += 1
+
+    def teardown(self) -> None:
+        self.torn_down += 1
+
+    def process_batch(self, samples: list[Sample]) -> list[Sample]:
+        self.batches.append([sample.key for sample in samples])
+        self.meeting.enter()
+        for sample in samples:
+            sample.files = {"model.txt": f"{sample.key} seen".encode()}
+        return samples
+
+
+def _keys(*starts: int) -> list[list[str]]:
+    return [[f"{n:06d}" for n in range(start, start + 4)] for start in starts]
+
+
+def test_copies_of_a_model_stage_take_turns_wave_by_wave_at_once_and_keep_the_order():
+    model = _Turns(_Meeting(2))
+    other = copy.deepcopy(model)
+    back = list(
+        overlap_stages([_Decode(4), model], _waves(_chunk(16).samples(), 4), depth=4, copies={1: [other]})
+    )
+    assert [key for key, _ in back] == [0, 4, 8, 12]
+    assert (model.batches, other.batches) == (_keys(0, 8), _keys(4, 12))
+    samples = [sample for _, wave in back for sample in wave]
+    assert [sample.files["model.txt"] for sample in samples] == [f"{n:06d} seen".encode() for n in range(16)]
+
+
+def test_the_local_runner_copies_model_stages_on_the_cpu_only_and_only_for_more_than_one_wave():
+    class OnGpu(Stage):
+        name = "gpu"
+        resources = Resources(batch_size=4, num_gpus=1, stateful=True)
+
+    model, gpu, decode = _Turns(_Meeting(1)), OnGpu(), _Decode(4)
+    copies = model_copies([decode, model, gpu], 3)
+    assert list(copies) == [1] and len(copies[1]) == 2
+    assert all(isinstance(one, _Turns) and one is not model for one in copies[1])
+    assert model_copies([decode, model, gpu], 1) == {}
+    assert [default_model_workers(cpus) for cpus in (1, 2, 16)] == [1, 2, 2]
+
+    def nothing(index: int, samples: list[Sample]) -> ChunkRecord:
+        return ChunkRecord(chunk=index, shard="", samples=len(samples), accepted=0, rejected=0)
+
+    made: list[Stage] = []
+
+    def watched(stages, workers):
+        found = model_copies(stages, workers)
+        made.extend(one for more in found.values() for one in more)
+        return found
+
+    # 16 samples in waves of 4 (a decode stage, then the model): the model and one copy of it take
+    # two waves each, at once; both are set up once and torn down once.
+    model = _Turns(_Meeting(2))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("vtondata.runners.local.model_copies", watched)
+        LocalRunner(workers=2).run([_Decode(4), model], [_chunk(16)], nothing)
+        (twin,) = made
+        assert isinstance(twin, _Turns)
+        assert (model.batches, twin.batches) == (_keys(0, 8), _keys(4, 12))
+        assert (model.set_up, model.torn_down, twin.set_up, twin.torn_down) == (1, 1, 1, 1)
+        # One wave: nothing for a second instance to do, so no second model is loaded.
+        LocalRunner(workers=2).run([_Decode(4), _Turns(_Meeting(1))], [_chunk(3)], nothing)
+        assert made == [twin]
+
+
 def test_half_the_cpus_run_batches_and_two_cores_keep_one_thread_per_stage():
     from vtondata.runners.local import default_batch_threads
 
@@ -211,3 +310,28 @@ def test_the_real_stages_on_batch_threads_write_the_shards_of_one_thread_per_sta
     assert (four.inputs, four.accepted) == (one.inputs, one.accepted)
     assert one.inputs == 16 and one.accepted >= 12
     assert digests(tmp_path / "four") == digests(tmp_path / "one") != []
+
+
+@pytest.mark.slow
+def test_two_instances_of_the_holistic_stage_write_the_shards_of_one(tmp_path, monkeypatch):
+    """16 real photos in two waves of 8: with two workers each wave's pose and segment batches run on
+    an instance of its own, and the shards are the same bytes as with one."""
+    raw = link_photos(tmp_path / "raw", real_photos())
+    overrides = {"pose.batch_size": "4", "segment.batch_size": "4", "output.chunk_size": "16"}
+
+    def digests(out):
+        return [hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "shards").glob("*.tar"))]
+
+    one = vtondata.build(raw, tmp_path / "one", "upper", "offline", overrides, runner="local", workers=1)
+    instances: set[int] = set()
+    real_run = vtondata.runners.base.run_stages
+
+    def watched(stages, samples):
+        instances.update(id(stage) for stage in stages if stage.name == "pose")
+        return real_run(stages, samples)
+
+    monkeypatch.setattr("vtondata.runners.overlap.run_stages", watched)
+    two = vtondata.build(raw, tmp_path / "two", "upper", "offline", overrides, runner="local", workers=2)
+    assert len(instances) == 2
+    assert (two.inputs, two.accepted) == (one.inputs, one.accepted) and one.inputs == 16
+    assert digests(tmp_path / "two") == digests(tmp_path / "one") != []

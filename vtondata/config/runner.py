@@ -34,7 +34,12 @@ class RunnerConfig(RecipeModel):
         ),
     )
     workers: int | None = Field(
-        default=None, ge=1, description="Parallel workers per model stage; None = one per CPU core."
+        default=None,
+        ge=1,
+        description=(
+            "Parallel workers per model stage: Ray actors (None = one per CPU core), or on the local "
+            "runner instances of each model stage on the CPU, in threads of their own (None = two)."
+        ),
     )
     batch_threads: int | None = Field(
         default=None,

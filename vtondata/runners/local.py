@@ -10,6 +10,7 @@ this runner's without the threads.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -59,6 +60,33 @@ def chunk_waves(chunk: Chunk, size: int) -> list[list[Sample]]:
     return [samples[start : start + size] for start in range(0, max(1, len(samples)), size)]
 
 
+def default_model_workers(cpus: int | None = None) -> int:
+    """Instances of each model stage on the CPU: two, or one on a single core.
+
+    A second instance fills the gaps of the first (its Python between model
+    calls, the graph's last nodes while its other threads idle). On two cores
+    it made the offline recipe's builds about a tenth faster and 0.1's path,
+    whose two model stages already share the cores, a few percent
+    (docs/runners.md); more instances would hold more models for no core to
+    run them on.
+    """
+    return min(2, available_cpus() if cpus is None else cpus)
+
+
+def model_copies(stages: Sequence[Stage], workers: int) -> dict[int, list[Stage]]:
+    """``workers - 1`` fresh copies of each model stage placed on the CPU, by position.
+
+    Copies are made before ``setup`` (as Ray ships a stage to its actors), so
+    each loads a model of its own. A stage placed on a GPU keeps one instance:
+    a second would hold a second model in the one device's memory.
+    """
+    return {
+        position: [copy.deepcopy(stage) for _ in range(workers - 1)]
+        for position, stage in enumerate(stages)
+        if stage.resources.stateful and stage.resources.num_gpus == 0 and workers > 1
+    }
+
+
 def default_batch_threads(cpus: int | None = None) -> int:
     """Threads for the batches of the stages without a model: half the CPUs this process may run on.
 
@@ -75,13 +103,18 @@ class LocalRunner:
     a different wave (:mod:`vtondata.runners.overlap`), so the model of one
     wave runs while the cheaper stages finish the one before, and the batches
     of a wave in the stages without a model run on ``batch_threads`` threads
-    at once (default :func:`default_batch_threads`); the output is the same as
-    stage after stage (``overlap=False``).
+    at once (default :func:`default_batch_threads`), and each model stage on
+    the CPU runs as ``workers`` instances that take turns wave by wave
+    (default :func:`default_model_workers`); the output is the same as stage
+    after stage (``overlap=False``).
     """
 
-    def __init__(self, overlap: bool = True, batch_threads: int | None = None) -> None:
+    def __init__(
+        self, overlap: bool = True, batch_threads: int | None = None, workers: int | None = None
+    ) -> None:
         self.overlap = overlap
         self.batch_threads = default_batch_threads() if batch_threads is None else batch_threads
+        self.workers = default_model_workers() if workers is None else workers
 
     def map(self, function: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
         """``function`` over ``values`` in this process, in order."""
@@ -97,11 +130,18 @@ class LocalRunner:
         write_chunk: ChunkWriter,
         on_chunk_done: ChunkCallback | None = None,
     ) -> list[ChunkRecord]:
-        for stage in stages:
+        size = wave_size(stages)
+        waves = sum(math.ceil(max(1, len(chunk.items)) / size) for chunk in chunks)
+        # One wave keeps one instance busy: a build of a few photos loads no second model.
+        copies = model_copies(stages, min(self.workers, waves)) if self.overlap else {}
+        every = [*stages, *(stage for more in copies.values() for stage in more)]
+        for stage in every:
             stage.setup()
         try:
             if self.overlap:
-                records = _run_overlapped(stages, chunks, write_chunk, on_chunk_done, self.batch_threads)
+                records = _run_overlapped(
+                    stages, chunks, write_chunk, on_chunk_done, self.batch_threads, copies
+                )
             else:
                 records = []
                 for chunk in chunks:
@@ -109,7 +149,7 @@ class LocalRunner:
                     if on_chunk_done is not None:
                         on_chunk_done(records[-1])
         finally:
-            for stage in stages:
+            for stage in every:
                 stage.teardown()
         return records
 
@@ -120,15 +160,16 @@ def _run_overlapped(
     write_chunk: ChunkWriter,
     on_chunk_done: ChunkCallback | None,
     batch_threads: int,
+    copies: dict[int, list[Stage]],
 ) -> list[ChunkRecord]:
     """Every chunk's waves through :func:`overlap_stages`; each chunk written once its last wave is back.
 
     Three waves in flight keep two cores busy (one in the model stage, one in
     the stages after it, one decoded and waiting) while holding only a few
-    waves' arrays. Chunks are written by a thread of their own, so that a
-    slow write (object storage, a busy disk) does not keep this thread from
-    feeding the stages; ``on_chunk_done`` is called from this thread, in
-    chunk order.
+    waves' arrays; each copy of a model stage takes one more. Chunks are
+    written by a thread of their own, so that a slow write (object storage, a
+    busy disk) does not keep this thread from feeding the stages;
+    ``on_chunk_done`` is called from this thread, in chunk order.
     """
     size = wave_size(stages)
 
@@ -154,7 +195,15 @@ def _run_overlapped(
     writes: deque[Future[ChunkRecord]] = deque()
     with (
         ThreadPoolExecutor(1, thread_name_prefix="vtondata-write") as writer,
-        closing(overlap_stages(stages, waves(), depth=3, batch_threads=batch_threads)) as finished,
+        closing(
+            overlap_stages(
+                stages,
+                waves(),
+                depth=3 + sum(len(more) for more in copies.values()),
+                batch_threads=batch_threads,
+                copies=copies,
+            )
+        ) as finished,
     ):
         for (position, last), samples in finished:
             for sample in samples:
