@@ -123,7 +123,7 @@ def test_close_ends_the_graphs_and_the_next_call_opens_them_again():
     graph = backend._solution
     backend.close()
     assert backend._solution is None and backend._face_solution is None
-    with pytest.raises(ValueError, match="_graph is None"):
+    with pytest.raises(ValueError, match="is None in SolutionBase"):
         graph.process(photo)
     again = backend.predict([photo])[0]
     np.testing.assert_array_equal(again.keypoints_px, first.keypoints_px)
