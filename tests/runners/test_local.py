@@ -92,3 +92,12 @@ def test_a_chunk_is_built_a_wave_at_a_time_with_the_batches_of_a_whole_chunk():
     assert all(sample.layers == {} and sample.parse_map is None for sample in written)
     assert [sample.key for sample in written] == [f"{n:06d}" for n in range(30)]
     assert [sample.files for sample in written] == [sample.files for sample in reference]
+
+
+def test_the_wave_count_is_the_number_of_waves_cut():
+    from vtondata.runners.local import chunk_waves, wave_count
+
+    for count in (1, 7, 8, 9, 30):
+        assert wave_count(_chunk(count), 8) == len(chunk_waves(_chunk(count), 8)) == -(-count // 8)
+    empty = Chunk(index=0, items=(), category=Category.UPPER)
+    assert wave_count(empty, 8) == len(chunk_waves(empty, 8)) == 1

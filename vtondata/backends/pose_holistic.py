@@ -53,6 +53,8 @@ _HAND_LANDMARK_MODELS = {
     "lite": "hand_landmark/hand_landmark_lite.tflite",
     "full": "hand_landmark/hand_landmark_full.tflite",
 }
+"""Hand landmark models in the order of the choices of Holistic's switch (0 lite, 1 full), which
+:func:`with_hand_model` selects by position."""
 _HAND_RECROP_MODEL = "holistic_landmark/hand_recrop.tflite"
 _HAND_MODEL_SWITCH = "handlandmarkmodelloader__switchcontainer__Switch"
 """Infix of the four nodes (a demux and a mux per hand) that choose the hand landmark model."""

@@ -57,7 +57,12 @@ def chunk_waves(chunk: Chunk, size: int) -> list[list[Sample]]:
     """``chunk``'s fresh samples cut into waves of ``size``; a chunk without samples is one empty wave,
     so that it is still written."""
     samples = chunk.samples()
-    return [samples[start : start + size] for start in range(0, max(1, len(samples)), size)]
+    return [samples[number * size : (number + 1) * size] for number in range(wave_count(chunk, size))]
+
+
+def wave_count(chunk: Chunk, size: int) -> int:
+    """How many waves :func:`chunk_waves` cuts ``chunk`` into, without making its samples."""
+    return math.ceil(max(1, len(chunk.items)) / size)
 
 
 def default_model_workers(cpus: int | None = None) -> int:
@@ -131,7 +136,7 @@ class LocalRunner:
         on_chunk_done: ChunkCallback | None = None,
     ) -> list[ChunkRecord]:
         size = wave_size(stages)
-        waves = sum(math.ceil(max(1, len(chunk.items)) / size) for chunk in chunks)
+        waves = sum(wave_count(chunk, size) for chunk in chunks)
         # One wave keeps one instance busy: a build of a few photos loads no second model.
         copies = model_copies(stages, min(self.workers, waves)) if self.overlap else {}
         every = [*stages, *(stage for more in copies.values() for stage in more)]
