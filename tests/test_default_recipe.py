@@ -58,6 +58,21 @@ def test_model_stages_ask_for_no_gpu_on_a_cpu_plan(weights_folder, monkeypatch):
     assert {stage.name: stage.resources.num_gpus for stage in gpu}["segment"] == 1
 
 
+def test_a_second_instance_of_the_stages_shares_one_sam2_between_cloth_and_segment(
+    weights_folder, monkeypatch
+):
+    from vtondata.runners.local import model_copies
+
+    monkeypatch.setenv("VTONDATA_WEIGHTS", str(weights_folder))
+    stages = build_stages(load_recipe("default", {"segment.device": "cpu"}))
+    names = [stage.name for stage in stages]
+    cloth, segment = names.index("cloth"), names.index("segment")
+    assert stages[cloth].segmenter is stages[segment].backend  # the originals share one SAM2
+    copies = model_copies(stages, 2)
+    (cloth_copy,), (segment_copy,) = copies[cloth], copies[segment]
+    assert cloth_copy.segmenter is segment_copy.backend is not stages[segment].backend
+
+
 def test_truncated_checkpoint_stops_before_any_image(tmp_path, vitonhd_dir, weights_folder, monkeypatch):
     folder = tmp_path / "weights"
     folder.mkdir()

@@ -276,6 +276,29 @@ def test_the_local_runner_copies_model_stages_on_the_cpu_only_and_only_for_more_
         assert made == [twin]
 
 
+def test_model_stages_that_share_a_backend_share_it_in_each_copy_too():
+    class Backend:
+        """Stands for a loaded model (SAM2, which the cloth and segment stages share)."""
+
+    class Cloth(Stage):
+        name = "cloth"
+        resources = Resources(batch_size=4, stateful=True)
+
+        def __init__(self, backend: Backend) -> None:
+            self.backend = backend
+
+    class Segment(Cloth):
+        name = "segment"
+
+    backend = Backend()
+    stages = [_Decode(4), Cloth(backend), Segment(backend)]
+    copies = model_copies(stages, 3)
+    assert list(copies) == [1, 2] and all(len(more) == 2 for more in copies.values())
+    for cloth, segment in zip(copies[1], copies[2], strict=True):
+        assert cloth.backend is segment.backend and cloth.backend is not backend
+    assert copies[1][0].backend is not copies[1][1].backend  # each instance loads its own
+
+
 def test_half_the_cpus_run_batches_and_two_cores_keep_one_thread_per_stage():
     from vtondata.runners.local import default_batch_threads
 

@@ -82,14 +82,24 @@ def model_copies(stages: Sequence[Stage], workers: int) -> dict[int, list[Stage]
     """``workers - 1`` fresh copies of each model stage placed on the CPU, by position.
 
     Copies are made before ``setup`` (as Ray ships a stage to its actors), so
-    each loads a model of its own. A stage placed on a GPU keeps one instance:
-    a second would hold a second model in the one device's memory.
+    each loads a model of its own. The stages of one instance are copied
+    together, so those that share a backend share its copy, as the originals
+    do: the default recipe's cloth and segment stages run one SAM2 model, and
+    two instances hold two, not three. A stage placed on a GPU keeps one
+    instance: a second would hold a second model in the one device's memory.
     """
-    return {
-        position: [copy.deepcopy(stage) for _ in range(workers - 1)]
+    positions = [
+        position
         for position, stage in enumerate(stages)
-        if stage.resources.stateful and stage.resources.num_gpus == 0 and workers > 1
-    }
+        if stage.resources.stateful and stage.resources.num_gpus == 0
+    ]
+    if workers < 2 or not positions:
+        return {}
+    instances = []
+    for _ in range(workers - 1):
+        shared: dict[int, object] = {}  # deepcopy's memo: an object met twice is copied once
+        instances.append({position: copy.deepcopy(stages[position], shared) for position in positions})
+    return {position: [instance[position] for instance in instances] for position in positions}
 
 
 def default_batch_threads(cpus: int | None = None) -> int:
