@@ -8,6 +8,10 @@ for real; the masks themselves are meaningless.
 
 from __future__ import annotations
 
+import threading
+import time
+
+import cv2
 import numpy as np
 import pytest
 
@@ -19,6 +23,7 @@ from vtondata.config.ingest import IngestConfig
 from vtondata.config.pose import YoloPoseConfig
 from vtondata.config.segment import Sam2SegmentConfig
 from vtondata.errors import WeightsNotFound
+from vtondata.geometry.keypoints import load_openpose_json
 from vtondata.sample import Category, Sample
 from vtondata.stages.ingest import IngestStage
 from vtondata.stages.pose import PoseStage
@@ -82,6 +87,51 @@ def test_garment_photo_prompt_gives_one_mask_per_photo(weights_env):
     ((mask, pred_iou),) = backend.segment_cloth([image])
     assert mask.shape == (256, 192) and mask.dtype == bool
     assert np.isfinite(pred_iou)
+
+
+@pytest.mark.slow
+def test_the_cloth_and_segment_stages_may_call_one_backend_at_once(weights_env, vitonhd_dir):
+    """The cloth and segment stages share the backend and run in threads of their own on the local
+    runner. Its predictor holds one batch's embeddings until they are decoded, so a person's prompts
+    must never be decoded with a garment photo's embeddings. Here each call, once its photos are
+    embedded, lingers until the other call has embedded its own (or 2 s): without the lock, the
+    first call then decoded the second call's embeddings."""
+    backend = build_segment_backend(Sam2SegmentConfig(layers=LAYERS, device="cpu"))
+    person_name, garment_name = (vitonhd_dir.parent / "test_pairs.txt").read_text().split()[:2]
+    people = [cv2.cvtColor(cv2.imread(str(vitonhd_dir / "image" / person_name)), cv2.COLOR_BGR2RGB)]
+    stem = person_name.rsplit(".", 1)[0]
+    keypoints = [load_openpose_json(vitonhd_dir / "openpose-json" / f"{stem}_keypoints.json")]
+    garments = [cv2.cvtColor(cv2.imread(str(vitonhd_dir / "cloth" / garment_name)), cv2.COLOR_BGR2RGB)]
+    person_alone, garment_alone = backend.predict(people, keypoints), backend.segment_cloth(garments)
+
+    embed = backend._predictor.set_image_batch
+    embedded: list[int] = []
+
+    def embed_and_linger(images):
+        embed(images)
+        embedded.append(len(images))
+        deadline = time.monotonic() + 2
+        while len(embedded) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    backend._predictor.set_image_batch = embed_and_linger
+    together = {}
+    threads = [
+        threading.Thread(target=lambda: together.update(person=backend.predict(people, keypoints))),
+        threading.Thread(target=lambda: together.update(garment=backend.segment_cloth(garments))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(embedded) == 2
+    ((mask, iou),), ((mask_alone, iou_alone),) = together["garment"], garment_alone
+    np.testing.assert_array_equal(mask, mask_alone)
+    assert iou == iou_alone
+    (person,), (alone,) = together["person"], person_alone
+    assert person.layers.keys() == alone.layers.keys()
+    for name, layer in alone.layers.items():
+        np.testing.assert_array_equal(person.layers[name], layer, err_msg=name)
 
 
 def test_hub_id_resolves_to_the_release_file_name(weights_env):

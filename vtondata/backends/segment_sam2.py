@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -69,6 +70,11 @@ class Sam2SegmentBackend:
                 f"found {self.version}; install it with: pip install 'sam2=={SAM2_VERSION}'"
             )
         self._predictor: Any = None
+        # The predictor holds one batch's embeddings from ``set_image_batch`` until they are decoded.
+        # The cloth and segment stages share this backend and, on the local runner, call it from
+        # threads of their own: without the lock one call's embeddings replaced the other's
+        # between the two steps (tests/backends/test_segment_sam2.py).
+        self._lock = threading.Lock()
 
     def load(self) -> None:
         if self._predictor is not None:
@@ -104,7 +110,11 @@ class Sam2SegmentBackend:
             return []
         from vtondata.backends.sam2_device import DecodeRequest, decode_batch, gather_layers
 
-        with self._inference(), ThreadPoolExecutor(PLAN_THREADS, thread_name_prefix="sam2-plan") as pool:
+        with (
+            self._lock,
+            self._inference(),
+            ThreadPoolExecutor(PLAN_THREADS, thread_name_prefix="sam2-plan") as pool,
+        ):
             # The prompts and pose priors are drawn on the CPU while the photos are embedded.
             planning = pool.map(self._plan, images_rgb, keypoints_px)
             self._predictor.set_image_batch(list(images_rgb))
@@ -147,7 +157,7 @@ class Sam2SegmentBackend:
                     index, *_padded([_cloth_prompt(width, height)]), no_prior, np.zeros(1, np.int64)
                 )
             )
-        with self._inference():
+        with self._lock, self._inference():
             self._predictor.set_image_batch(list(images_rgb))
             decoded = decode_batch(self._predictor, requests)
             best = [int(np.argmax(image.pred_ious[0])) for image in decoded]
@@ -184,10 +194,17 @@ class Sam2SegmentBackend:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        # A loaded model stays in its worker; a copy reloads on first use.
+        # A loaded model stays in its worker; a copy reloads on first use. A lock does not pickle
+        # (Ray ships the backend to its actors, the local runner deep-copies it for a second
+        # instance): each copy gets a lock of its own.
         state = self.__dict__.copy()
         state["_predictor"] = None
+        del state["_lock"]
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
 
 @dataclass(frozen=True)
