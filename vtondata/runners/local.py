@@ -88,18 +88,18 @@ def model_copies(stages: Sequence[Stage], workers: int) -> dict[int, list[Stage]
     two instances hold two, not three. A stage placed on a GPU keeps one
     instance: a second would hold a second model in the one device's memory.
     """
-    positions = [
-        position
+    if workers < 2:
+        return {}
+    copies: dict[int, list[Stage]] = {
+        position: []
         for position, stage in enumerate(stages)
         if stage.resources.stateful and stage.resources.num_gpus == 0
-    ]
-    if workers < 2 or not positions:
-        return {}
-    instances = []
+    }
     for _ in range(workers - 1):
         shared: dict[int, object] = {}  # deepcopy's memo: an object met twice is copied once
-        instances.append({position: copy.deepcopy(stages[position], shared) for position in positions})
-    return {position: [instance[position] for instance in instances] for position in positions}
+        for position, more in copies.items():
+            more.append(copy.deepcopy(stages[position], shared))
+    return copies
 
 
 def default_batch_threads(cpus: int | None = None) -> int:
